@@ -1,0 +1,1 @@
+"""The planet: constants, frames, time, gravity and atmosphere."""
