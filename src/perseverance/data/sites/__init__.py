@@ -1,0 +1,1 @@
+"""Landing-site descriptions (TOML), loaded with `perseverance.terrain.site.load_site`."""

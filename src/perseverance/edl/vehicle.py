@@ -1,0 +1,247 @@
+"""Vehicle data files: the entry system, its sequence, guidance and dispersions.
+
+A vehicle file (``data/vehicles/*.toml``) holds everything that makes one EDL
+system and its arrival: aeroshell and aerodynamic tables, masses, parachute,
+descent stage, the event triggers, guidance settings, the entry state and
+target, the arrival atmosphere and the Monte Carlo dispersions. Every figure
+in the shipped files carries its source; estimates say so and are dispersed.
+
+Units: SI, with degrees only in fields whose names end in ``_deg``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from perseverance.datafiles import load_model
+
+PACKAGE = "perseverance.data.vehicles"
+
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MachTable(Strict):
+    """A coefficient against Mach number (piecewise linear, clamped at the ends)."""
+
+    mach: list[Annotated[float, Field(ge=0, le=50)]] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _increasing(self):
+        if any(b <= a for a, b in zip(self.mach, self.mach[1:], strict=False)):
+            raise ValueError("mach values must be strictly increasing")
+        return self
+
+
+class Aeroshell(MachTable):
+    diameter_m: Annotated[float, Field(gt=0.5, le=20)]
+    nose_radius_m: Annotated[float, Field(gt=0.05, le=10)]
+    drag_coefficient: list[Annotated[float, Field(gt=0, le=3)]]
+    lift_to_drag: list[Annotated[float, Field(ge=0, le=1)]]
+
+    @model_validator(mode="after")
+    def _lengths(self):
+        if not len(self.mach) == len(self.drag_coefficient) == len(self.lift_to_drag):
+            raise ValueError("mach, drag_coefficient and lift_to_drag need the same length")
+        return self
+
+    @property
+    def area_m2(self) -> float:
+        return math.pi * self.diameter_m**2 / 4
+
+
+class Masses(Strict):
+    rover_kg: Annotated[float, Field(gt=0, le=5000)]
+    descent_stage_dry_kg: Annotated[float, Field(gt=0, le=5000)]
+    propellant_kg: Annotated[float, Field(ge=0, le=3000)]
+    heatshield_kg: Annotated[float, Field(gt=0, le=3000)]
+    backshell_kg: Annotated[float, Field(gt=0, le=3000)]
+    entry_balance_masses_kg: Annotated[float, Field(ge=0, le=1000)]
+
+    @property
+    def entry_kg(self) -> float:
+        return (
+            self.rover_kg + self.descent_stage_dry_kg + self.propellant_kg + self.heatshield_kg
+            + self.backshell_kg + self.entry_balance_masses_kg
+        )
+
+
+class Parachute(MachTable):
+    diameter_m: Annotated[float, Field(gt=1, le=60)]
+    drag_coefficient: list[Annotated[float, Field(gt=0, le=2)]]
+    inflation_time_s: Annotated[float, Field(gt=0, le=10)]
+    trigger: Literal["range", "velocity"]
+    trigger_velocity_mps: Annotated[float, Field(gt=100, le=1000)]
+    mach_max: Annotated[float, Field(gt=0.5, le=3)]
+    mach_min: Annotated[float, Field(gt=0.3, le=3)]
+    dynamic_pressure_max_pa: Annotated[float, Field(gt=0, le=2000)]
+    min_deploy_altitude_m: Annotated[float, Field(gt=0, le=20000)]
+
+    @model_validator(mode="after")
+    def _check(self):
+        if len(self.mach) != len(self.drag_coefficient):
+            raise ValueError("mach and drag_coefficient need the same length")
+        if self.mach_min >= self.mach_max:
+            raise ValueError("mach_min must be below mach_max")
+        return self
+
+    @property
+    def area_m2(self) -> float:
+        return math.pi * self.diameter_m**2 / 4
+
+
+class DescentStage(Strict):
+    engine_count: Annotated[int, Field(ge=1, le=16)]
+    engine_max_thrust_n: Annotated[float, Field(gt=0, le=20000)]
+    min_throttle: Fraction
+    isp_s: Annotated[float, Field(gt=50, le=500)]
+    drag_area_m2: NonNegative
+    backshell_separation_altitude_m: Annotated[float, Field(gt=100, le=10000)]
+    free_fall_s: Annotated[float, Field(ge=0, le=5)]
+    gate_altitude_m: Annotated[float, Field(gt=30, le=2000)]
+    gate_speed_mps: Annotated[float, Field(gt=1, le=100)]
+    deceleration_mps2: Annotated[float, Field(gt=0.1, le=10)]
+    skycrane_altitude_m: Annotated[float, Field(gt=5, le=100)]
+    skycrane_speed_mps: Annotated[float, Field(gt=0.1, le=3)]
+    bridle_length_m: Annotated[float, Field(gt=1, le=50)]
+    flyaway_burn_s: Annotated[float, Field(gt=0, le=30)]
+    flyaway_elevation_deg: Annotated[float, Field(gt=0, le=90)]
+    flyaway_throttle: Fraction
+    bridle_deploy_s: Annotated[float, Field(gt=0, le=60)]
+    max_touchdown_vertical_speed_mps: Positive
+    max_touchdown_horizontal_speed_mps: Positive
+
+    @property
+    def max_thrust_n(self) -> float:
+        return self.engine_count * self.engine_max_thrust_n
+
+
+class Sequence(Strict):
+    sufr_velocity_mps: Annotated[float, Field(gt=100, le=3000)]
+    sufr_duration_s: Annotated[float, Field(ge=0, le=60)]
+    heatshield_separation_delay_s: Annotated[float, Field(gt=0, le=120)]
+    radar_settle_s: Annotated[float, Field(ge=0, le=60)]
+    radar_max_altitude_m: Annotated[float, Field(gt=100, le=20000)]
+    lvs: bool
+    lvs_fix_altitude_m: Annotated[float, Field(gt=100, le=20000)]
+    divert_reach_m: NonNegative
+
+
+class Guidance(Strict):
+    start_g: Annotated[float, Field(gt=0, le=2)]
+    reference_bank_deg: Annotated[float, Field(ge=0, le=90)]
+    overcontrol_gain: Annotated[float, Field(gt=0, le=20)]
+    heading_alignment_velocity_mps: Annotated[float, Field(gt=100, le=4000)]
+    heading_alignment_gain: Annotated[float, Field(ge=0, le=50)]
+    heading_alignment_max_bank_deg: Annotated[float, Field(ge=0, le=90)]
+    bank_rate_max_deg_s: Annotated[float, Field(gt=0, le=90)]
+    bank_acceleration_max_deg_s2: Annotated[float, Field(gt=0, le=90)]
+    min_bank_deg: Annotated[float, Field(ge=0, le=90)]
+    max_bank_deg: Annotated[float, Field(ge=90, le=180)]
+    deadband_high_m: NonNegative
+    deadband_low_m: NonNegative
+    deadband_high_velocity_mps: Positive
+    deadband_low_velocity_mps: Positive
+    initial_bank_sign: Literal[-1, 1]
+
+
+class EntryState(Strict):
+    """Entry interface state. Latitude/longitude may be left out: then they are
+    derived by targeting so that the nominal trajectory reaches the target."""
+
+    epoch_utc: datetime
+    frame: Literal["inertial", "relative"]
+    altitude_m: Annotated[float, Field(gt=50_000, le=200_000)]
+    speed_mps: Annotated[float, Field(gt=1000, le=10_000)]
+    flight_path_angle_deg: Annotated[float, Field(ge=-30, le=-5)]
+    heading_deg: Annotated[float, Field(ge=0, lt=360)]
+    latitude_deg: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude_deg: Annotated[float, Field(ge=-360, le=360)] | None = None
+
+    @model_validator(mode="after")
+    def _both_or_none(self):
+        if (self.latitude_deg is None) != (self.longitude_deg is None):
+            raise ValueError("give both latitude_deg and longitude_deg, or neither")
+        return self
+
+
+class Target(Strict):
+    latitude_deg: Annotated[float, Field(ge=-90, le=90)]
+    longitude_deg: Annotated[float, Field(ge=-360, le=360)]
+    site: str | None = None
+    elevation_m: Annotated[float, Field(ge=-9000, le=22000)]
+
+
+class AtmosphereSpec(Strict):
+    surface_pressure_pa: Annotated[float, Field(gt=50, le=1500)]
+    surface_temperature_k: Annotated[float, Field(gt=120, le=320)]
+    lower_lapse_k_per_m: Annotated[float, Field(ge=0, le=0.01)]
+    lapse_break_height_m: Annotated[float, Field(ge=0, le=50_000)]
+    upper_lapse_k_per_m: Annotated[float, Field(ge=0, le=0.01)]
+    floor_temperature_k: Annotated[float, Field(gt=50, le=300)]
+
+
+class Navigation(Strict):
+    lvs_error_m: NonNegative
+
+
+class Dispersions(Strict):
+    """One-sigma values (normal distributions unless a name says otherwise)."""
+
+    entry_flight_path_angle_deg: NonNegative
+    entry_speed_mps: NonNegative
+    entry_heading_deg: NonNegative
+    entry_position_m: NonNegative
+    navigation_position_m: NonNegative
+    atmosphere_ln_density_low: NonNegative
+    atmosphere_ln_density_high: NonNegative
+    atmosphere_wave_amplitude_max: NonNegative
+    wind_low_mps: NonNegative
+    wind_high_mps: NonNegative
+    drag_coefficient_fraction: NonNegative
+    lift_to_drag_fraction: NonNegative
+    mass_fraction: NonNegative
+    parachute_drag_fraction: NonNegative
+    lvs_position_m: NonNegative
+    engine_thrust_fraction: NonNegative
+    engine_isp_fraction: NonNegative
+
+
+class Vehicle(Strict):
+    """One EDL system and its arrival, as loaded from a vehicle data file."""
+
+    name: str
+    aeroshell: Aeroshell
+    masses: Masses
+    parachute: Parachute
+    descent_stage: DescentStage
+    sequence: Sequence
+    guidance: Guidance
+    entry: EntryState
+    target: Target
+    atmosphere: AtmosphereSpec
+    navigation: Navigation
+    dispersions: Dispersions
+
+    def aero_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mach, drag coefficient and L/D of the aeroshell as arrays."""
+        a = self.aeroshell
+        return np.array(a.mach), np.array(a.drag_coefficient), np.array(a.lift_to_drag)
+
+
+def load_vehicle(name_or_path: str) -> Vehicle:
+    """Load a shipped vehicle by name (``m2020``, ``msl``) or a vehicle TOML by path.
+
+    Raises `perseverance.errors.ConfigError` with a one-line message on any problem.
+    """
+    return load_model(Vehicle, name_or_path, PACKAGE)

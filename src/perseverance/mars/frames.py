@@ -1,0 +1,147 @@
+"""Frames and geometry of Mars.
+
+Frame: Mars body-fixed (IAU), right-handed, z along the spin axis, x through
+the prime meridian. Latitudes are planetocentric, longitudes east-positive.
+Heights are above the reference sphere of radius `R_MARS` unless a name says
+otherwise (``height_above_areoid_m``).
+
+The areoid is approximated by the IAU 2000 ellipsoid (first order in the
+flattening); the true MOLA areoid departs from it by up to ~2 km globally, but
+varies by far less across a landing region, which is what matters here.
+
+All functions are vectorised: scalars or arrays of one shape in, the same out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from perseverance.mars.constants import FLATTENING_MARS, OMEGA_MARS, R_MARS
+
+
+def areoid_radius_m(sin_latitude: np.ndarray) -> np.ndarray:
+    """Radius of the areoid [m] at a planetocentric latitude given by its sine."""
+    return R_MARS * (1.0 - FLATTENING_MARS * sin_latitude**2)
+
+
+def areoid_to_sphere_height_m(latitude_rad, height_above_areoid_m):
+    """Convert a height above the areoid [m] to a height above the reference sphere [m]."""
+    return height_above_areoid_m + areoid_radius_m(np.sin(latitude_rad)) - R_MARS
+
+
+def position_from_spherical(latitude_rad, longitude_rad, radius_m):
+    """Body-fixed position ``(x, y, z)`` [m] of a point given in spherical coordinates."""
+    cl = np.cos(latitude_rad)
+    return (
+        radius_m * cl * np.cos(longitude_rad),
+        radius_m * cl * np.sin(longitude_rad),
+        radius_m * np.sin(latitude_rad),
+    )
+
+
+def spherical_from_position(x, y, z):
+    """Planetocentric latitude [rad], east longitude [rad] and radius [m] of a position."""
+    rxy = np.hypot(x, y)
+    return np.arctan2(z, rxy), np.arctan2(y, x), np.hypot(rxy, z)
+
+
+def enu_basis(latitude_rad, longitude_rad):
+    """Unit vectors east, north and up, each a tuple of body-fixed components."""
+    sl, cl = np.sin(latitude_rad), np.cos(latitude_rad)
+    so, co = np.sin(longitude_rad), np.cos(longitude_rad)
+    zero = np.zeros_like(sl * so)
+    east = (-so + zero, co + zero, zero)
+    north = (-sl * co, -sl * so, cl + zero)
+    up = (cl * co, cl * so, sl + zero)
+    return east, north, up
+
+
+def velocity_from_flight_angles(speed_mps, flight_path_angle_rad, heading_rad, lat_rad, lon_rad):
+    """Velocity components (body frame) from speed, flight-path angle and heading.
+
+    Heading is the azimuth of the horizontal velocity, clockwise from north.
+    """
+    east, north, up = enu_basis(lat_rad, lon_rad)
+    ve = speed_mps * np.cos(flight_path_angle_rad) * np.sin(heading_rad)
+    vn = speed_mps * np.cos(flight_path_angle_rad) * np.cos(heading_rad)
+    vu = speed_mps * np.sin(flight_path_angle_rad)
+    return tuple(ve * e + vn * n + vu * u for e, n, u in zip(east, north, up, strict=True))
+
+
+def flight_angles_from_velocity(x, y, z, vx, vy, vz):
+    """Speed [m/s], flight-path angle [rad] and heading [rad] of a velocity at a position."""
+    lat, lon, _ = spherical_from_position(x, y, z)
+    east, north, up = enu_basis(lat, lon)
+    ve = vx * east[0] + vy * east[1] + vz * east[2]
+    vn = vx * north[0] + vy * north[1] + vz * north[2]
+    vu = vx * up[0] + vy * up[1] + vz * up[2]
+    speed = np.sqrt(ve**2 + vn**2 + vu**2)
+    return speed, np.arcsin(vu / speed), np.mod(np.arctan2(ve, vn), 2 * np.pi)
+
+
+def inertial_to_relative_velocity(x, y, vx, vy, vz):
+    """Planet-relative velocity from the inertial velocity at the same instant (v - w x r)."""
+    return vx + OMEGA_MARS * y, vy - OMEGA_MARS * x, vz
+
+
+def central_angle_rad(lat1, lon1, lat2, lon2):
+    """Great-circle central angle [rad] between two points (haversine, stable when small)."""
+    s = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * np.arcsin(np.sqrt(np.clip(s, 0.0, 1.0)))
+
+
+def bearing_rad(lat1, lon1, lat2, lon2):
+    """Initial bearing [rad, clockwise from north] of the great circle from point 1 to 2."""
+    dlon = lon2 - lon1
+    y = np.sin(dlon) * np.cos(lat2)
+    x = np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(dlon)
+    return np.mod(np.arctan2(y, x), 2 * np.pi)
+
+
+def destination(lat_rad, lon_rad, bearing, distance_m, radius_m=R_MARS):
+    """Point reached from ``(lat, lon)`` along ``bearing`` after ``distance_m`` on a sphere."""
+    d = distance_m / radius_m
+    lat2 = np.arcsin(np.sin(lat_rad) * np.cos(d) + np.cos(lat_rad) * np.sin(d) * np.cos(bearing))
+    lon2 = lon_rad + np.arctan2(
+        np.sin(bearing) * np.sin(d) * np.cos(lat_rad),
+        np.cos(d) - np.sin(lat_rad) * np.sin(lat2),
+    )
+    return lat2, lon2
+
+
+class LocalFrame:
+    """A tangent-plane frame at a point of the surface: east/north offsets in metres.
+
+    Points are mapped by gnomonic projection from the planet centre, scaled to
+    the reference sphere, which keeps horizontal distances exact to < 1 mm over
+    a 20 km landing region.
+    """
+
+    def __init__(self, latitude_rad: float, longitude_rad: float):
+        self.latitude_rad = float(latitude_rad)
+        self.longitude_rad = float(longitude_rad)
+        e, n, u = enu_basis(latitude_rad, longitude_rad)
+        self.east = np.array(e, dtype=float)
+        self.north = np.array(n, dtype=float)
+        self.up = np.array(u, dtype=float)
+
+    def east_north(self, x, y, z):
+        """East and north offsets [m] of body-fixed positions from the frame origin."""
+        pe = x * self.east[0] + y * self.east[1] + z * self.east[2]
+        pn = x * self.north[0] + y * self.north[1] + z * self.north[2]
+        pu = x * self.up[0] + y * self.up[1] + z * self.up[2]
+        return R_MARS * pe / pu, R_MARS * pn / pu
+
+    def direction(self, east_m, north_m):
+        """Unit body-fixed direction from the centre through a local east/north offset."""
+        ux = R_MARS * self.up[0] + east_m * self.east[0] + north_m * self.north[0]
+        uy = R_MARS * self.up[1] + east_m * self.east[1] + north_m * self.north[1]
+        uz = R_MARS * self.up[2] + east_m * self.east[2] + north_m * self.north[2]
+        norm = np.sqrt(ux**2 + uy**2 + uz**2)
+        return ux / norm, uy / norm, uz / norm
+
+    def horizontal(self, vx, vy, vz):
+        """East and north components of body-fixed vectors (in this frame's axes)."""
+        ve = vx * self.east[0] + vy * self.east[1] + vz * self.east[2]
+        vn = vx * self.north[0] + vy * self.north[1] + vz * self.north[2]
+        return ve, vn
