@@ -1,0 +1,571 @@
+"""The EDL sequence: phases, triggers and events, flown for a batch of runs at once.
+
+`fly` advances every run of a batch with its own clock through
+
+    entry (pre-bank, ETPC range control, heading alignment) -> SUFR ->
+    parachute (heat shield separation, radar lock, LVS fix and safe-target
+    selection) -> backshell separation and free fall -> powered descent
+    (approach to a gate, terminal descent) -> sky crane -> touchdown -> flyaway
+
+and returns per-run events, touchdown state and status. Phases are integer
+codes per run; each step applies the triggers as masks, so runs in different
+phases advance together without Python loops over runs.
+
+Time ``t`` is seconds from entry interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+from perseverance.edl.dynamics import Controls, Planet, environment, rk4_step
+from perseverance.edl.guidance import (
+    GATE_HANDOVER_S,
+    crossrange_deadband,
+    etpc_bank_magnitude,
+    follow_bank,
+    range_and_crossrange,
+    terminal_acceleration,
+    zem_zev_acceleration,
+)
+from perseverance.edl.runs import RunInputs
+from perseverance.edl.status import EVENT_FIELDS, EVENT_NAMES, Status
+from perseverance.edl.system import EdlSystem
+from perseverance.mars.constants import DEG, G0, GM_MARS, R_MARS, SUTTON_GRAVES_K_MARS
+from perseverance.mars.frames import areoid_radius_m
+
+
+class Phase(IntEnum):
+    ENTRY = 0
+    SUFR = 1
+    PARACHUTE = 2
+    FREEFALL = 3
+    POWERED = 4
+    DONE = 5
+
+
+@dataclass(frozen=True)
+class StepSizes:
+    """Integration steps [s]: the entry and parachute phases, and powered descent."""
+
+    entry_s: float = 0.5
+    descent_s: float = 0.1
+    max_time_s: float = 1500.0
+
+
+#: Fine steps for a single displayed trajectory (telemetry at 10 Hz).
+TELEMETRY_STEPS = StepSizes(entry_s=0.1, descent_s=0.1)
+#: Seconds of flight predicted after backshell separation when choosing where to land.
+POWERED_DRIFT_S = 10.0
+
+TELEMETRY_COLUMNS = (
+    "t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "latitude_deg", "longitude_deg", "altitude_m", "height_above_areoid_m",
+    "velocity_mps", "mach", "dynamic_pressure_pa", "g_load", "bank_deg", "heat_rate_w_cm2",
+    "mass_kg", "phase",
+)
+
+
+@dataclass
+class FlightResult:
+    """Outcome of a batch: arrays with the run axis first."""
+
+    status: np.ndarray
+    events: dict[str, dict[str, np.ndarray]]
+    touchdown: dict[str, np.ndarray]
+    telemetry: dict[str, np.ndarray] | None = None
+    phase: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def size(self) -> int:
+        return self.status.shape[0]
+
+
+def fly(
+    system: EdlSystem,
+    runs: RunInputs,
+    steps: StepSizes = StepSizes(),
+    *,
+    reference_bank_only: bool = False,
+    deploy_on_velocity: bool | None = None,
+    record_telemetry: bool = False,
+) -> FlightResult:
+    """Fly every run of ``runs`` from entry interface to touchdown and flyaway.
+
+    ``reference_bank_only`` flies the constant reference bank with no lateral
+    lift (used to build the guidance reference); ``deploy_on_velocity``
+    overrides the vehicle's parachute trigger (True: velocity, False: range).
+    """
+    flight = _Flight(system, runs, steps, reference_bank_only, deploy_on_velocity, record_telemetry)
+    return flight.run()
+
+
+class _Flight:
+    """The mutable state of one batch in flight (one instance per `fly` call)."""
+
+    def __init__(self, system, runs, steps, reference_bank_only, deploy_on_velocity, record):
+        v = system.vehicle
+        n = runs.size
+        self.sys, self.v, self.runs, self.steps, self.n = system, v, runs, steps, n
+        self.reference_only = reference_bank_only or system.reference is None
+        trigger = v.parachute.trigger if deploy_on_velocity is None else (
+            "velocity" if deploy_on_velocity else "range")
+        self.velocity_trigger = trigger == "velocity" or system.reference is None
+        self.planet = Planet(system.atmosphere, runs.atmosphere, system.aero)
+        self.state = np.ascontiguousarray(runs.entry_state.T, dtype=float).copy()
+        self.t = np.zeros(n)
+        self.phase = np.zeros(n, dtype=np.int8)
+        self.status = np.full(n, -1, dtype=np.int8)
+        m = v.masses
+        s = runs.mass_scale
+        self.rover_kg, self.ds_dry_kg = m.rover_kg * s, m.descent_stage_dry_kg * s
+        # guidance state
+        g = v.guidance
+        self.bank = np.full(n, g.initial_bank_sign * g.reference_bank_deg * DEG)
+        self.bank_rate = np.zeros(n)
+        self.bank_sign = np.full(n, float(g.initial_bank_sign))
+        self.guiding = np.zeros(n, dtype=bool)
+        # perceived target: the truth shifted by minus the navigation error
+        e0, n0 = system.target_east_north_m
+        self.nav_target = np.array(system.frame.direction(e0 - runs.nav_east_m, n0 - runs.nav_north_m))
+        self.t_sufr = np.full(n, np.nan)
+        self.t_deploy = np.full(n, np.inf)
+        self.heatshield_on = np.ones(n, dtype=bool)
+        self.radar = np.zeros(n, dtype=bool)
+        self.lvs_done = np.zeros(n, dtype=bool)
+        self.aim = np.zeros((3, n))
+        self.aim_up = np.zeros((3, n))
+        self.safe_en = np.full((2, n), np.nan)
+        self.t_backshell = np.full(n, np.nan)
+        self.t_powered = np.full(n, np.nan)
+        self.t_go0 = np.zeros(n)
+        self.at_gate = np.zeros(n, dtype=bool)
+        self.t_skycrane = np.full(n, np.inf)
+        self.thrust = np.zeros((3, n))
+        self.mass_flow = np.zeros(n)
+        self.peak_heat = np.zeros(n)
+        self.peak_g = np.zeros(n)
+        self.events = {name: {f: np.full(n, np.nan) for f in EVENT_FIELDS} for name in EVENT_NAMES}
+        self.touchdown = {k: np.full(n, np.nan) for k in (
+            "t_s", "east_m", "north_m", "latitude_deg", "longitude_deg", "vertical_speed_mps",
+            "horizontal_speed_mps", "tilt_deg", "rock_height_m", "distance_to_target_m",
+            "distance_to_safe_target_m", "propellant_kg", "flyaway_distance_m")}
+        self.telemetry = [] if record else None
+
+    # ------------------------------------------------------------------ loop
+    def run(self) -> FlightResult:
+        steps = self.steps
+        while True:
+            active = self.phase != Phase.DONE
+            if not active.any():
+                break
+            env = environment(self.state, self.planet)
+            agl, east, north = self._height_above_ground(env)
+            sensed = self._sensed_g(env)
+            self._snapshot = (env, agl, sensed)
+            if self.telemetry is not None:
+                self._record_telemetry(env, agl, sensed)
+            self._entry_events(env, sensed, active)
+            self._descent_events(env, agl, east, north)
+            self._timeout(active)
+            active = self.phase != Phase.DONE
+            ctl = self._controls(env, agl)
+            dt = np.where(self.phase >= Phase.FREEFALL, steps.descent_s, steps.entry_s)
+            dt = np.where(active, dt, 0.0)
+            before = self.state
+            after = rk4_step(before, self.t, dt, env, ctl, self.planet)
+            self.state = np.where(active, after, before)
+            self.t = self.t + dt
+            self._after_step(before, active, agl)
+        self._flyaway()
+        return FlightResult(self.status.astype(np.int8), self.events, self.touchdown,
+                            self._telemetry_arrays(), self.phase)
+
+    # ----------------------------------------------------------- measurements
+    def _height_above_ground(self, env):
+        x, y, z = self.state[:3]
+        east, north = self.sys.frame.east_north(x, y, z)
+        return env.height_above_areoid_m - self.sys.terrain.elevation(east, north), east, north
+
+    def _sensed_g(self, env):
+        """Non-gravitational acceleration [g]: aerodynamic plus thrust."""
+        ctl = self._last_ctl if hasattr(self, "_last_ctl") else None
+        m = self.state[6]
+        if ctl is None:
+            cd_area = self.v.aeroshell.area_m2 * self.runs.drag_scale
+            return env.dynamic_pressure * env.capsule_cd * cd_area / m / G0
+        chute = self.sys.aero.parachute(env.mach) * ctl.chute_cd_area * np.clip(
+            (self.t - ctl.chute_deploy_t) / self.sys.aero.parachute_inflation_s, 0, 1)
+        capsule = env.capsule_cd * ctl.capsule_cd_area
+        lift = capsule * env.capsule_ld * ctl.lift_scale
+        drag = capsule + chute + ctl.drag_area
+        aero = env.dynamic_pressure / m * np.sqrt(drag * drag + lift * lift)
+        thrust = np.sqrt((self.thrust**2).sum(axis=0)) / m
+        return (aero + thrust) / G0
+
+    def _speed(self):
+        vx, vy, vz = self.state[3:6]
+        return np.sqrt(vx * vx + vy * vy + vz * vz)
+
+    def _record(self, name, mask, env, agl, sensed):
+        """Record event ``name`` for runs in ``mask`` that have not recorded it yet."""
+        ev = self.events[name]
+        mask = mask & np.isnan(ev["t_s"])
+        if not mask.any():
+            return
+        values = (self.t, agl, self._speed(), env.mach, env.dynamic_pressure, sensed)
+        for f, value in zip(EVENT_FIELDS, values, strict=True):
+            ev[f][mask] = value[mask]
+
+    def _end(self, mask, status: Status):
+        mask = mask & (self.phase != Phase.DONE)
+        self.status[mask] = status
+        self.phase[mask] = Phase.DONE
+
+    # ---------------------------------------------------------------- entry
+    def _entry_events(self, env, sensed, active):
+        env_, agl, _ = self._snapshot
+        v, g = self.v, self.v.guidance
+        if np.isnan(self.events["entry_interface"]["t_s"]).any():
+            self._record("entry_interface", self.t == 0, env, agl, sensed)
+        entry = self.phase == Phase.ENTRY
+        start = entry & ~self.guiding & (sensed >= g.start_g)
+        if start.any():
+            self.guiding |= start
+            self._record("guidance_start", start, env, agl, sensed)
+        # peaks (tracked while the heat shield is on)
+        heat = SUTTON_GRAVES_K_MARS * np.sqrt(env.density / v.aeroshell.nose_radius_m) * env.airspeed**3
+        hotter = active & self.heatshield_on & (heat > self.peak_heat)
+        if hotter.any():
+            self.peak_heat = np.where(hotter, heat, self.peak_heat)
+            self._overwrite("peak_heating", hotter, env, agl, sensed)
+        harder = active & (self.phase <= Phase.SUFR) & (sensed > self.peak_g)
+        if harder.any():
+            self.peak_g = np.where(harder, sensed, self.peak_g)
+            self._overwrite("peak_deceleration", harder, env, agl, sensed)
+        speed = self._speed()
+        sufr = entry & (speed <= v.sequence.sufr_velocity_mps) & self.guiding
+        if sufr.any():
+            self.phase[sufr] = Phase.SUFR
+            self.t_sufr[sufr] = self.t[sufr]
+            self.state[6] -= np.where(sufr, v.masses.entry_balance_masses_kg * self.runs.mass_scale, 0)
+            self._record("sufr", sufr, env, agl, sensed)
+        self._parachute_trigger(env, agl, sensed, speed)
+
+    def _overwrite(self, name, mask, env, agl, sensed):
+        self.events[name]["t_s"][mask] = np.nan
+        self._record(name, mask, env, agl, sensed)
+
+    def _parachute_trigger(self, env, agl, sensed, speed):
+        p, seq = self.v.parachute, self.v.sequence
+        ready = (self.phase == Phase.SUFR) & (self.t >= self.t_sufr + seq.sufr_duration_s)
+        if not ready.any():
+            return
+        in_box = (env.mach <= p.mach_max) & (env.dynamic_pressure <= p.dynamic_pressure_max_pa)
+        if self.velocity_trigger:
+            fire = speed <= p.trigger_velocity_mps
+        else:
+            x, y, z, vx, vy, vz = self.state[:6]
+            rng, _, _ = range_and_crossrange(x, y, z, vx, vy, vz, *self.nav_target)
+            fire = rng <= self.sys.reference.range_trigger_m
+        deploy = ready & in_box & (fire | (env.mach <= p.mach_min))
+        if deploy.any():
+            self.phase[deploy] = Phase.PARACHUTE
+            self.t_deploy[deploy] = self.t[deploy]
+            self._record("parachute_deploy", deploy, env, agl, sensed)
+        too_low = (self.phase <= Phase.SUFR) & (agl < p.min_deploy_altitude_m)
+        self._end(too_low, Status.CHUTE_NOT_DEPLOYED)
+
+    # -------------------------------------------------------------- descent
+    def _descent_events(self, env, agl, east, north):
+        _, _, sensed = self._snapshot
+        v, seq, ds = self.v, self.v.sequence, self.v.descent_stage
+        chute = self.phase == Phase.PARACHUTE
+        shed = chute & self.heatshield_on & (self.t >= self.t_deploy + seq.heatshield_separation_delay_s)
+        if shed.any():
+            self.heatshield_on &= ~shed
+            self.state[6] -= np.where(shed, v.masses.heatshield_kg * self.runs.mass_scale, 0.0)
+            self._record("heatshield_separation", shed, env, agl, sensed)
+        t_hs = self.events["heatshield_separation"]["t_s"]
+        lock = chute & ~self.heatshield_on & ~self.radar & (self.t >= t_hs + seq.radar_settle_s) & (
+            agl <= seq.radar_max_altitude_m)
+        if lock.any():
+            self.radar |= lock
+            self._record("radar_lock", lock, env, agl, sensed)
+        if seq.lvs:
+            fix = chute & self.radar & ~self.lvs_done & (agl <= seq.lvs_fix_altitude_m)
+            if fix.any():
+                self.lvs_done |= fix
+                self._choose_target(fix, agl, east, north, divert=not self.reference_only)
+                self._record("lvs_solution", fix, env, agl, sensed)
+        sep = chute & self.radar & (agl <= ds.backshell_separation_altitude_m)
+        if sep.any():
+            if not seq.lvs:
+                self._choose_target(sep, agl, east, north, divert=False)
+            self.phase[sep] = Phase.FREEFALL
+            self.t_backshell[sep] = self.t[sep]
+            self.state[6] = np.where(sep, self.rover_kg + self.ds_dry_kg
+                                     + v.masses.propellant_kg * self.runs.mass_scale, self.state[6])
+            self._record("backshell_separation", sep, env, agl, sensed)
+        light = (self.phase == Phase.FREEFALL) & (self.t >= self.t_backshell + ds.free_fall_s)
+        if light.any():
+            self.phase[light] = Phase.POWERED
+            self.t_powered[light] = self.t[light]
+            down = -self._vertical_speed()
+            self.t_go0 = np.where(light, 2 * np.maximum(agl - ds.gate_altitude_m, 1.0)
+                                  / np.maximum(down + ds.gate_speed_mps, 1.0), self.t_go0)
+            self._record("powered_descent_start", light, env, agl, sensed)
+        crane = (self.phase == Phase.POWERED) & (agl <= ds.skycrane_altitude_m)
+        if crane.any():
+            self.t_skycrane = np.where(crane & np.isinf(self.t_skycrane), self.t, self.t_skycrane)
+            self._record("skycrane_start", crane, env, agl, sensed)
+
+    def _vertical_speed(self):
+        x, y, z, vx, vy, vz = self.state[:6]
+        return (x * vx + y * vy + z * vz) / np.sqrt(x * x + y * y + z * z)
+
+    def _choose_target(self, mask, agl, east, north, divert: bool):
+        """Pick where to land: the predicted landing point, moved to the nearest safe
+        spot within the divert reach (Lander Vision System), in true coordinates."""
+        ds = self.v.descent_stage
+        x, y, z, vx, vy, vz = self.state[:6]
+        ve, vn = self.sys.frame.horizontal(vx, vy, vz)
+        down = np.maximum(-self._vertical_speed(), 1.0)
+        tau = np.maximum(agl - ds.backshell_separation_altitude_m, 0.0) / down + POWERED_DRIFT_S
+        pe, pn = east + ve * tau, north + vn * tau
+        if divert:
+            se, sn, dist = self.sys.terrain.nearest_safe(pe, pn)
+            reach = self.v.sequence.divert_reach_m
+            se, sn = np.where(dist <= reach, se, pe), np.where(dist <= reach, sn, pn)
+            # the vehicle steers what it believes (LVS fix) onto the safe spot
+            ae, an = se - self.runs.lvs_east_m, sn - self.runs.lvs_north_m
+        else:
+            se, sn, ae, an = pe, pn, pe, pn
+        self.safe_en[:, mask] = np.stack([se, sn])[:, mask]
+        unit = np.array(self.sys.frame.direction(ae, an))
+        sin_lat = unit[2]
+        radius = areoid_radius_m(sin_lat) + self.sys.terrain.elevation(ae, an)
+        self.aim[:, mask] = (unit * radius)[:, mask]
+        self.aim_up[:, mask] = unit[:, mask]
+
+    def _timeout(self, active):
+        self._end(active & (self.t >= self.steps.max_time_s), Status.TIMEOUT)
+
+    # --------------------------------------------------------------- controls
+    def _controls(self, env, agl):
+        v, n = self.v, self.n
+        phase = self.phase
+        capsule_on = phase <= Phase.PARACHUTE
+        lifting = phase == Phase.ENTRY
+        self._steer_bank(env, lifting)
+        self._steer_thrust(env, agl)
+        ctl = Controls(
+            capsule_cd_area=np.where(capsule_on, v.aeroshell.area_m2 * self.runs.drag_scale, 0.0),
+            lift_scale=np.where(lifting, self.runs.lift_scale, 0.0),
+            cos_bank=np.cos(self.bank),
+            sin_bank=np.zeros(n) if self.reference_only else np.sin(self.bank),
+            chute_cd_area=np.where(phase == Phase.PARACHUTE,
+                                   v.parachute.area_m2 * self.runs.chute_scale, 0.0),
+            chute_deploy_t=self.t_deploy,
+            drag_area=np.where(phase >= Phase.FREEFALL, v.descent_stage.drag_area_m2, 0.0),
+            thrust=tuple(self.thrust),
+            mass_flow=self.mass_flow,
+        )
+        self._last_ctl = ctl
+        return ctl
+
+    def _steer_bank(self, env, lifting):
+        g = self.v.guidance
+        dt = self.steps.entry_s
+        if self.reference_only:
+            self.bank = np.where(self.phase == Phase.SUFR, 0.0, self.bank)
+            return
+        x, y, z, vx, vy, vz = self.state[:6]
+        speed = self._speed()
+        rng, cross, heading_err = range_and_crossrange(x, y, z, vx, vy, vz, *self.nav_target)
+        drag = env.dynamic_pressure * env.capsule_cd * self.v.aeroshell.area_m2 * self.runs.drag_scale
+        drag = drag / self.state[6]
+        hdot = self._vertical_speed()
+        ld_nominal = np.interp(speed / env.sound_speed, *self._aero_ld())
+        magnitude = etpc_bank_magnitude(self.sys.reference, g.overcontrol_gain, ld_nominal, speed, drag,
+                                        hdot, rng, g.min_bank_deg * DEG, g.max_bank_deg * DEG)
+        band = crossrange_deadband(speed, g.deadband_high_m, g.deadband_low_m,
+                                   g.deadband_high_velocity_mps, g.deadband_low_velocity_mps)
+        reverse = (np.abs(cross) > band) & (np.sign(cross) != self.bank_sign) & self.guiding
+        self.bank_sign = np.where(reverse, np.sign(cross), self.bank_sign)
+        aligning = speed < g.heading_alignment_velocity_mps
+        align = np.clip(g.heading_alignment_gain * heading_err, -g.heading_alignment_max_bank_deg * DEG,
+                        g.heading_alignment_max_bank_deg * DEG)
+        command = np.where(aligning, align, self.bank_sign * magnitude)
+        command = np.where(self.guiding, command, self.bank)
+        command = np.where(self.phase == Phase.SUFR, 0.0, command)
+        steer = self.phase <= Phase.SUFR
+        bank, rate = follow_bank(self.bank, self.bank_rate, command, dt, g.bank_rate_max_deg_s * DEG,
+                                 g.bank_acceleration_max_deg_s2 * DEG)
+        self.bank = np.where(steer, bank, self.bank)
+        self.bank_rate = np.where(steer, rate, self.bank_rate)
+
+    def _aero_ld(self):
+        if not hasattr(self, "_ld_table"):
+            mach, _, ld = self.v.aero_arrays()
+            self._ld_table = (mach, ld)
+        return self._ld_table
+
+    def _steer_thrust(self, env, agl):
+        powered = self.phase == Phase.POWERED
+        if not powered.any():
+            self.thrust = np.zeros((3, self.n))
+            self.mass_flow = np.zeros(self.n)
+            return
+        ds = self.v.descent_stage
+        p = self.state[:3]
+        vel = self.state[3:6]
+        m = self.state[6]
+        r = np.sqrt((p**2).sum(axis=0))
+        up = p / r
+        g_mag = GM_MARS / r**2
+        t_go = self.t_go0 - (self.t - self.t_powered)
+        self.at_gate |= powered & ((t_go <= GATE_HANDOVER_S) | (agl <= ds.gate_altitude_m))
+        gate_point = self.aim + ds.gate_altitude_m * self.aim_up
+        gate_velocity = -ds.gate_speed_mps * self.aim_up
+        approach = zem_zev_acceleration(p, vel, -g_mag * up, gate_point, gate_velocity, t_go)
+        terminal = terminal_acceleration(p, vel, self.aim, up, g_mag, agl, ds.skycrane_altitude_m,
+                                         ds.skycrane_speed_mps, ds.gate_speed_mps, ds.deceleration_mps2)
+        accel = np.where(self.at_gate, terminal, approach)
+        accel = np.where(powered, accel, 0.0)
+        # engines push only: no net downward thrust
+        a_up = (accel * up).sum(axis=0)
+        accel = accel - np.minimum(a_up, 0.0) * up
+        propellant = m - self.rover_kg - self.ds_dry_kg
+        max_thrust = ds.max_thrust_n * self.runs.thrust_scale
+        force = np.sqrt((accel**2).sum(axis=0)) * m
+        clipped = np.clip(force, ds.min_throttle * max_thrust, max_thrust)
+        on = powered & (propellant > 0)
+        scale = np.where(on, clipped / np.maximum(force, 1e-9), 0.0)
+        self.thrust = np.where(on, accel * m * scale, 0.0)
+        self.mass_flow = np.where(on, clipped / (ds.isp_s * self.runs.isp_scale * G0), 0.0)
+        exhausted = powered & (propellant <= 0) & np.isnan(self.touchdown["propellant_kg"])
+        self.touchdown["propellant_kg"][exhausted] = 0.0
+
+    # ------------------------------------------------------------ after step
+    def _after_step(self, before, stepped, agl_before):
+        if not stepped.any():
+            return
+        ds = self.v.descent_stage
+        env = environment(self.state, self.planet)
+        agl, east, north = self._height_above_ground(env)
+        bridle = ds.bridle_length_m * np.clip((self.t - self.t_skycrane) / ds.bridle_deploy_s, 0, 1)
+        bridle_before = ds.bridle_length_m * np.clip(
+            (self.t - self._dt_last(before) - self.t_skycrane) / ds.bridle_deploy_s, 0, 1)
+        rover_after = agl - bridle
+        rover_before = agl_before - bridle_before
+        crane = stepped & (self.phase == Phase.POWERED) & np.isfinite(self.t_skycrane)
+        touch = crane & (rover_after <= 0)
+        if touch.any():
+            self._touchdown(touch, before, rover_before, rover_after)
+        hit = stepped & (self.phase != Phase.DONE) & ~touch & (agl <= 0)
+        if hit.any():
+            no_chute = hit & (self.phase <= Phase.SUFR)
+            fuel = hit & ~no_chute & (self.touchdown["propellant_kg"] == 0)
+            self._end(no_chute, Status.CHUTE_NOT_DEPLOYED)
+            self._end(fuel, Status.FUEL_EXHAUSTED)
+            self._end(hit, Status.GROUND_IMPACT)
+
+    def _dt_last(self, before):
+        return np.where(self.phase >= Phase.FREEFALL, self.steps.descent_s, self.steps.entry_s)
+
+    def _touchdown(self, touch, before, rover_before, rover_after):
+        """Interpolate the crossing of the ground within the step and record touchdown."""
+        frac = np.clip(rover_before / np.maximum(rover_before - rover_after, 1e-12), 0.0, 1.0)
+        dt = self._dt_last(before)
+        state = before + frac * (self.state - before)
+        t = self.t - dt + frac * dt
+        x, y, z, vx, vy, vz, m = state
+        frame, terrain = self.sys.frame, self.sys.terrain
+        east, north = frame.east_north(x, y, z)
+        ve, vn = frame.horizontal(vx, vy, vz)
+        vu = (x * vx + y * vy + z * vz) / np.sqrt(x * x + y * y + z * z)
+        e0, n0 = self.sys.target_east_north_m
+        se, sn = self.safe_en
+        lat = np.arcsin(z / np.sqrt(x * x + y * y + z * z))
+        lon = np.arctan2(y, x)
+        values = {
+            "t_s": t, "east_m": east, "north_m": north, "latitude_deg": lat / DEG,
+            "longitude_deg": np.mod(lon / DEG, 360.0), "vertical_speed_mps": -vu,
+            "horizontal_speed_mps": np.hypot(ve, vn),
+            "tilt_deg": terrain.slope(east, north) / DEG,
+            "rock_height_m": terrain.rock_height(east, north),
+            "distance_to_target_m": np.hypot(east - e0, north - n0),
+            "distance_to_safe_target_m": np.hypot(east - se, north - sn),
+            "propellant_kg": m - self.rover_kg - self.ds_dry_kg,
+        }
+        for k, val in values.items():
+            self.touchdown[k][touch] = val[touch]
+        ev = self.events["touchdown"]
+        ev["t_s"][touch] = t[touch]
+        ev["altitude_m"][touch] = 0.0
+        ev["velocity_mps"][touch] = np.sqrt(vx * vx + vy * vy + vz * vz)[touch]
+        ev["mach"][touch] = 0.0
+        ev["dynamic_pressure_pa"][touch] = 0.0
+        ev["g_load"][touch] = 1.0 / G0 * np.sqrt((self.thrust**2).sum(axis=0))[touch] / m[touch]
+        ds, seq_hazard = self.v.descent_stage, terrain.is_hazard(east, north)
+        hard = (-vu > ds.max_touchdown_vertical_speed_mps) | (
+            np.hypot(ve, vn) > ds.max_touchdown_horizontal_speed_mps)
+        self._end(touch & hard, Status.HARD_TOUCHDOWN)
+        self._end(touch & seq_hazard, Status.HAZARDOUS_TOUCHDOWN)
+        self._end(touch, Status.LANDED)
+        self.state = np.where(touch, state, self.state)
+        self.t = np.where(touch, t, self.t)
+
+    def _flyaway(self):
+        """Cut the bridle and fly the descent stage away; record where it comes down.
+
+        Closed form: a burn at fixed throttle and elevation along the horizontal
+        direction of travel, then a ballistic fall to the touchdown elevation.
+        """
+        ds = self.v.descent_stage
+        landed = ~np.isnan(self.touchdown["t_s"])
+        if not landed.any():
+            return
+        prop = np.maximum(np.nan_to_num(self.touchdown["propellant_kg"]), 0.0)
+        mass = self.ds_dry_kg + prop
+        thrust = ds.flyaway_throttle * ds.max_thrust_n * self.runs.thrust_scale
+        flow = thrust / (ds.isp_s * self.runs.isp_scale * G0)
+        burn = np.minimum(ds.flyaway_burn_s, prop / np.maximum(flow, 1e-9))
+        accel = thrust / np.maximum(mass - 0.5 * flow * burn, 1.0)
+        g = GM_MARS / R_MARS**2
+        el = ds.flyaway_elevation_deg * DEG
+        up_acc = accel * np.sin(el) - g
+        h_b = ds.bridle_length_m + 0.5 * up_acc * burn**2
+        v_up = up_acc * burn
+        x_b = 0.5 * accel * np.cos(el) * burn**2
+        v_x = accel * np.cos(el) * burn
+        t_fall = (v_up + np.sqrt(np.maximum(v_up**2 + 2 * g * np.maximum(h_b, 0.0), 0.0))) / g
+        self.touchdown["flyaway_distance_m"] = np.where(landed, x_b + v_x * t_fall, np.nan)
+        ev = self.events["flyaway"]
+        ev["t_s"] = np.where(landed, self.touchdown["t_s"], np.nan)
+        ev["altitude_m"] = np.where(landed, ds.bridle_length_m, np.nan)
+        ev["velocity_mps"] = self.events["touchdown"]["velocity_mps"].copy()
+        ev["mach"] = np.where(landed, 0.0, np.nan)
+        ev["dynamic_pressure_pa"] = np.where(landed, 0.0, np.nan)
+        ev["g_load"] = np.where(landed, accel / G0, np.nan)
+
+    # ------------------------------------------------------------- telemetry
+    def _record_telemetry(self, env, agl, sensed):
+        x, y, z = self.state[:3]
+        lat = np.arcsin(z / np.sqrt(x * x + y * y + z * z)) / DEG
+        lon = np.mod(np.arctan2(y, x) / DEG, 360.0)
+        heat = SUTTON_GRAVES_K_MARS * np.sqrt(env.density / self.v.aeroshell.nose_radius_m) * (
+            env.airspeed**3) * self.heatshield_on / 1e4
+        self.telemetry.append(np.stack([
+            self.t, *self.state[:6], lat, lon, agl, env.height_above_areoid_m, self._speed(), env.mach,
+            env.dynamic_pressure, sensed, self.bank / DEG, heat, self.state[6],
+            self.phase.astype(float)]))
+
+    def _telemetry_arrays(self):
+        if self.telemetry is None:
+            return None
+        rows = np.stack(self.telemetry)  # (steps, columns, runs)
+        return {c: rows[:, i, :] for i, c in enumerate(TELEMETRY_COLUMNS)}
