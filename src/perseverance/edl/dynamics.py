@@ -32,24 +32,19 @@ MACH_STEP = 0.01
 
 @dataclass(frozen=True)
 class Aerodynamics:
-    """Tabulated aerodynamics: capsule (CD, L/D) and parachute CD against Mach."""
+    """Tabulated aerodynamics against Mach: rows capsule CD, capsule L/D, parachute CD."""
 
-    capsule: UniformTable
-    parachute: UniformTable
+    table: UniformTable
     parachute_inflation_s: float
 
     @classmethod
     def from_tables(cls, mach, cd, ld, chute_mach, chute_cd, inflation_s) -> Aerodynamics:
+        """Merge the capsule and parachute tables onto one uniform Mach grid."""
         top = max(mach[-1], chute_mach[-1], 40.0)
-        m = np.concatenate([mach, [top]]) if mach[-1] < top else np.asarray(mach)
-        cap = np.stack([np.append(cd, cd[-1])[: m.size], np.append(ld, ld[-1])[: m.size]])
-        cm = np.concatenate([chute_mach, [top]]) if chute_mach[-1] < top else np.asarray(chute_mach)
-        ccd = np.append(chute_cd, chute_cd[-1])[: cm.size]
-        return cls(
-            UniformTable.resample(m, cap, MACH_STEP),
-            UniformTable.resample(cm, ccd, MACH_STEP),
-            float(inflation_s),
-        )
+        grid = np.arange(0.0, top + MACH_STEP / 2, MACH_STEP)
+        rows = np.stack([np.interp(grid, mach, cd), np.interp(grid, mach, ld),
+                         np.interp(grid, chute_mach, chute_cd)])
+        return cls(UniformTable(0.0, MACH_STEP, rows), float(inflation_s))
 
 
 @dataclass
@@ -66,6 +61,7 @@ class Environment:
     dynamic_pressure: np.ndarray
     capsule_cd: np.ndarray
     capsule_ld: np.ndarray
+    chute_cd: np.ndarray
 
 
 @dataclass
@@ -119,8 +115,9 @@ def environment(state: np.ndarray, planet: Planet) -> Environment:
     az = vz - rxy2 * wn
     speed = np.sqrt(ax * ax + ay * ay + az * az)
     mach = speed / sound
-    cd, ld = planet.aero.capsule(mach)
-    return Environment(h, above, rho, sound, (ax, ay, az), speed, mach, 0.5 * rho * speed * speed, cd, ld)
+    cd, ld, chute_cd = planet.aero.table(mach)
+    q = 0.5 * rho * speed * speed
+    return Environment(h, above, rho, sound, (ax, ay, az), speed, mach, q, cd, ld, chute_cd)
 
 
 def derivatives(
@@ -130,7 +127,7 @@ def derivatives(
     x, y, z, vx, vy, vz, m = state
     q_over_m = env.dynamic_pressure / m
     capsule_drag = q_over_m * env.capsule_cd * ctl.capsule_cd_area
-    chute_cd = planet.aero.parachute(env.mach)
+    chute_cd = env.chute_cd
     inflation = np.clip((t - ctl.chute_deploy_t) / planet.aero.parachute_inflation_s, 0.0, 1.0)
     drag = capsule_drag + q_over_m * (chute_cd * ctl.chute_cd_area * inflation + ctl.drag_area)
     lift = capsule_drag * env.capsule_ld * ctl.lift_scale

@@ -127,9 +127,11 @@ def build_reference(system: EdlSystem, state: np.ndarray) -> EntryReference:
     drag = env.dynamic_pressure * env.capsule_cd * v.aeroshell.area_m2 / states[6, idx]
     x, y, z, vx, vy, vz = states[:6, idx]
     hdot = (x * vx + y * vy + z * vz) / np.sqrt(x * x + y * y + z * z)
+    # ranges are measured to the reference's own landing point (the target, once targeted)
+    td = result.touchdown
+    end = np.array(position_from_spherical(td["latitude_deg"][0] * DEG, td["longitude_deg"][0] * DEG, 1.0))
     unit = states[:3, idx] / np.sqrt((states[:3, idx] ** 2).sum(axis=0))
-    rng = R_MARS * np.arctan2(np.linalg.norm(np.cross(unit.T, system.target_unit), axis=1),
-                              unit.T @ system.target_unit)
+    rng = R_MARS * np.arctan2(np.linalg.norm(np.cross(unit.T, end), axis=1), unit.T @ end)
     sp = speed[idx]
     order = np.argsort(sp)
     node_speed = speed[nodes]
@@ -141,7 +143,7 @@ def build_reference(system: EdlSystem, state: np.ndarray) -> EntryReference:
     deploy = result.events["parachute_deploy"]["t_s"][0]
     k = int(np.searchsorted(tel["t_s"], deploy))
     du = states[:3, k] / np.linalg.norm(states[:3, k])
-    trigger = R_MARS * np.arctan2(np.linalg.norm(np.cross(du, system.target_unit)), du @ system.target_unit)
+    trigger = R_MARS * np.arctan2(np.linalg.norm(np.cross(du, end)), du @ end)
     hyp_ld = float(np.interp(30.0, *v.aero_arrays()[::2]))
     return EntryReference(table, hyp_ld * np.cos(g.reference_bank_deg * DEG), float(trigger))
 

@@ -52,7 +52,7 @@ class StepSizes:
     """Integration steps [s]: the entry and parachute phases, and powered descent."""
 
     entry_s: float = 0.5
-    descent_s: float = 0.1
+    descent_s: float = 0.25
     max_time_s: float = 1500.0
 
 
@@ -151,7 +151,8 @@ class _Flight:
         self.touchdown = {k: np.full(n, np.nan) for k in (
             "t_s", "east_m", "north_m", "latitude_deg", "longitude_deg", "vertical_speed_mps",
             "horizontal_speed_mps", "tilt_deg", "rock_height_m", "distance_to_target_m",
-            "distance_to_safe_target_m", "propellant_kg", "flyaway_distance_m")}
+            "distance_to_safe_target_m", "propellant_kg", "flyaway_distance_m", "safe_east_m",
+            "safe_north_m")}
         self.telemetry = [] if record else None
 
     # ------------------------------------------------------------------ loop
@@ -162,7 +163,7 @@ class _Flight:
             if not active.any():
                 break
             env = environment(self.state, self.planet)
-            agl, east, north = self._height_above_ground(env)
+            agl, east, north = self._height_above_ground(self.state)
             sensed = self._sensed_g(env)
             self._snapshot = (env, agl, sensed)
             if self.telemetry is not None:
@@ -184,10 +185,13 @@ class _Flight:
                             self._telemetry_arrays(), self.phase)
 
     # ----------------------------------------------------------- measurements
-    def _height_above_ground(self, env):
-        x, y, z = self.state[:3]
+    def _height_above_ground(self, state):
+        """Height above the terrain [m] and local east/north [m] of each run."""
+        x, y, z = state[:3]
         east, north = self.sys.frame.east_north(x, y, z)
-        return env.height_above_areoid_m - self.sys.terrain.elevation(east, north), east, north
+        r = np.sqrt(x * x + y * y + z * z)
+        height = r - areoid_radius_m(z / r)
+        return height - self.sys.terrain.elevation(east, north), east, north
 
     def _sensed_g(self, env):
         """Non-gravitational acceleration [g]: aerodynamic plus thrust."""
@@ -196,7 +200,7 @@ class _Flight:
         if ctl is None:
             cd_area = self.v.aeroshell.area_m2 * self.runs.drag_scale
             return env.dynamic_pressure * env.capsule_cd * cd_area / m / G0
-        chute = self.sys.aero.parachute(env.mach) * ctl.chute_cd_area * np.clip(
+        chute = env.chute_cd * ctl.chute_cd_area * np.clip(
             (self.t - ctl.chute_deploy_t) / self.sys.aero.parachute_inflation_s, 0, 1)
         capsule = env.capsule_cd * ctl.capsule_cd_area
         lift = capsule * env.capsule_ld * ctl.lift_scale
@@ -454,8 +458,7 @@ class _Flight:
         if not stepped.any():
             return
         ds = self.v.descent_stage
-        env = environment(self.state, self.planet)
-        agl, east, north = self._height_above_ground(env)
+        agl, east, north = self._height_above_ground(self.state)
         bridle = ds.bridle_length_m * np.clip((self.t - self.t_skycrane) / ds.bridle_deploy_s, 0, 1)
         bridle_before = ds.bridle_length_m * np.clip(
             (self.t - self._dt_last(before) - self.t_skycrane) / ds.bridle_deploy_s, 0, 1)
@@ -500,6 +503,8 @@ class _Flight:
             "distance_to_target_m": np.hypot(east - e0, north - n0),
             "distance_to_safe_target_m": np.hypot(east - se, north - sn),
             "propellant_kg": m - self.rover_kg - self.ds_dry_kg,
+            "safe_east_m": se,
+            "safe_north_m": sn,
         }
         for k, val in values.items():
             self.touchdown[k][touch] = val[touch]

@@ -68,6 +68,7 @@ class Atmosphere:
 
     table: UniformTable
     surface_height_m: float
+    hot: UniformTable  # rows ln(density), speed of sound only: the kernel's lookup
 
     @classmethod
     def hydrostatic(
@@ -89,11 +90,12 @@ class Atmosphere:
         ln_rho = ln_p - np.log(R_GAS_MARS * t)
         sound = np.sqrt(GAMMA_MARS * R_GAS_MARS * t)
         table = UniformTable(float(h[0]), TABLE_STEP_M, np.stack([ln_rho, sound, p, t]))
-        return cls(table, float(surface_height_above_areoid_m))
+        hot = UniformTable(float(h[0]), TABLE_STEP_M, np.stack([ln_rho, sound]))
+        return cls(table, float(surface_height_above_areoid_m), hot)
 
     def density_sound(self, height_above_areoid_m):
         """Nominal density [kg/m^3] and speed of sound [m/s] at the given heights."""
-        ln_rho, sound = self.table(height_above_areoid_m)[:2]
+        ln_rho, sound = self.hot(height_above_areoid_m)
         return np.exp(ln_rho), sound
 
     def pressure_temperature(self, height_above_areoid_m):

@@ -1,0 +1,186 @@
+"""The `perseverance` command: parses, calls the library, prints.
+
+A `PerseveranceError` (bad input the user can fix) prints as one line on
+stderr with exit code 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from perseverance.errors import PerseveranceError
+
+app = typer.Typer(
+    help="Perseverance: fly NASA's Mars 2020 mission yourself.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+class Trigger(str, Enum):
+    range = "range"
+    velocity = "velocity"
+
+
+def fail(message: str) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    return "—" if value != value else f"{value:,.{digits}f}"
+
+
+@app.command()
+def edl(
+    vehicle: Annotated[str, typer.Option(help="Vehicle: m2020, msl, or a path to a vehicle TOML.")] = "m2020",
+    seed: Annotated[int, typer.Option(help="Seed of the terrain and of the dispersions.")] = 0,
+    monte_carlo: Annotated[int | None, typer.Option("--monte-carlo", metavar="N",
+                                                    help="Fly N dispersed runs (run 0 is nominal).")] = None,
+    trigger: Annotated[Trigger | None, typer.Option(help="Override the parachute trigger.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Run the campaign on a local Dask cluster.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Run on an existing Dask scheduler (address).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write data products and plots to this folder.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Fly entry, descent and landing: one nominal trajectory, or a Monte Carlo campaign."""
+    from perseverance.edl import api, products
+
+    try:
+        if monte_carlo is not None:
+            if monte_carlo < 1:
+                raise PerseveranceError(f"--monte-carlo N = {monte_carlo} is out of range (N >= 1)")
+            if workers is not None and workers < 1:
+                raise PerseveranceError(f"--workers = {workers} is out of range (K >= 1)")
+            system = api.prepare_edl(vehicle, terrain_seed=seed)
+            with _progress(monte_carlo, quiet or as_json) as advance:
+                result = api.monte_carlo(system.vehicle, monte_carlo, seed=seed, system=system,
+                                         trigger=trigger.value if trigger else None, workers=workers,
+                                         scheduler=scheduler, on_chunk=advance)
+            written = products.write_campaign(result, out) if out else []
+            _print_campaign(result, as_json, written)
+        else:
+            result = api.fly_edl(vehicle, seed=seed)
+            written = products.write_flight(result, out) if out else []
+            _print_flight(result, as_json, written)
+    except PerseveranceError as exc:
+        raise fail(str(exc)) from None
+
+
+class _progress:
+    """A rich progress bar over runs (or nothing when quiet)."""
+
+    def __init__(self, total: int, quiet: bool):
+        self.total, self.quiet = total, quiet
+
+    def __enter__(self):
+        if self.quiet:
+            return None
+        self.bar = Progress(TextColumn("Monte Carlo"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("runs"), TimeElapsedColumn(), console=err_console, transient=True)
+        self.bar.start()
+        task = self.bar.add_task("runs", total=self.total)
+        return lambda k: self.bar.advance(task, k)
+
+    def __exit__(self, *exc):
+        if not self.quiet:
+            self.bar.stop()
+
+
+def _print_flight(result, as_json: bool, written: list[Path]) -> None:
+    doc = result.to_dict()
+    if as_json:
+        print(json.dumps(doc, indent=2))
+        return
+    table = Table(title=f"{doc['vehicle']}: entry, descent and landing")
+    for col in ("event", "T+ s", "altitude [m]", "speed [m/s]", "Mach", "g"):
+        table.add_column(col, justify="left" if col == "event" else "right")
+    for ev in doc["events"]:
+        table.add_row(ev["name"].replace("_", " "), _fmt(ev["t_s"]), _fmt(ev["altitude_m"], 0),
+                      _fmt(ev["velocity_mps"]), _fmt(ev["mach"], 2), _fmt(ev["g_load"], 2))
+    console.print(table)
+    td = doc["touchdown"]
+    if td is None:
+        console.print(f"[red]No touchdown:[/red] {result.failure_message()}")
+    else:
+        console.print(
+            f"Touchdown [bold]{doc['status']}[/bold] at {td['latitude_deg']:.4f}° N, {td['longitude_deg']:.4f}° E, "
+            f"{td['utc']} ({td['lmst']} LMST); {td['vertical_speed_mps']:.2f} m/s down, "
+            f"{td['horizontal_speed_mps']:.2f} m/s across, tilt {td['tilt_deg']:.1f}°; "
+            f"{td['distance_to_safe_target_m']:.1f} m from the safe target, "
+            f"{td['distance_to_target_m']:,.0f} m from the target; "
+            f"{td['propellant_margin_kg']:.0f} kg propellant left; descent stage down "
+            f"{td['flyaway_distance_m']:,.0f} m away.")
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
+    s = result.summary
+    if as_json:
+        print(json.dumps(s, indent=2))
+        return
+    console.print(f"[bold]{s['vehicle']}[/bold], {s['runs']:,} runs (seed {s['seed']}, "
+                  f"{s['parachute_trigger']} trigger): {100 * s['success_rate']:.2f}% landed safely")
+    counts = ", ".join(f"{k} {v}" for k, v in s["status_counts"].items() if v)
+    console.print(f"  outcomes: {counts}")
+    for key, label in (("ellipse_99", "99% ellipse"), ("ellipse_3sigma", "3-sigma ellipse")):
+        el = s.get(key)
+        if el:
+            console.print(f"  {label}: {2 * el['semi_major_m'] / 1e3:.2f} km x {2 * el['semi_minor_m'] / 1e3:.2f} km, "
+                          f"major axis at {el['azimuth_deg']:.0f}° from north, centre "
+                          f"{el['centre_east_m']:,.0f} m E, {el['centre_north_m']:,.0f} m N of the site")
+    table = Table(title="percentiles")
+    for col in ("quantity", "1%", "50%", "99%"):
+        table.add_column(col, justify="left" if col == "quantity" else "right")
+    for q, p in s["percentiles"].items():
+        table.add_row(q.replace("_", " "), *(_fmt(p[k], 3) for k in ("p01", "p50", "p99")))
+    console.print(table)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@app.command()
+def time(
+    utc: Annotated[str | None, typer.Argument(help="UTC instant, ISO 8601 (default: now).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Mars time at Jezero (Mars24): MSD, MTC, LMST, LTST, Ls and the mission sol."""
+    from perseverance.mars.time import mars_clock, parse_utc
+    from perseverance.terrain.site import load_site
+
+    try:
+        when = parse_utc(utc) if utc else datetime.now(UTC)
+        site = load_site("jezero")
+        clock = mars_clock(when, longitude_east_deg=site.landing_site.longitude_deg,
+                           landing_utc=site.landing_utc)
+    except PerseveranceError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        print(json.dumps(clock, indent=2))
+        return
+    console.print(f"UTC {when.isoformat()}  at Jezero ({site.landing_site.longitude_deg}° E)")
+    console.print(f"  Mars Sol Date {clock['msd']:.5f}, MTC {clock['mtc_hours']:.4f} h, "
+                  f"LMST {clock['lmst']}, LTST {clock['ltst']}, Ls {clock['ls_deg']:.2f}°, sol {clock['sol']}")
+
+
+def main() -> None:  # pragma: no cover - console entry for python -m
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

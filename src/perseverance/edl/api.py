@@ -1,0 +1,70 @@
+"""The EDL front door: prepare a vehicle, fly it once, or fly a Monte Carlo campaign.
+
+>>> from perseverance.edl.api import fly_edl
+>>> result = fly_edl("m2020")                      # doctest: +SKIP
+>>> result.status.label, result.touchdown()["lmst"]  # doctest: +SKIP
+('landed', '15:4...')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from perseverance.edl.montecarlo import run_campaign
+from perseverance.edl.reference import build_system
+from perseverance.edl.results import CampaignResult, EdlResult
+from perseverance.edl.runs import RunInputs
+from perseverance.edl.sequence import TELEMETRY_STEPS, fly
+from perseverance.edl.system import EdlSystem
+from perseverance.edl.vehicle import Vehicle, load_vehicle
+from perseverance.errors import ScenarioError
+
+#: Largest campaign accepted in one call (memory bound of the per-run table on 24 GiB).
+MAX_RUNS = 10_000_000
+
+
+def prepare_edl(vehicle: str | Vehicle = "m2020", *, terrain_seed: int = 0) -> EdlSystem:
+    """Load a vehicle (name or TOML path), build its site, target its entry and guidance."""
+    v = load_vehicle(vehicle) if isinstance(vehicle, str) else vehicle
+    return build_system(v, terrain_seed)
+
+
+def fly_edl(vehicle: str | Vehicle = "m2020", *, seed: int = 0, system: EdlSystem | None = None) -> EdlResult:
+    """Fly the nominal trajectory (no dispersions) with 10 Hz telemetry over terrain ``seed``."""
+    system = system or prepare_edl(vehicle, terrain_seed=seed)
+    flight = fly(system, RunInputs.nominal(system.entry_state), TELEMETRY_STEPS, record_telemetry=True)
+    return EdlResult(system, flight)
+
+
+def monte_carlo(
+    vehicle: str | Vehicle = "m2020",
+    n: int = 2000,
+    *,
+    seed: int = 0,
+    trigger: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    system: EdlSystem | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> CampaignResult:
+    """Fly ``n`` dispersed runs (run 0 nominal) and summarise them.
+
+    ``trigger`` overrides the parachute trigger (``"range"`` or ``"velocity"``);
+    ``workers`` runs on a local Dask cluster, ``scheduler`` on an existing one.
+    """
+    if not 1 <= n <= MAX_RUNS:
+        raise ScenarioError(f"monte-carlo N = {n} is out of range (1..{MAX_RUNS})")
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"workers = {workers} is out of range (>= 1)")
+    if trigger not in (None, "range", "velocity"):
+        raise ScenarioError(f"trigger = {trigger!r} is not one of range, velocity")
+    system = system or prepare_edl(vehicle, terrain_seed=seed)
+    on_velocity = None if trigger is None else trigger == "velocity"
+    if workers or scheduler:
+        from perseverance.scale.cluster import run_on_dask
+
+        table = run_on_dask(system, seed, n, seed, workers=workers, scheduler=scheduler,
+                            deploy_on_velocity=on_velocity, on_chunk=on_chunk)
+    else:
+        table = run_campaign(system, n, seed, deploy_on_velocity=on_velocity, on_chunk=on_chunk)
+    return CampaignResult(system, table, seed, trigger or system.vehicle.parachute.trigger)

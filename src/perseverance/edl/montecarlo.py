@@ -1,0 +1,134 @@
+"""Monte Carlo campaigns: many dispersed runs, a per-run table and its statistics.
+
+A campaign of N runs is cut into chunks of run indices; each chunk draws its
+own inputs (`perseverance.edl.dispersions`, reproducible per run) and flies
+them as one batch. Chunks run in this process by default, or on a Dask
+cluster through `perseverance.scale.cluster`; the per-run results are the same
+either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import chi2
+
+from perseverance.edl.dispersions import sample_runs
+from perseverance.edl.sequence import StepSizes, fly
+from perseverance.edl.status import Status
+from perseverance.edl.system import EdlSystem
+
+#: Runs per batch: large enough to amortise Python overhead, small enough for cache.
+CHUNK_RUNS = 2000
+#: Two-dimensional probability content of the "99%" ellipse.
+ELLIPSE_PROBABILITY = 0.99
+PERCENTILES = (1, 50, 99)
+
+
+def fly_runs(system: EdlSystem, seed: int, start: int, stop: int, steps: StepSizes = StepSizes(),
+             *, deploy_on_velocity: bool | None = None) -> dict[str, np.ndarray]:
+    """Fly runs ``start <= i < stop`` of a campaign; return the per-run table (columns)."""
+    runs = sample_runs(system, seed, start, stop)
+    result = fly(system, runs, steps, deploy_on_velocity=deploy_on_velocity)
+    ev, td = result.events, result.touchdown
+    return {
+        "run": np.arange(start, stop),
+        "status": result.status.astype(np.int8),
+        "touchdown_east_m": td["east_m"],
+        "touchdown_north_m": td["north_m"],
+        "touchdown_latitude_deg": td["latitude_deg"],
+        "touchdown_longitude_deg": td["longitude_deg"],
+        "touchdown_t_s": td["t_s"],
+        "touchdown_vertical_speed_mps": td["vertical_speed_mps"],
+        "touchdown_horizontal_speed_mps": td["horizontal_speed_mps"],
+        "touchdown_tilt_deg": td["tilt_deg"],
+        "distance_to_target_m": td["distance_to_target_m"],
+        "distance_to_safe_target_m": td["distance_to_safe_target_m"],
+        "propellant_margin_kg": td["propellant_kg"],
+        "flyaway_distance_m": td["flyaway_distance_m"],
+        "deploy_t_s": ev["parachute_deploy"]["t_s"],
+        "deploy_mach": ev["parachute_deploy"]["mach"],
+        "deploy_dynamic_pressure_pa": ev["parachute_deploy"]["dynamic_pressure_pa"],
+        "deploy_altitude_m": ev["parachute_deploy"]["altitude_m"],
+        "deploy_velocity_mps": ev["parachute_deploy"]["velocity_mps"],
+        "peak_g_load": ev["peak_deceleration"]["g_load"],
+        "peak_deceleration_t_s": ev["peak_deceleration"]["t_s"],
+    }
+
+
+def chunks(n: int, size: int = CHUNK_RUNS) -> list[tuple[int, int]]:
+    """Index ranges covering ``range(n)``."""
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def concatenate(tables: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Join per-run tables (in run order)."""
+    tables = sorted(tables, key=lambda t: int(t["run"][0]))
+    return {k: np.concatenate([t[k] for t in tables]) for k in tables[0]}
+
+
+def run_campaign(system: EdlSystem, n: int, seed: int, *, steps: StepSizes = StepSizes(),
+                 deploy_on_velocity: bool | None = None,
+                 on_chunk: Callable[[int], None] | None = None) -> dict[str, np.ndarray]:
+    """Fly ``n`` runs in this process, chunk by chunk; ``on_chunk(runs_done)`` reports progress."""
+    parts = []
+    for a, b in chunks(n):
+        parts.append(fly_runs(system, seed, a, b, steps, deploy_on_velocity=deploy_on_velocity))
+        if on_chunk:
+            on_chunk(b - a)
+    return concatenate(parts)
+
+
+@dataclass(frozen=True)
+class Ellipse:
+    """A landing ellipse in the site's east/north plane [m]; azimuth of the major axis
+    [deg clockwise from north, 0-180)."""
+
+    centre_east_m: float
+    centre_north_m: float
+    semi_major_m: float
+    semi_minor_m: float
+    azimuth_deg: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(float(v), 3) for k, v in self.__dict__.items()}
+
+
+def landing_ellipse(east: np.ndarray, north: np.ndarray, scale: float) -> Ellipse:
+    """Ellipse of the touchdown points' covariance, semi-axes ``scale`` x the standard
+    deviations along the principal axes."""
+    cov = np.cov(np.stack([east, north]))
+    w, vec = np.linalg.eigh(cov)
+    major = vec[:, 1]
+    azimuth = np.degrees(np.arctan2(major[0], major[1])) % 180.0
+    return Ellipse(float(east.mean()), float(north.mean()), scale * np.sqrt(w[1]), scale * np.sqrt(w[0]),
+                   float(azimuth))
+
+
+def summarize(table: dict[str, np.ndarray]) -> dict:
+    """Campaign statistics: ellipses, success rate, status counts and percentiles."""
+    status = table["status"]
+    n = int(status.size)
+    touched = np.isfinite(table["touchdown_east_m"])
+    summary: dict = {
+        "runs": n,
+        "success_rate": float(np.mean(status == Status.LANDED)),
+        "status_counts": {s.label: int(np.sum(status == s)) for s in Status},
+    }
+    if touched.sum() >= 3:
+        e, nn = table["touchdown_east_m"][touched], table["touchdown_north_m"][touched]
+        summary["ellipse_99"] = landing_ellipse(e, nn, np.sqrt(chi2.ppf(ELLIPSE_PROBABILITY, 2))).as_dict()
+        summary["ellipse_3sigma"] = landing_ellipse(e, nn, 3.0).as_dict()
+        summary["ellipse_frame"] = "east/north metres from the landing-site origin"
+    quantities = ("deploy_mach", "deploy_dynamic_pressure_pa", "peak_g_load",
+                  "touchdown_vertical_speed_mps", "touchdown_horizontal_speed_mps", "propellant_margin_kg",
+                  "distance_to_safe_target_m")
+    pct = {}
+    for q in quantities:
+        values = table[q][np.isfinite(table[q])]
+        if values.size:
+            pct[q] = {f"p{p:02d}": round(float(np.percentile(values, p)), 4) for p in PERCENTILES}
+    summary["percentiles"] = pct
+    return summary

@@ -1,0 +1,61 @@
+"""Data products of EDL runs: Parquet telemetry and per-run tables, CSV events,
+JSON summaries and PNG plots, written into an output folder all at once."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from perseverance.edl.results import CampaignResult, EdlResult
+from perseverance.edl.status import EVENT_FIELDS
+from perseverance.outputs import staged_directory
+from perseverance.report import edl_plots
+
+
+def _write_parquet(columns: dict[str, np.ndarray], path: Path) -> Path:
+    pq.write_table(pa.table({k: np.asarray(v) for k, v in columns.items()}), path)
+    return path
+
+
+def write_flight(result: EdlResult, out: str | Path) -> list[Path]:
+    """Write telemetry.parquet, events.csv, summary.json and four plots into ``out``."""
+    tel = {k: v[:, result.run] for k, v in result.flight.telemetry.items()}
+    events = result.events()
+    td = result.touchdown()
+    system = result.system
+    with staged_directory(out) as stage:
+        written = [_write_parquet(tel, stage / "telemetry.parquet")]
+        with open(stage / "events.csv", "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=["name", *EVENT_FIELDS])
+            writer.writeheader()
+            writer.writerows(events)
+        written.append(stage / "events.csv")
+        (stage / "summary.json").write_text(json.dumps(result.to_dict(), indent=2))
+        written.append(stage / "summary.json")
+        written.append(edl_plots.altitude_velocity(tel, events, stage / "altitude_velocity.png"))
+        written.append(edl_plots.loads(tel, stage / "loads.png"))
+        fl = result.flight
+        touch = None if td is None else (fl.touchdown["east_m"][0], fl.touchdown["north_m"][0])
+        written.append(edl_plots.ground_track(tel, system.terrain, system.frame, touch,
+                                              system.target_east_north_m, stage / "ground_track.png"))
+        if touch is not None:
+            safe = (fl.touchdown["safe_east_m"][0], fl.touchdown["safe_north_m"][0])
+            written.append(edl_plots.hazard_map(system.terrain, touch, safe, stage / "hazard_map.png"))
+    return [Path(out) / p.name for p in written]
+
+
+def write_campaign(result: CampaignResult, out: str | Path) -> list[Path]:
+    """Write runs.parquet, summary.json and the ellipse and histogram plots into ``out``."""
+    with staged_directory(out) as stage:
+        written = [_write_parquet(result.table, stage / "runs.parquet")]
+        (stage / "summary.json").write_text(json.dumps(result.summary, indent=2))
+        written.append(stage / "summary.json")
+        written.append(edl_plots.ellipse_over_site(result.table, result.summary, result.system.terrain,
+                                                   result.system.target_east_north_m, stage / "ellipse.png"))
+        written.append(edl_plots.campaign_histograms(result.table, stage / "distributions.png"))
+    return [Path(out) / p.name for p in written]

@@ -1,0 +1,109 @@
+"""What a user gets back from an EDL run or campaign, and how it prints.
+
+`EdlResult` wraps one flown trajectory (events, touchdown, telemetry);
+`CampaignResult` wraps a Monte Carlo campaign (per-run table and summary).
+Both turn themselves into the JSON documents the CLI prints.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+
+from perseverance.edl.montecarlo import summarize
+from perseverance.edl.sequence import FlightResult
+from perseverance.edl.status import EVENT_FIELDS, EVENT_NAMES, Status
+from perseverance.edl.system import EdlSystem
+from perseverance.mars.time import mars_clock
+
+TOUCHDOWN_KEYS = (
+    "latitude_deg", "longitude_deg", "vertical_speed_mps", "horizontal_speed_mps", "tilt_deg",
+    "distance_to_target_m", "distance_to_safe_target_m",
+)
+
+
+@dataclass
+class EdlResult:
+    """One trajectory from entry interface to touchdown (run 0 of a batch)."""
+
+    system: EdlSystem
+    flight: FlightResult
+    run: int = 0
+
+    @property
+    def status(self) -> Status:
+        return Status(int(self.flight.status[self.run]))
+
+    def events(self) -> list[dict]:
+        """Events that happened, in flight order, each with `EVENT_FIELDS`."""
+        rows = []
+        for name in EVENT_NAMES:
+            ev = self.flight.events[name]
+            if math.isnan(ev["t_s"][self.run]):
+                continue
+            row = {"name": name}
+            row.update({f: round(float(ev[f][self.run]), 3) for f in EVENT_FIELDS})
+            rows.append(row)
+        return rows
+
+    def touchdown(self) -> dict | None:
+        """Touchdown state with its UTC and local mean solar time, or None."""
+        td = self.flight.touchdown
+        t = td["t_s"][self.run]
+        if math.isnan(t):
+            return None
+        out = {k: round(float(td[k][self.run]), 6 if k.endswith("_deg") else 3) for k in TOUCHDOWN_KEYS}
+        utc = self.system.vehicle.entry.epoch_utc + timedelta(seconds=float(t))
+        clock = mars_clock(utc, longitude_east_deg=out["longitude_deg"], landing_utc=utc)
+        out["utc"] = utc.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        out["lmst"] = clock["lmst"]
+        out["propellant_margin_kg"] = round(float(td["propellant_kg"][self.run]), 2)
+        out["flyaway_distance_m"] = round(float(td["flyaway_distance_m"][self.run]), 1)
+        return out
+
+    def failure_message(self) -> str | None:
+        """One sentence on why the run did not land, with what to check."""
+        s = self.status
+        if s is Status.LANDED:
+            return None
+        ev = self.flight.events
+        if s is Status.CHUTE_NOT_DEPLOYED:
+            tel = self.flight.telemetry
+            mach = ev["peak_deceleration"]["mach"][self.run]
+            alt = float("nan")
+            if tel is not None:
+                last = np.flatnonzero(np.isfinite(tel["mach"][:, self.run]))[-1]
+                mach, alt = tel["mach"][last, self.run], tel["altitude_m"][last, self.run]
+            p = self.system.vehicle.parachute
+            return (f"parachute never reached deploy conditions (Mach {mach:.1f} at {alt:.0f} m above ground; "
+                    f"needs Mach <= {p.mach_max} above {p.min_deploy_altitude_m:.0f} m): the entry is too "
+                    "steep or the vehicle has too little lift; check entry.flight_path_angle_deg and "
+                    "aeroshell.lift_to_drag")
+        return f"the run ended with status {s.label}"
+
+    def to_dict(self) -> dict:
+        return {"vehicle": self.system.vehicle.name, "status": self.status.label,
+                "events": self.events(), "touchdown": self.touchdown()}
+
+
+@dataclass
+class CampaignResult:
+    """A Monte Carlo campaign: the per-run table and its summary."""
+
+    system: EdlSystem
+    table: dict[str, np.ndarray]
+    seed: int
+    trigger: str
+    summary: dict = field(init=False)
+
+    def __post_init__(self):
+        self.summary = summarize(self.table)
+        self.summary["seed"] = self.seed
+        self.summary["vehicle"] = self.system.vehicle.name
+        self.summary["parachute_trigger"] = self.trigger
+
+    def to_dict(self) -> dict:
+        return self.summary

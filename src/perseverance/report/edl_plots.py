@@ -1,0 +1,135 @@
+"""EDL plots: trajectory, loads, ground track over the site, landing points on the maps.
+
+Each function writes one PNG and returns its path. Inputs are plain arrays in
+SI units; axes are labelled in the units a reader expects (km, km/s, g).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import Ellipse as EllipsePatch  # noqa: E402
+
+DPI = 110
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def altitude_velocity(tel: dict, events: list[dict], path: Path) -> Path:
+    """Altitude above ground against planet-relative speed, events marked."""
+    fig, ax = plt.subplots(figsize=(7, 5))
+    ax.plot(tel["velocity_mps"] / 1e3, tel["altitude_m"] / 1e3, lw=1.5)
+    for ev in events:
+        ax.plot(ev["velocity_mps"] / 1e3, ev["altitude_m"] / 1e3, "o", ms=4)
+        ax.annotate(ev["name"].replace("_", " "), (ev["velocity_mps"] / 1e3, ev["altitude_m"] / 1e3),
+                    fontsize=7, xytext=(4, 2), textcoords="offset points")
+    ax.set(xlabel="speed, planet-relative [km/s]", ylabel="altitude above ground [km]",
+           title="Entry, descent and landing")
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def loads(tel: dict, path: Path) -> Path:
+    """Sensed g-load and dynamic pressure against time from entry interface."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(tel["t_s"], tel["g_load"], color="C3", label="g-load")
+    ax.set(xlabel="time from entry interface [s]", ylabel="sensed deceleration [Earth g]")
+    ax2 = ax.twinx()
+    ax2.plot(tel["t_s"], tel["dynamic_pressure_pa"] / 1e3, color="C0", label="dynamic pressure")
+    ax2.set_ylabel("dynamic pressure [kPa]")
+    fig.legend(loc="upper right")
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def ground_track(tel: dict, terrain, frame, touchdown_en, target_en, path: Path) -> Path:
+    """Whole ground track (longitude/latitude) and the final approach over the site map."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.8))
+    ax1.plot(tel["longitude_deg"], tel["latitude_deg"], lw=1.2)
+    ax1.set(xlabel="east longitude [deg]", ylabel="latitude [deg]", title="Ground track from entry")
+    ax1.grid(alpha=0.3)
+    east, north = frame.east_north(tel["x_m"], tel["y_m"], tel["z_m"])
+    _site_background(ax2, terrain)
+    near = (np.abs(east) < 9000) & (np.abs(north) < 9000)
+    ax2.plot(east[near] / 1e3, north[near] / 1e3, color="gold", lw=1.5, label="ground track")
+    ax2.plot(target_en[0] / 1e3, target_en[1] / 1e3, "b+", ms=12, label="target")
+    if touchdown_en is not None:
+        ax2.plot(touchdown_en[0] / 1e3, touchdown_en[1] / 1e3, "r*", ms=12, label="touchdown")
+    ax2.set(xlabel="east [km]", ylabel="north [km]", title="Final approach over the site")
+    ax2.legend(fontsize=8, loc="lower right")
+    return _save(fig, path)
+
+
+def _site_background(ax, terrain, hazard: bool = False):
+    if not hasattr(terrain, "east_m"):
+        ax.set_facecolor("#d9c7a7")
+        ax.set_aspect("equal")
+        return
+    extent = [terrain.east_m[0] / 1e3, terrain.east_m[-1] / 1e3, terrain.north_m[0] / 1e3,
+              terrain.north_m[-1] / 1e3]
+    ax.imshow(terrain.hillshade(), origin="lower", extent=extent, cmap="gray", vmin=0, vmax=1)
+    if hazard:
+        overlay = np.ma.masked_where(~terrain.hazard, terrain.hazard)
+        ax.imshow(overlay, origin="lower", extent=extent, cmap="autumn", alpha=0.45, vmin=0, vmax=1)
+    ax.set_aspect("equal")
+
+
+def hazard_map(terrain, touchdown_en, safe_en, path: Path, half_width_m: float = 600.0) -> Path:
+    """The landing point and selected safe target on the hazard map around them."""
+    fig, ax = plt.subplots(figsize=(6, 6))
+    _site_background(ax, terrain, hazard=True)
+    cx, cy = touchdown_en
+    if safe_en is not None and np.all(np.isfinite(safe_en)):
+        ax.plot(safe_en[0] / 1e3, safe_en[1] / 1e3, "c+", ms=14, mew=2, label="safe target (LVS)")
+    ax.plot(cx / 1e3, cy / 1e3, "r*", ms=14, label="touchdown")
+    ax.set(xlim=((cx - half_width_m) / 1e3, (cx + half_width_m) / 1e3),
+           ylim=((cy - half_width_m) / 1e3, (cy + half_width_m) / 1e3),
+           xlabel="east [km]", ylabel="north [km]", title="Landing point on the hazard map (red: hazard)")
+    ax.legend(fontsize=8, loc="lower right")
+    return _save(fig, path)
+
+
+def ellipse_over_site(table: dict, summary: dict, terrain, target_en, path: Path) -> Path:
+    """Monte Carlo touchdown points, the 99% and 3-sigma ellipses, over the site map."""
+    fig, ax = plt.subplots(figsize=(7, 7))
+    _site_background(ax, terrain)
+    e, n = table["touchdown_east_m"] / 1e3, table["touchdown_north_m"] / 1e3
+    ok = table["status"] == 0
+    ax.plot(e[ok], n[ok], ".", ms=2, color="gold", alpha=0.6, label="landed")
+    if (~ok).any():
+        ax.plot(e[~ok], n[~ok], "x", ms=4, color="red", label="not landed safely")
+    for key, style in (("ellipse_99", "-"), ("ellipse_3sigma", "--")):
+        el = summary.get(key)
+        if el:
+            ax.add_patch(EllipsePatch((el["centre_east_m"] / 1e3, el["centre_north_m"] / 1e3),
+                                      2 * el["semi_major_m"] / 1e3, 2 * el["semi_minor_m"] / 1e3,
+                                      angle=90 - el["azimuth_deg"], fill=False, ls=style, lw=1.5,
+                                      color="cyan", label=key.replace("_", " ")))
+    ax.plot(target_en[0] / 1e3, target_en[1] / 1e3, "b+", ms=12, label="target")
+    ax.set(xlabel="east [km]", ylabel="north [km]", title=f"Landing dispersion, {summary['runs']} runs")
+    ax.legend(fontsize=8, loc="lower right")
+    return _save(fig, path)
+
+
+def campaign_histograms(table: dict, path: Path) -> Path:
+    """Distributions of deploy Mach, peak g, touchdown speed and propellant margin."""
+    items = (("deploy_mach", "parachute deploy Mach"), ("peak_g_load", "peak deceleration [g]"),
+             ("touchdown_vertical_speed_mps", "touchdown vertical speed [m/s]"),
+             ("propellant_margin_kg", "propellant margin [kg]"))
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5))
+    for ax, (key, label) in zip(axes.flat, items, strict=True):
+        values = table[key][np.isfinite(table[key])]
+        ax.hist(values, bins=50, color="C0")
+        ax.set(xlabel=label, ylabel="runs")
+    return _save(fig, path)
+
