@@ -103,13 +103,15 @@ def follow_bank(bank, rate, command, dt, rate_max, accel_max):
     the remaining error. Reversals pass through lift-up (zero bank).
     """
     err = command - bank
-    stop_rate = np.sqrt(2.0 * accel_max * np.abs(err))
+    # brake early enough to stop on the command with discrete steps
+    stop_rate = np.maximum(np.sqrt(2.0 * accel_max * np.abs(err)) - 0.5 * accel_max * dt, 0.0)
     wanted = np.sign(err) * np.minimum(rate_max, stop_rate)
     new_rate = np.clip(wanted, rate - accel_max * dt, rate + accel_max * dt)
     new_bank = bank + 0.5 * (rate + new_rate) * dt
-    overshoot = np.sign(command - new_bank) != np.sign(err)
-    new_bank = np.where(overshoot & (np.abs(err) < np.abs(new_rate) * dt + 1e-12), command, new_bank)
-    new_rate = np.where(new_bank == command, 0.0, new_rate)
+    crossed = np.sign(command - new_bank) != np.sign(err)
+    snap = (crossed | (np.abs(command - new_bank) < 1e-9)) & (np.abs(rate) <= accel_max * dt)
+    new_bank = np.where(snap, command, new_bank)
+    new_rate = np.where(snap, 0.0, new_rate)
     return new_bank, new_rate
 
 

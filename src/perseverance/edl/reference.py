@@ -41,7 +41,7 @@ TARGETING_TOLERANCE_M = 2.0
 TARGETING_MAX_ITERATIONS = 8
 #: Initial guess of the entry-to-landing distance [m].
 FIRST_GUESS_RANGE_M = 650_000.0
-#: Steps of the reference and sensitivity runs [s].
+#: Steps of the reference and sensitivity runs [s]; targeting uses the campaign's steps.
 REFERENCE_STEPS = StepSizes(entry_s=0.25, descent_s=0.1)
 #: Number of speed nodes carrying influence coefficients.
 INFLUENCE_NODES = 48
@@ -77,9 +77,10 @@ def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.eye(3) + s * kx + (1 - c) * kx @ kx
 
 
-def _fly_reference(system: EdlSystem, state: np.ndarray, record: bool = False):
+def _fly_reference(system: EdlSystem, state: np.ndarray, record: bool = False,
+                   steps: StepSizes = REFERENCE_STEPS):
     runs = RunInputs.nominal(state)
-    return fly(system, runs, REFERENCE_STEPS, reference_bank_only=True, deploy_on_velocity=True,
+    return fly(system, runs, steps, reference_bank_only=True, deploy_on_velocity=True,
                record_telemetry=record)
 
 
@@ -92,7 +93,7 @@ def target_entry(system: EdlSystem) -> np.ndarray:
                            FIRST_GUESS_RANGE_M)
     state = entry_state(system, float(lat), float(lon))
     for _ in range(TARGETING_MAX_ITERATIONS):
-        result = _fly_reference(system, state)
+        result = _fly_reference(system, state, steps=StepSizes())
         if result.status[0] != 0:
             raise ScenarioError(
                 f"the reference trajectory of {system.vehicle.name} does not land "

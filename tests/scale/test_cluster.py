@@ -1,0 +1,24 @@
+"""A campaign on a local Dask cluster gives the same per-run results as in-process."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from perseverance.edl.montecarlo import fly_runs
+from perseverance.errors import ClusterError
+from perseverance.scale.cluster import run_on_dask
+
+RUNS = 24
+
+
+def test_local_cluster_equals_in_process(msl):
+    local = fly_runs(msl, 4, 0, RUNS)
+    distributed = run_on_dask(msl, 0, RUNS, 4, workers=2, chunk_runs=7)
+    for key, values in local.items():
+        assert np.array_equal(values, distributed[key], equal_nan=True), key
+
+
+def test_unreachable_scheduler_is_a_cluster_error(msl):
+    with pytest.raises(ClusterError, match="cannot reach"):
+        run_on_dask(msl, 0, 4, 1, scheduler="tcp://127.0.0.1:9")

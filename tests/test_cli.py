@@ -1,0 +1,78 @@
+"""The `perseverance` command: outputs, and bad input giving one line and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from perseverance.cli import app
+
+runner = CliRunner()
+EVENT_KEYS = {"name", "t_s", "altitude_m", "velocity_mps", "mach", "dynamic_pressure_pa", "g_load"}
+TOUCHDOWN_KEYS = {"latitude_deg", "longitude_deg", "vertical_speed_mps", "horizontal_speed_mps", "tilt_deg",
+                  "distance_to_target_m", "distance_to_safe_target_m", "utc", "lmst"}
+
+
+def _cli(*args):
+    """Run the installed command in a subprocess (the way a user does)."""
+    return subprocess.run([sys.executable, "-m", "perseverance.cli", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_edl_json_msl():
+    result = runner.invoke(app, ["edl", "--vehicle", "msl", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["status"] == "landed"
+    assert all(EVENT_KEYS <= set(e) for e in doc["events"])
+    assert TOUCHDOWN_KEYS <= set(doc["touchdown"])
+    assert doc["events"][0]["name"] == "entry_interface"
+
+
+def test_time_json():
+    result = runner.invoke(app, ["time", "2021-02-18T20:43:49Z", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"msd", "mtc_hours", "lmst", "ltst", "ls_deg", "sol"}
+    assert doc["sol"] == 0 and doc["lmst"].startswith("15:5")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["edl", "--vehicle", "apollo"], "unknown name 'apollo'"),
+        (["edl", "--monte-carlo", "0"], "N = 0 is out of range"),
+        (["edl", "--monte-carlo", "-5"], "N = -5 is out of range"),
+        (["edl", "--vehicle", "/nope/v.toml"], "no such file"),
+        (["time", "yesterday"], "yesterday"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args, needle):
+    result = _cli(*args)
+    assert result.returncode == 2
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_vehicle_file_leaves_out_untouched(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = 'x'\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier.json").write_text("{}")
+    result = _cli("edl", "--vehicle", str(bad), "--out", str(out))
+    assert result.returncode == 2
+    assert "aeroshell is missing" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["earlier.json"]
+
+
+def test_unreachable_scheduler():
+    result = _cli("edl", "--vehicle", "msl", "--monte-carlo", "10", "--scheduler", "tcp://127.0.0.1:9")
+    assert result.returncode == 2
+    assert "cannot reach the Dask scheduler" in result.stderr
+    assert "Traceback" not in result.stderr
