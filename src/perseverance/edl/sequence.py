@@ -49,15 +49,21 @@ class Phase(IntEnum):
 
 @dataclass(frozen=True)
 class StepSizes:
-    """Integration steps [s]: the entry and parachute phases, and powered descent."""
+    """Integration steps [s]: guided entry; coasting (thin air before guidance starts,
+    the inflated parachute's slow descent); powered descent and sky crane."""
 
     entry_s: float = 0.5
+    coast_s: float = 1.0
     descent_s: float = 0.25
     max_time_s: float = 1500.0
 
 
 #: Fine steps for a single displayed trajectory (telemetry at 10 Hz).
-TELEMETRY_STEPS = StepSizes(entry_s=0.1, descent_s=0.1)
+TELEMETRY_STEPS = StepSizes(entry_s=0.1, coast_s=0.1, descent_s=0.1)
+#: Dynamic pressure [Pa] below which the entry coasts with the longer step.
+COAST_DYNAMIC_PRESSURE_PA = 20.0
+#: Time after parachute deploy [s] after which the descent on the canopy coasts.
+COAST_AFTER_DEPLOY_S = 5.0
 #: Seconds of flight predicted after backshell separation when choosing where to land.
 POWERED_DRIFT_S = 10.0
 
@@ -173,8 +179,9 @@ class _Flight:
             self._timeout(active)
             active = self.phase != Phase.DONE
             ctl = self._controls(env, agl)
-            dt = np.where(self.phase >= Phase.FREEFALL, steps.descent_s, steps.entry_s)
+            dt = self._step_sizes(env)
             dt = np.where(active, dt, 0.0)
+            self._dt = dt
             before = self.state
             after = rk4_step(before, self.t, dt, env, ctl, self.planet)
             self.state = np.where(active, after, before)
@@ -461,7 +468,7 @@ class _Flight:
         agl, east, north = self._height_above_ground(self.state)
         bridle = ds.bridle_length_m * np.clip((self.t - self.t_skycrane) / ds.bridle_deploy_s, 0, 1)
         bridle_before = ds.bridle_length_m * np.clip(
-            (self.t - self._dt_last(before) - self.t_skycrane) / ds.bridle_deploy_s, 0, 1)
+            (self.t - self._dt - self.t_skycrane) / ds.bridle_deploy_s, 0, 1)
         rover_after = agl - bridle
         rover_before = agl_before - bridle_before
         crane = stepped & (self.phase == Phase.POWERED) & np.isfinite(self.t_skycrane)
@@ -476,13 +483,18 @@ class _Flight:
             self._end(fuel, Status.FUEL_EXHAUSTED)
             self._end(hit, Status.GROUND_IMPACT)
 
-    def _dt_last(self, before):
-        return np.where(self.phase >= Phase.FREEFALL, self.steps.descent_s, self.steps.entry_s)
+    def _step_sizes(self, env):
+        """Each run's step [s] for its phase (see `StepSizes`)."""
+        steps, phase = self.steps, self.phase
+        coasting = ((phase == Phase.ENTRY) & ~self.guiding & (env.dynamic_pressure < COAST_DYNAMIC_PRESSURE_PA)
+                    ) | ((phase == Phase.PARACHUTE) & (self.t >= self.t_deploy + COAST_AFTER_DEPLOY_S))
+        dt = np.where(coasting, steps.coast_s, steps.entry_s)
+        return np.where(phase >= Phase.FREEFALL, steps.descent_s, dt)
 
     def _touchdown(self, touch, before, rover_before, rover_after):
         """Interpolate the crossing of the ground within the step and record touchdown."""
         frac = np.clip(rover_before / np.maximum(rover_before - rover_after, 1e-12), 0.0, 1.0)
-        dt = self._dt_last(before)
+        dt = self._dt
         state = before + frac * (self.state - before)
         t = self.t - dt + frac * dt
         x, y, z, vx, vy, vz, m = state
