@@ -133,9 +133,7 @@ def sample_tallest_rock(
     d_min_m: float = D_MIN_M,
 ) -> NDArray[np.float64]:
     """Draw the tallest-rock diameter [m] of each cell of a grid of `shape`."""
-    return tallest_rock_diameter(
-        k, cell_area_m2, rng.standard_exponential(shape), d_min_m=d_min_m
-    )
+    return tallest_rock_diameter(k, cell_area_m2, rng.standard_exponential(shape), d_min_m=d_min_m)
 
 
 def sample_rock_diameters(
