@@ -19,7 +19,9 @@ from perseverance.edl.sequence import fly
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--vehicle", default="m2020")
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000])
     parser.add_argument("--campaign", type=int, default=8001)
@@ -40,9 +42,12 @@ def main() -> None:
     campaign = monte_carlo(args.vehicle, args.campaign, seed=7)
     dt = time.perf_counter() - t0
     el = campaign.summary.get("ellipse_99", {})
-    print(f"campaign of {args.campaign:,} runs including setup: {dt:.2f} s "
-          f"({args.campaign / dt:.0f} runs/s; 99% ellipse {2 * el.get('semi_major_m', 0) / 1e3:.1f} x "
-          f"{2 * el.get('semi_minor_m', 0) / 1e3:.1f} km)")
+    print(
+        f"campaign of {args.campaign:,} runs including setup: {dt:.2f} s "
+        f"({args.campaign / dt:.0f} runs/s; "
+        f"99% ellipse {2 * el.get('semi_major_m', 0) / 1e3:.1f} x "
+        f"{2 * el.get('semi_minor_m', 0) / 1e3:.1f} km)"
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +30,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-class Trigger(str, Enum):
+class Trigger(StrEnum):
     range = "range"
     velocity = "velocity"
 
@@ -40,20 +40,35 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _latlon(lat: float, lon: float) -> str:
+    """``18.4446° N, 77.4509° E`` (longitudes east-positive, shown in 0-360)."""
+    return f"{abs(lat):.4f}° {'N' if lat >= 0 else 'S'}, {lon % 360:.4f}° E"
+
+
 def _fmt(value: float, digits: int = 1) -> str:
     return "—" if value != value else f"{value:,.{digits}f}"
 
 
 @app.command()
 def edl(
-    vehicle: Annotated[str, typer.Option(help="Vehicle: m2020, msl, or a path to a vehicle TOML.")] = "m2020",
+    vehicle: Annotated[
+        str, typer.Option(help="Vehicle: m2020, msl, or a path to a vehicle TOML.")
+    ] = "m2020",
     seed: Annotated[int, typer.Option(help="Seed of the terrain and of the dispersions.")] = 0,
-    monte_carlo: Annotated[int | None, typer.Option("--monte-carlo", metavar="N",
-                                                    help="Fly N dispersed runs (run 0 is nominal).")] = None,
+    monte_carlo: Annotated[
+        int | None,
+        typer.Option("--monte-carlo", metavar="N", help="Fly N dispersed runs (run 0 is nominal)."),
+    ] = None,
     trigger: Annotated[Trigger | None, typer.Option(help="Override the parachute trigger.")] = None,
-    workers: Annotated[int | None, typer.Option(help="Run the campaign on a local Dask cluster.")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Run on an existing Dask scheduler (address).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Write data products and plots to this folder.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Run the campaign on a local Dask cluster.")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Run on an existing Dask scheduler (address).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write data products and plots to this folder.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
@@ -67,10 +82,17 @@ def edl(
             if workers is not None and workers < 1:
                 raise PerseveranceError(f"--workers = {workers} is out of range (K >= 1)")
             system = api.prepare_edl(vehicle, terrain_seed=seed)
-            with _progress(monte_carlo, quiet or as_json) as advance:
-                result = api.monte_carlo(system.vehicle, monte_carlo, seed=seed, system=system,
-                                         trigger=trigger.value if trigger else None, workers=workers,
-                                         scheduler=scheduler, on_chunk=advance)
+            with _Progress(monte_carlo, quiet or as_json) as advance:
+                result = api.monte_carlo(
+                    system.vehicle,
+                    monte_carlo,
+                    seed=seed,
+                    system=system,
+                    trigger=trigger.value if trigger else None,
+                    workers=workers,
+                    scheduler=scheduler,
+                    on_chunk=advance,
+                )
             written = products.write_campaign(result, out) if out else []
             _print_campaign(result, as_json, written)
         else:
@@ -81,7 +103,7 @@ def edl(
         raise fail(str(exc)) from None
 
 
-class _progress:
+class _Progress:
     """A rich progress bar over runs (or nothing when quiet)."""
 
     def __init__(self, total: int, quiet: bool):
@@ -90,8 +112,15 @@ class _progress:
     def __enter__(self):
         if self.quiet:
             return None
-        self.bar = Progress(TextColumn("Monte Carlo"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("runs"), TimeElapsedColumn(), console=err_console, transient=True)
+        self.bar = Progress(
+            TextColumn("Monte Carlo"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("runs"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        )
         self.bar.start()
         task = self.bar.add_task("runs", total=self.total)
         return lambda k: self.bar.advance(task, k)
@@ -110,21 +139,29 @@ def _print_flight(result, as_json: bool, written: list[Path]) -> None:
     for col in ("event", "T+ s", "altitude [m]", "speed [m/s]", "Mach", "g"):
         table.add_column(col, justify="left" if col == "event" else "right")
     for ev in doc["events"]:
-        table.add_row(ev["name"].replace("_", " "), _fmt(ev["t_s"]), _fmt(ev["altitude_m"], 0),
-                      _fmt(ev["velocity_mps"]), _fmt(ev["mach"], 2), _fmt(ev["g_load"], 2))
+        table.add_row(
+            ev["name"].replace("_", " "),
+            _fmt(ev["t_s"]),
+            _fmt(ev["altitude_m"], 0),
+            _fmt(ev["velocity_mps"]),
+            _fmt(ev["mach"], 2),
+            _fmt(ev["g_load"], 2),
+        )
     console.print(table)
     td = doc["touchdown"]
     if td is None:
         console.print(f"[red]No touchdown:[/red] {result.failure_message()}")
     else:
         console.print(
-            f"Touchdown [bold]{doc['status']}[/bold] at {td['latitude_deg']:.4f}° N, {td['longitude_deg']:.4f}° E, "
+            f"Touchdown [bold]{doc['status']}[/bold] at "
+            f"{_latlon(td['latitude_deg'], td['longitude_deg'])}, "
             f"{td['utc']} ({td['lmst']} LMST); {td['vertical_speed_mps']:.2f} m/s down, "
             f"{td['horizontal_speed_mps']:.2f} m/s across, tilt {td['tilt_deg']:.1f}°; "
             f"{td['distance_to_safe_target_m']:.1f} m from the safe target, "
             f"{td['distance_to_target_m']:,.0f} m from the target; "
             f"{td['propellant_margin_kg']:.0f} kg propellant left; descent stage down "
-            f"{td['flyaway_distance_m']:,.0f} m away.")
+            f"{td['flyaway_distance_m']:,.0f} m away."
+        )
     for path in written:
         console.print(f"wrote {path}")
 
@@ -134,16 +171,21 @@ def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
     if as_json:
         print(json.dumps(s, indent=2))
         return
-    console.print(f"[bold]{s['vehicle']}[/bold], {s['runs']:,} runs (seed {s['seed']}, "
-                  f"{s['parachute_trigger']} trigger): {100 * s['success_rate']:.2f}% landed safely")
+    console.print(
+        f"[bold]{s['vehicle']}[/bold], {s['runs']:,} runs (seed {s['seed']}, "
+        f"{s['parachute_trigger']} trigger): {100 * s['success_rate']:.2f}% landed safely"
+    )
     counts = ", ".join(f"{k} {v}" for k, v in s["status_counts"].items() if v)
     console.print(f"  outcomes: {counts}")
     for key, label in (("ellipse_99", "99% ellipse"), ("ellipse_3sigma", "3-sigma ellipse")):
         el = s.get(key)
         if el:
-            console.print(f"  {label}: {2 * el['semi_major_m'] / 1e3:.2f} km x {2 * el['semi_minor_m'] / 1e3:.2f} km, "
-                          f"major axis at {el['azimuth_deg']:.0f}° from north, centre "
-                          f"{el['centre_east_m']:,.0f} m E, {el['centre_north_m']:,.0f} m N of the site")
+            console.print(
+                f"  {label}: {2 * el['semi_major_m'] / 1e3:.2f} km x "
+                f"{2 * el['semi_minor_m'] / 1e3:.2f} km, "
+                f"major axis at {el['azimuth_deg']:.0f}° from north, centre "
+                f"{el['centre_east_m']:,.0f} m E, {el['centre_north_m']:,.0f} m N of the site"
+            )
     table = Table(title="percentiles")
     for col in ("quantity", "1%", "50%", "99%"):
         table.add_column(col, justify="left" if col == "quantity" else "right")
@@ -166,16 +208,21 @@ def time(
     try:
         when = parse_utc(utc) if utc else datetime.now(UTC)
         site = load_site("jezero")
-        clock = mars_clock(when, longitude_east_deg=site.landing_site.longitude_deg,
-                           landing_utc=site.landing_utc)
+        clock = mars_clock(
+            when,
+            longitude_east_deg=site.landing_site.longitude_deg,
+            landing_utc=site.landing_site.landing_utc,
+        )
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
     if as_json:
         print(json.dumps(clock, indent=2))
         return
     console.print(f"UTC {when.isoformat()}  at Jezero ({site.landing_site.longitude_deg}° E)")
-    console.print(f"  Mars Sol Date {clock['msd']:.5f}, MTC {clock['mtc_hours']:.4f} h, "
-                  f"LMST {clock['lmst']}, LTST {clock['ltst']}, Ls {clock['ls_deg']:.2f}°, sol {clock['sol']}")
+    console.print(
+        f"  Mars Sol Date {clock['msd']:.5f}, MTC {clock['mtc_hours']:.4f} h, "
+        f"LMST {clock['lmst']}, LTST {clock['ltst']}, Ls {clock['ls_deg']:.2f}°, sol {clock['sol']}"
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry for python -m

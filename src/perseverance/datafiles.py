@@ -22,7 +22,9 @@ Model = TypeVar("Model", bound=pydantic.BaseModel)
 
 def packaged_names(package: str) -> list[str]:
     """Names (file stems) of the TOML files shipped in ``package``."""
-    return sorted(p.name[:-5] for p in resources.files(package).iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name[:-5] for p in resources.files(package).iterdir() if p.name.endswith(".toml")
+    )
 
 
 def read_toml(name_or_path: str, package: str) -> tuple[str, dict]:
@@ -35,7 +37,9 @@ def read_toml(name_or_path: str, package: str) -> tuple[str, dict]:
     else:
         names = packaged_names(package)
         if name_or_path not in names:
-            raise ConfigError(f"unknown name {name_or_path!r}: choose one of {', '.join(names)} or a .toml path")
+            raise ConfigError(
+                f"unknown name {name_or_path!r}: choose one of {', '.join(names)} or a .toml path"
+            )
         label = f"{name_or_path}.toml"
         text = resources.files(package).joinpath(label).read_text(encoding="utf-8")
     try:

@@ -46,13 +46,17 @@ def test_success_rate(range_campaign):
 def _along_track_spread(campaign, heading_rad):
     t = campaign.table
     ok = np.isfinite(t["touchdown_east_m"])
-    along = t["touchdown_east_m"][ok] * np.sin(heading_rad) + t["touchdown_north_m"][ok] * np.cos(heading_rad)
+    along = t["touchdown_east_m"][ok] * np.sin(heading_rad) + t["touchdown_north_m"][ok] * np.cos(
+        heading_rad
+    )
     return float(np.std(along))
 
 
 def test_velocity_trigger_is_longer_along_track(m2020, range_campaign, velocity_campaign):
     heading = np.deg2rad(m2020.vehicle.entry.heading_deg)
-    assert _along_track_spread(velocity_campaign, heading) > _along_track_spread(range_campaign, heading)
+    assert _along_track_spread(velocity_campaign, heading) > _along_track_spread(
+        range_campaign, heading
+    )
 
 
 def test_run_zero_is_nominal(m2020, range_campaign):

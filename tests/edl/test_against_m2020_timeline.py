@@ -68,7 +68,9 @@ def test_heatshield_separation(m2020_nominal):
 
 
 def test_backshell_separation(m2020_nominal):
-    assert _within(_event(m2020_nominal, "backshell_separation")["altitude_m"], BACKSHELL_ALTITUDE_M)
+    assert _within(
+        _event(m2020_nominal, "backshell_separation")["altitude_m"], BACKSHELL_ALTITUDE_M
+    )
 
 
 def test_touchdown(m2020_nominal):

@@ -22,8 +22,9 @@ MAX_MISS_M = 3_500.0
 
 
 def test_relative_entry_speed(msl):
-    assert np.linalg.norm(msl.entry_state[3:6]) == pytest.approx(RELATIVE_ENTRY_SPEED_MPS,
-                                                                 abs=TEN_METRES_PER_SECOND)
+    assert np.linalg.norm(msl.entry_state[3:6]) == pytest.approx(
+        RELATIVE_ENTRY_SPEED_MPS, abs=TEN_METRES_PER_SECOND
+    )
 
 
 def test_guided_msl_lands_near_its_target(msl):

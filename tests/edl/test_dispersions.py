@@ -24,10 +24,13 @@ def test_split_invariance(m2020, split):
     a, b = sample_runs(m2020, 9, 0, split), sample_runs(m2020, 9, split, n)
     np.testing.assert_array_equal(whole.entry_state, np.concatenate([a.entry_state, b.entry_state]))
     np.testing.assert_array_equal(whole.nav_north_m, np.concatenate([a.nav_north_m, b.nav_north_m]))
-    np.testing.assert_array_equal(whole.atmosphere.wind_high_east_mps,
-                                  np.concatenate([a.atmosphere.wind_high_east_mps,
-                                                  b.atmosphere.wind_high_east_mps]))
+    np.testing.assert_array_equal(
+        whole.atmosphere.wind_high_east_mps,
+        np.concatenate([a.atmosphere.wind_high_east_mps, b.atmosphere.wind_high_east_mps]),
+    )
 
 
 def test_seeds_differ(m2020):
-    assert not np.array_equal(sample_runs(m2020, 1, 0, 10).drag_scale, sample_runs(m2020, 2, 0, 10).drag_scale)
+    assert not np.array_equal(
+        sample_runs(m2020, 1, 0, 10).drag_scale, sample_runs(m2020, 2, 0, 10).drag_scale
+    )

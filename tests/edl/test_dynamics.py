@@ -18,15 +18,30 @@ longitudes = st.floats(-3.1, 3.1)
 
 def _controls(n, cos_bank, sin_bank, chute=0.0):
     z = np.zeros(n)
-    return Controls(capsule_cd_area=np.full(n, 15.9), lift_scale=np.ones(n), cos_bank=cos_bank,
-                    sin_bank=sin_bank, chute_cd_area=np.full(n, chute), chute_deploy_t=np.full(n, -10.0),
-                    drag_area=z, thrust=(z, z, z), mass_flow=z)
+    return Controls(
+        capsule_cd_area=np.full(n, 15.9),
+        lift_scale=np.ones(n),
+        cos_bank=cos_bank,
+        sin_bank=sin_bank,
+        chute_cd_area=np.full(n, chute),
+        chute_deploy_t=np.full(n, -10.0),
+        drag_area=z,
+        thrust=(z, z, z),
+        mass_flow=z,
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(lat=angles, lon=longitudes, h=st.floats(0, 120_000), speed=st.floats(100, 6000),
-       fpa=st.floats(-0.5, 0.2), heading=st.floats(0, 6.28), bank=st.floats(-3.14, 3.14),
-       chute=st.sampled_from([0.0, 363.0]))
+@given(
+    lat=angles,
+    lon=longitudes,
+    h=st.floats(0, 120_000),
+    speed=st.floats(100, 6000),
+    fpa=st.floats(-0.5, 0.2),
+    heading=st.floats(0, 6.28),
+    bank=st.floats(-3.14, 3.14),
+    chute=st.sampled_from([0.0, 363.0]),
+)
 def test_aerodynamic_forces_never_add_energy(m2020, lat, lon, h, speed, fpa, heading, bank, chute):
     """Without wind, drag removes energy and lift does no work: the rate of change of the
     rotating-frame (Jacobi) energy is never positive."""
@@ -35,7 +50,9 @@ def test_aerodynamic_forces_never_add_energy(m2020, lat, lon, h, speed, fpa, hea
     state = np.array([[x], [y], [z], [v[0]], [v[1]], [v[2]], [3000.0]])
     planet = Planet(m2020.atmosphere, AtmosphereDispersion.nominal(1), m2020.aero)
     env = environment(state, planet)
-    d = derivatives(state, np.zeros(1), env, _controls(1, np.cos([bank]), np.sin([bank]), chute), planet)
+    d = derivatives(
+        state, np.zeros(1), env, _controls(1, np.cos([bank]), np.sin([bank]), chute), planet
+    )
     g = gravity_j2(x, y, z)
     non_conservative = d[3:6, 0] - np.array(g) - OMEGA_MARS**2 * np.array([x, y, 0.0])
     power = float(np.dot(non_conservative, state[3:6, 0]))

@@ -34,9 +34,13 @@ def _m2020_text():
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("flight_path_angle_deg = -15.5", "flight_path_angle_deg = -40", "entry.flight_path_angle_deg = -40"),
+        (
+            "flight_path_angle_deg = -15.5",
+            "flight_path_angle_deg = -40",
+            "entry.flight_path_angle_deg = -40",
+        ),
         ("rover_kg = 1025", "rover_kg = -5", "masses.rover_kg = -5"),
-        ("trigger = \"range\"", "trigger = \"sonar\"", "parachute.trigger"),
+        ('trigger = "range"', 'trigger = "sonar"', "parachute.trigger"),
         ("isp_s = 220", "", "descent_stage.isp_s is missing"),
     ],
 )

@@ -17,8 +17,11 @@ GLENN = TemperatureProfile(242.1, 0.000998, 7000.0, 0.00222, 140.0)
 
 @pytest.fixture(scope="module")
 def atmosphere():
-    return Atmosphere.hydrostatic(surface_pressure_pa=SURFACE_PRESSURE_PA,
-                                  surface_height_above_areoid_m=SITE_ELEVATION_M, temperature=GLENN)
+    return Atmosphere.hydrostatic(
+        surface_pressure_pa=SURFACE_PRESSURE_PA,
+        surface_height_above_areoid_m=SITE_ELEVATION_M,
+        temperature=GLENN,
+    )
 
 
 def test_anchored_to_surface_pressure(atmosphere):
@@ -46,8 +49,13 @@ def test_glenn_density_near_surface(atmosphere):
 
 def test_dispersion_below_40_km_uses_the_lower_offset():
     d = AtmosphereDispersion.nominal(2)
-    d = AtmosphereDispersion(np.array([0.1, -0.1]), np.array([0.9, 0.9]), np.array([0.1, 0.1]),
-                             np.zeros(2), *(np.zeros(2),) * 4)
+    d = AtmosphereDispersion(
+        np.array([0.1, -0.1]),
+        np.array([0.9, 0.9]),
+        np.array([0.1, 0.1]),
+        np.zeros(2),
+        *(np.zeros(2),) * 4,
+    )
     factor = d.density_factor(np.array([20_000.0, 20_000.0]))
     np.testing.assert_allclose(factor, np.exp([0.1, -0.1]))
     high = d.density_factor(np.array([90_000.0, 90_000.0]))

@@ -29,10 +29,14 @@ def prepare_edl(vehicle: str | Vehicle = "m2020", *, terrain_seed: int = 0) -> E
     return build_system(v, terrain_seed)
 
 
-def fly_edl(vehicle: str | Vehicle = "m2020", *, seed: int = 0, system: EdlSystem | None = None) -> EdlResult:
+def fly_edl(
+    vehicle: str | Vehicle = "m2020", *, seed: int = 0, system: EdlSystem | None = None
+) -> EdlResult:
     """Fly the nominal trajectory (no dispersions) with 10 Hz telemetry over terrain ``seed``."""
     system = system or prepare_edl(vehicle, terrain_seed=seed)
-    flight = fly(system, RunInputs.nominal(system.entry_state), TELEMETRY_STEPS, record_telemetry=True)
+    flight = fly(
+        system, RunInputs.nominal(system.entry_state), TELEMETRY_STEPS, record_telemetry=True
+    )
     return EdlResult(system, flight)
 
 
@@ -63,8 +67,16 @@ def monte_carlo(
     if workers or scheduler:
         from perseverance.scale.cluster import run_on_dask
 
-        table = run_on_dask(system, seed, n, seed, workers=workers, scheduler=scheduler,
-                            deploy_on_velocity=on_velocity, on_chunk=on_chunk)
+        table = run_on_dask(
+            system,
+            seed,
+            n,
+            seed,
+            workers=workers,
+            scheduler=scheduler,
+            deploy_on_velocity=on_velocity,
+            on_chunk=on_chunk,
+        )
     else:
         table = run_campaign(system, n, seed, deploy_on_velocity=on_velocity, on_chunk=on_chunk)
     return CampaignResult(system, table, seed, trigger or system.vehicle.parachute.trigger)

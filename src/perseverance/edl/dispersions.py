@@ -26,9 +26,27 @@ from perseverance.mars.frames import (
 BLOCK = 1024
 #: Normal draws per run, in this order.
 NORMALS = (
-    "fpa", "speed", "heading", "downrange", "crossrange", "nav_east", "nav_north", "ln_low",
-    "ln_high", "wind_low_east", "wind_low_north", "wind_high_east", "wind_high_north", "drag",
-    "lift", "mass", "chute", "lvs_east", "lvs_north", "thrust", "isp",
+    "fpa",
+    "speed",
+    "heading",
+    "downrange",
+    "crossrange",
+    "nav_east",
+    "nav_north",
+    "ln_low",
+    "ln_high",
+    "wind_low_east",
+    "wind_low_north",
+    "wind_high_east",
+    "wind_high_north",
+    "drag",
+    "lift",
+    "mass",
+    "chute",
+    "lvs_east",
+    "lvs_north",
+    "thrust",
+    "isp",
 )
 #: Uniform draws on [0, 1) per run, in this order.
 UNIFORMS = ("wave_amplitude", "wave_phase")
@@ -65,7 +83,8 @@ def sample_runs(system: EdlSystem, seed: int, start: int, stop: int) -> RunInput
         speed0 + d.entry_speed_mps * z["speed"],
         fpa0 + d.entry_flight_path_angle_deg * DEG * z["fpa"],
         heading0 + d.entry_heading_deg * DEG * z["heading"],
-        lat, lon,
+        lat,
+        lon,
     )
     mass_scale = 1.0 + d.mass_fraction * z["mass"]
     state = np.stack([*position, *velocity, nominal[6] * mass_scale], axis=1)

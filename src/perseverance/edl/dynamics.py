@@ -42,8 +42,13 @@ class Aerodynamics:
         """Merge the capsule and parachute tables onto one uniform Mach grid."""
         top = max(mach[-1], chute_mach[-1], 40.0)
         grid = np.arange(0.0, top + MACH_STEP / 2, MACH_STEP)
-        rows = np.stack([np.interp(grid, mach, cd), np.interp(grid, mach, ld),
-                         np.interp(grid, chute_mach, chute_cd)])
+        rows = np.stack(
+            [
+                np.interp(grid, mach, cd),
+                np.interp(grid, mach, ld),
+                np.interp(grid, chute_mach, chute_cd),
+            ]
+        )
         return cls(UniformTable(0.0, MACH_STEP, rows), float(inflation_s))
 
 
@@ -166,7 +171,12 @@ def aero_acceleration(env: Environment, ctl: Controls, mass: np.ndarray, t: np.n
 
 
 def rk4_step(
-    state: np.ndarray, t: np.ndarray, dt: np.ndarray, env: Environment, ctl: Controls, planet: Planet
+    state: np.ndarray,
+    t: np.ndarray,
+    dt: np.ndarray,
+    env: Environment,
+    ctl: Controls,
+    planet: Planet,
 ) -> np.ndarray:
     """Advance each run by its own ``dt`` with the classical Runge-Kutta method.
 

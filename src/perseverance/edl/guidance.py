@@ -79,8 +79,17 @@ def range_and_crossrange(x, y, z, vx, vy, vz, tx, ty, tz):
     return rng, cross, np.arctan2(side, along)
 
 
-def etpc_bank_magnitude(ref: EntryReference, gain, lift_to_drag, speed, drag, hdot, range_to_go,
-                        min_bank_rad, max_bank_rad):
+def etpc_bank_magnitude(
+    ref: EntryReference,
+    gain,
+    lift_to_drag,
+    speed,
+    drag,
+    hdot,
+    range_to_go,
+    min_bank_rad,
+    max_bank_rad,
+):
     """Bank-angle magnitude [rad] commanded by the Entry Terminal Point Controller."""
     d_ref, hdot_ref, r_ref, f1, f2, f3 = ref.lookup(speed)
     predicted = r_ref + f1 * (drag - d_ref) + f2 * (hdot - hdot_ref)
@@ -109,7 +118,9 @@ def follow_bank(bank, rate, command, dt, rate_max, accel_max):
     new_rate = np.clip(wanted, rate - accel_max * dt, rate + accel_max * dt)
     new_bank = bank + 0.5 * (rate + new_rate) * dt
     crossed = np.sign(command - new_bank) != np.sign(err)
-    snap = (crossed | (np.abs(command - new_bank) < 1e-9)) & (np.abs(rate) <= accel_max * dt)
+    # finish on the command when the remaining move fits in one step from near rest
+    close = crossed | (np.abs(command - new_bank) < 1e-9) | (np.abs(err) <= accel_max * dt * dt)
+    snap = close & (np.abs(rate) <= accel_max * dt)
     new_bank = np.where(snap, command, new_bank)
     new_rate = np.where(snap, 0.0, new_rate)
     return new_bank, new_rate
@@ -123,8 +134,9 @@ def zem_zev_acceleration(p, v, g, r_f, v_f, t_go):
     return 6.0 * zem / t_go**2 - 2.0 * zev / t_go
 
 
-def terminal_acceleration(p, v, aim, up, g_mag, height, skycrane_alt, skycrane_speed, gate_speed,
-                          deceleration):
+def terminal_acceleration(
+    p, v, aim, up, g_mag, height, skycrane_alt, skycrane_speed, gate_speed, deceleration
+):
     """Thrust acceleration [m/s^2] (3, N): velocity profile down, position hold across."""
     v_up = (v * up).sum(axis=0)
     over = np.maximum(height - skycrane_alt, 0.0)

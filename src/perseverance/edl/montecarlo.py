@@ -16,7 +16,7 @@ import numpy as np
 from scipy.stats import chi2
 
 from perseverance.edl.dispersions import sample_runs
-from perseverance.edl.sequence import StepSizes, fly
+from perseverance.edl.sequence import DEFAULT_STEPS, StepSizes, fly
 from perseverance.edl.status import Status
 from perseverance.edl.system import EdlSystem
 
@@ -27,8 +27,15 @@ ELLIPSE_PROBABILITY = 0.99
 PERCENTILES = (1, 50, 99)
 
 
-def fly_runs(system: EdlSystem, seed: int, start: int, stop: int, steps: StepSizes = StepSizes(),
-             *, deploy_on_velocity: bool | None = None) -> dict[str, np.ndarray]:
+def fly_runs(
+    system: EdlSystem,
+    seed: int,
+    start: int,
+    stop: int,
+    steps: StepSizes = DEFAULT_STEPS,
+    *,
+    deploy_on_velocity: bool | None = None,
+) -> dict[str, np.ndarray]:
     """Fly runs ``start <= i < stop`` of a campaign; return the per-run table (columns)."""
     runs = sample_runs(system, seed, start, stop)
     result = fly(system, runs, steps, deploy_on_velocity=deploy_on_velocity)
@@ -69,9 +76,15 @@ def concatenate(tables: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {k: np.concatenate([t[k] for t in tables]) for k in tables[0]}
 
 
-def run_campaign(system: EdlSystem, n: int, seed: int, *, steps: StepSizes = StepSizes(),
-                 deploy_on_velocity: bool | None = None,
-                 on_chunk: Callable[[int], None] | None = None) -> dict[str, np.ndarray]:
+def run_campaign(
+    system: EdlSystem,
+    n: int,
+    seed: int,
+    *,
+    steps: StepSizes = DEFAULT_STEPS,
+    deploy_on_velocity: bool | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> dict[str, np.ndarray]:
     """Fly ``n`` runs in this process, chunk by chunk; ``on_chunk(runs_done)`` reports progress."""
     parts = []
     for a, b in chunks(n):
@@ -103,8 +116,13 @@ def landing_ellipse(east: np.ndarray, north: np.ndarray, scale: float) -> Ellips
     w, vec = np.linalg.eigh(cov)
     major = vec[:, 1]
     azimuth = np.degrees(np.arctan2(major[0], major[1])) % 180.0
-    return Ellipse(float(east.mean()), float(north.mean()), scale * np.sqrt(w[1]), scale * np.sqrt(w[0]),
-                   float(azimuth))
+    return Ellipse(
+        float(east.mean()),
+        float(north.mean()),
+        scale * np.sqrt(w[1]),
+        scale * np.sqrt(w[0]),
+        float(azimuth),
+    )
 
 
 def summarize(table: dict[str, np.ndarray]) -> dict:
@@ -119,12 +137,20 @@ def summarize(table: dict[str, np.ndarray]) -> dict:
     }
     if touched.sum() >= 3:
         e, nn = table["touchdown_east_m"][touched], table["touchdown_north_m"][touched]
-        summary["ellipse_99"] = landing_ellipse(e, nn, np.sqrt(chi2.ppf(ELLIPSE_PROBABILITY, 2))).as_dict()
+        summary["ellipse_99"] = landing_ellipse(
+            e, nn, np.sqrt(chi2.ppf(ELLIPSE_PROBABILITY, 2))
+        ).as_dict()
         summary["ellipse_3sigma"] = landing_ellipse(e, nn, 3.0).as_dict()
         summary["ellipse_frame"] = "east/north metres from the landing-site origin"
-    quantities = ("deploy_mach", "deploy_dynamic_pressure_pa", "peak_g_load",
-                  "touchdown_vertical_speed_mps", "touchdown_horizontal_speed_mps", "propellant_margin_kg",
-                  "distance_to_safe_target_m")
+    quantities = (
+        "deploy_mach",
+        "deploy_dynamic_pressure_pa",
+        "peak_g_load",
+        "touchdown_vertical_speed_mps",
+        "touchdown_horizontal_speed_mps",
+        "propellant_margin_kg",
+        "distance_to_safe_target_m",
+    )
     pct = {}
     for q in quantities:
         values = table[q][np.isfinite(table[q])]

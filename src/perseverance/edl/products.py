@@ -41,11 +41,21 @@ def write_flight(result: EdlResult, out: str | Path) -> list[Path]:
         written.append(edl_plots.loads(tel, stage / "loads.png"))
         fl = result.flight
         touch = None if td is None else (fl.touchdown["east_m"][0], fl.touchdown["north_m"][0])
-        written.append(edl_plots.ground_track(tel, system.terrain, system.frame, touch,
-                                              system.target_east_north_m, stage / "ground_track.png"))
+        written.append(
+            edl_plots.ground_track(
+                tel,
+                system.terrain,
+                system.frame,
+                touch,
+                system.target_east_north_m,
+                stage / "ground_track.png",
+            )
+        )
         if touch is not None:
             safe = (fl.touchdown["safe_east_m"][0], fl.touchdown["safe_north_m"][0])
-            written.append(edl_plots.hazard_map(system.terrain, touch, safe, stage / "hazard_map.png"))
+            written.append(
+                edl_plots.hazard_map(system.terrain, touch, safe, stage / "hazard_map.png")
+            )
     return [Path(out) / p.name for p in written]
 
 
@@ -55,7 +65,14 @@ def write_campaign(result: CampaignResult, out: str | Path) -> list[Path]:
         written = [_write_parquet(result.table, stage / "runs.parquet")]
         (stage / "summary.json").write_text(json.dumps(result.summary, indent=2))
         written.append(stage / "summary.json")
-        written.append(edl_plots.ellipse_over_site(result.table, result.summary, result.system.terrain,
-                                                   result.system.target_east_north_m, stage / "ellipse.png"))
+        written.append(
+            edl_plots.ellipse_over_site(
+                result.table,
+                result.summary,
+                result.system.terrain,
+                result.system.target_east_north_m,
+                stage / "ellipse.png",
+            )
+        )
         written.append(edl_plots.campaign_histograms(result.table, stage / "distributions.png"))
     return [Path(out) / p.name for p in written]

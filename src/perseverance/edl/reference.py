@@ -58,8 +58,9 @@ def entry_state(system: EdlSystem, latitude_rad: float, longitude_rad: float) ->
     e = system.vehicle.entry
     r = R_MARS + e.altitude_m
     x, y, z = position_from_spherical(latitude_rad, longitude_rad, r)
-    v = velocity_from_flight_angles(e.speed_mps, e.flight_path_angle_deg * DEG, e.heading_deg * DEG,
-                                    latitude_rad, longitude_rad)
+    v = velocity_from_flight_angles(
+        e.speed_mps, e.flight_path_angle_deg * DEG, e.heading_deg * DEG, latitude_rad, longitude_rad
+    )
     if e.frame == "inertial":
         v = inertial_to_relative_velocity(x, y, *v)
     return np.array([x, y, z, *v, system.vehicle.masses.entry_kg], dtype=float)
@@ -77,32 +78,47 @@ def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.eye(3) + s * kx + (1 - c) * kx @ kx
 
 
-def _fly_reference(system: EdlSystem, state: np.ndarray, record: bool = False,
-                   steps: StepSizes = REFERENCE_STEPS):
+def _fly_reference(
+    system: EdlSystem, state: np.ndarray, record: bool = False, steps: StepSizes = REFERENCE_STEPS
+):
     runs = RunInputs.nominal(state)
-    return fly(system, runs, steps, reference_bank_only=True, deploy_on_velocity=True,
-               record_telemetry=record)
+    return fly(
+        system,
+        runs,
+        steps,
+        reference_bank_only=True,
+        deploy_on_velocity=True,
+        record_telemetry=record,
+    )
 
 
-def target_entry(system: EdlSystem) -> np.ndarray:
-    """Entry state (7,) whose reference trajectory lands on the target."""
+def target_entry(system: EdlSystem) -> tuple[np.ndarray, bool]:
+    """Entry state (7,) whose reference trajectory lands on the target, and whether the
+    reference lands at all (a vehicle that cannot land keeps the first-guess entry point)."""
     e, t = system.vehicle.entry, system.vehicle.target
     if e.latitude_deg is not None:
-        return entry_state(system, e.latitude_deg * DEG, e.longitude_deg * DEG)
-    lat, lon = destination(t.latitude_deg * DEG, t.longitude_deg * DEG, e.heading_deg * DEG + np.pi,
-                           FIRST_GUESS_RANGE_M)
+        state = entry_state(system, e.latitude_deg * DEG, e.longitude_deg * DEG)
+        return state, bool(
+            np.isfinite(_fly_reference(system, state, steps=StepSizes()).touchdown["t_s"][0])
+        )
+    lat, lon = destination(
+        t.latitude_deg * DEG,
+        t.longitude_deg * DEG,
+        e.heading_deg * DEG + np.pi,
+        FIRST_GUESS_RANGE_M,
+    )
     state = entry_state(system, float(lat), float(lon))
     for _ in range(TARGETING_MAX_ITERATIONS):
         result = _fly_reference(system, state, steps=StepSizes())
-        if result.status[0] != 0:
-            raise ScenarioError(
-                f"the reference trajectory of {system.vehicle.name} does not land "
-                f"(status {result.status[0]}): check entry.flight_path_angle_deg and guidance.reference_bank_deg")
+        if np.isnan(result.touchdown["t_s"][0]):
+            return state, False
         td = result.touchdown
-        landed = np.array(position_from_spherical(td["latitude_deg"][0] * DEG, td["longitude_deg"][0] * DEG, 1.0))
+        landed = np.array(
+            position_from_spherical(td["latitude_deg"][0] * DEG, td["longitude_deg"][0] * DEG, 1.0)
+        )
         miss = np.linalg.norm(landed - system.target_unit) * R_MARS
         if miss < TARGETING_TOLERANCE_M:
-            return state
+            return state, True
         rot = _rotation_between(landed, system.target_unit)
         state = np.concatenate([rot @ state[:3], rot @ state[3:6], state[6:]])
     raise ScenarioError(f"entry targeting did not converge (miss {miss:.0f} m)")
@@ -114,12 +130,18 @@ def build_reference(system: EdlSystem, state: np.ndarray) -> EntryReference:
     g = v.guidance
     result = _fly_reference(system, state, record=True)
     tel = {k: a[:, 0] for k, a in result.telemetry.items()}
-    states = np.stack([tel[k] for k in ("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "mass_kg")])
+    states = np.stack(
+        [tel[k] for k in ("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "mass_kg")]
+    )
     t_start = result.events["guidance_start"]["t_s"][0]
     speed = tel["velocity_mps"]
-    window = (tel["t_s"] >= t_start) & (speed >= g.heading_alignment_velocity_mps) & (tel["phase"] == 0)
+    window = (
+        (tel["t_s"] >= t_start) & (speed >= g.heading_alignment_velocity_mps) & (tel["phase"] == 0)
+    )
     if window.sum() < 10:
-        raise ScenarioError("guidance never starts on the reference trajectory: check guidance.start_g")
+        raise ScenarioError(
+            "guidance never starts on the reference trajectory: check guidance.start_g"
+        )
     idx = np.flatnonzero(window)
     nodes = idx[np.linspace(0, idx.size - 1, INFLUENCE_NODES).round().astype(int)]
     f1, f2, f3 = _influence_coefficients(system, states[:, nodes])
@@ -130,7 +152,9 @@ def build_reference(system: EdlSystem, state: np.ndarray) -> EntryReference:
     hdot = (x * vx + y * vy + z * vz) / np.sqrt(x * x + y * y + z * z)
     # ranges are measured to the reference's own landing point (the target, once targeted)
     td = result.touchdown
-    end = np.array(position_from_spherical(td["latitude_deg"][0] * DEG, td["longitude_deg"][0] * DEG, 1.0))
+    end = np.array(
+        position_from_spherical(td["latitude_deg"][0] * DEG, td["longitude_deg"][0] * DEG, 1.0)
+    )
     unit = states[:3, idx] / np.sqrt((states[:3, idx] ** 2).sum(axis=0))
     rng = R_MARS * np.arctan2(np.linalg.norm(np.cross(unit.T, end), axis=1), unit.T @ end)
     sp = speed[idx]
@@ -174,7 +198,7 @@ def _influence_coefficients(system: EdlSystem, states: np.ndarray):
     cos_ref = np.cos(v.guidance.reference_bank_deg * DEG)
     hyp_ld = float(np.interp(30.0, *v.aero_arrays()[::2]))
     cos_bank = np.full(4 * k, cos_ref)
-    cos_bank[3 * k:] += DELTA_LD / hyp_ld
+    cos_bank[3 * k :] += DELTA_LD / hyp_ld
     ranges = _range_to_speed(system, batch, cos_bank)
     planet = Planet(system.atmosphere, AtmosphereDispersion.nominal(3 * k), system.aero)
     env = environment(batch[:, : 3 * k], planet)
@@ -183,11 +207,15 @@ def _influence_coefficients(system: EdlSystem, states: np.ndarray):
     hdot = (pos * vel).sum(axis=0) / np.sqrt((pos**2).sum(axis=0))
     base, dh, dg = slice(0, k), slice(k, 2 * k), slice(2 * k, 3 * k)
     d_r = np.stack([ranges[dh] - ranges[base], ranges[dg] - ranges[base]])  # (2, K)
-    jac = np.array([[drag[dh] - drag[base], drag[dg] - drag[base]],
-                    [hdot[dh] - hdot[base], hdot[dg] - hdot[base]]])  # (2, 2, K)
+    jac = np.array(
+        [
+            [drag[dh] - drag[base], drag[dg] - drag[base]],
+            [hdot[dh] - hdot[base], hdot[dg] - hdot[base]],
+        ]
+    )  # (2, 2, K)
     inv = np.linalg.inv(np.moveaxis(jac, -1, 0))  # (K, 2, 2)
     f = np.einsum("ik,kij->jk", d_r, inv)
-    f3 = (ranges[3 * k:] - ranges[base]) / DELTA_LD
+    f3 = (ranges[3 * k :] - ranges[base]) / DELTA_LD
     return f[0], f[1], f3
 
 
@@ -200,9 +228,15 @@ def _range_to_speed(system: EdlSystem, states: np.ndarray, cos_bank: np.ndarray)
     planet = Planet(system.atmosphere, AtmosphereDispersion.nominal(m), system.aero)
     zeros = np.zeros(m)
     ctl = Controls(
-        capsule_cd_area=np.full(m, v.aeroshell.area_m2), lift_scale=np.ones(m), cos_bank=cos_bank,
-        sin_bank=zeros, chute_cd_area=zeros, chute_deploy_t=np.full(m, np.inf), drag_area=zeros,
-        thrust=(zeros, zeros, zeros), mass_flow=zeros,
+        capsule_cd_area=np.full(m, v.aeroshell.area_m2),
+        lift_scale=np.ones(m),
+        cos_bank=cos_bank,
+        sin_bank=zeros,
+        chute_cd_area=zeros,
+        chute_deploy_t=np.full(m, np.inf),
+        drag_area=zeros,
+        thrust=(zeros, zeros, zeros),
+        mass_flow=zeros,
     )
     start = states[:3] / np.sqrt((states[:3] ** 2).sum(axis=0))
     state, t = states.copy(), np.zeros(m)
@@ -224,15 +258,18 @@ def _range_to_speed(system: EdlSystem, states: np.ndarray, cos_bank: np.ndarray)
     else:
         raise ScenarioError("reference sensitivity runs never slowed to the parachute deploy speed")
     unit = end / np.sqrt((end**2).sum(axis=0))
-    return R_MARS * np.arctan2(np.linalg.norm(np.cross(start.T, unit.T), axis=1), (start * unit).sum(axis=0))
+    return R_MARS * np.arctan2(
+        np.linalg.norm(np.cross(start.T, unit.T), axis=1), (start * unit).sum(axis=0)
+    )
 
 
 def build_system(vehicle, terrain_seed: int = 0) -> EdlSystem:
     """Assemble a vehicle's EDL system: terrain, targeted entry point and guidance reference."""
     system = EdlSystem.assemble(vehicle, terrain_seed)
-    state = target_entry(system)
+    state, lands = target_entry(system)
     lat, lon, _ = spherical_from_position(*state[:3])
     system.entry_latitude_rad, system.entry_longitude_rad = float(lat), float(lon)
     system.entry_state = state
-    system.reference = build_reference(system, state)
+    # a vehicle whose reference cannot land flies unguided, and its runs say why they fail
+    system.reference = build_reference(system, state) if lands else None
     return system

@@ -20,8 +20,13 @@ from perseverance.edl.system import EdlSystem
 from perseverance.mars.time import mars_clock
 
 TOUCHDOWN_KEYS = (
-    "latitude_deg", "longitude_deg", "vertical_speed_mps", "horizontal_speed_mps", "tilt_deg",
-    "distance_to_target_m", "distance_to_safe_target_m",
+    "latitude_deg",
+    "longitude_deg",
+    "vertical_speed_mps",
+    "horizontal_speed_mps",
+    "tilt_deg",
+    "distance_to_target_m",
+    "distance_to_safe_target_m",
 )
 
 
@@ -55,7 +60,9 @@ class EdlResult:
         t = td["t_s"][self.run]
         if math.isnan(t):
             return None
-        out = {k: round(float(td[k][self.run]), 6 if k.endswith("_deg") else 3) for k in TOUCHDOWN_KEYS}
+        out = {
+            k: round(float(td[k][self.run]), 6 if k.endswith("_deg") else 3) for k in TOUCHDOWN_KEYS
+        }
         utc = self.system.vehicle.entry.epoch_utc + timedelta(seconds=float(t))
         clock = mars_clock(utc, longitude_east_deg=out["longitude_deg"], landing_utc=utc)
         out["utc"] = utc.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
@@ -78,15 +85,22 @@ class EdlResult:
                 last = np.flatnonzero(np.isfinite(tel["mach"][:, self.run]))[-1]
                 mach, alt = tel["mach"][last, self.run], tel["altitude_m"][last, self.run]
             p = self.system.vehicle.parachute
-            return (f"parachute never reached deploy conditions (Mach {mach:.1f} at {alt:.0f} m above ground; "
-                    f"needs Mach <= {p.mach_max} above {p.min_deploy_altitude_m:.0f} m): the entry is too "
-                    "steep or the vehicle has too little lift; check entry.flight_path_angle_deg and "
-                    "aeroshell.lift_to_drag")
+            return (
+                f"parachute never reached deploy conditions (Mach {mach:.1f} at {alt:.0f} m "
+                f"above ground; needs Mach <= {p.mach_max} above {p.min_deploy_altitude_m:.0f} m): "
+                "the entry is too "
+                "steep or the vehicle has too little lift; check entry.flight_path_angle_deg and "
+                "aeroshell.lift_to_drag"
+            )
         return f"the run ended with status {s.label}"
 
     def to_dict(self) -> dict:
-        return {"vehicle": self.system.vehicle.name, "status": self.status.label,
-                "events": self.events(), "touchdown": self.touchdown()}
+        return {
+            "vehicle": self.system.vehicle.name,
+            "status": self.status.label,
+            "events": self.events(),
+            "touchdown": self.touchdown(),
+        }
 
 
 @dataclass

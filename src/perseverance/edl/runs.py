@@ -45,8 +45,20 @@ class RunInputs:
         """``n`` copies of one undispersed run starting from ``entry_state`` (7,)."""
         ones, zeros = np.ones(n), np.zeros(n)
         state = np.tile(np.asarray(entry_state, float), (n, 1))
-        return cls(state, AtmosphereDispersion.nominal(n), ones, ones, ones, ones, ones, ones,
-                   zeros, zeros, zeros, zeros)
+        return cls(
+            state,
+            AtmosphereDispersion.nominal(n),
+            ones,
+            ones,
+            ones,
+            ones,
+            ones,
+            ones,
+            zeros,
+            zeros,
+            zeros,
+            zeros,
+        )
 
     def take(self, index) -> RunInputs:
         """The inputs of a subset of runs (an index array or slice)."""

@@ -58,6 +58,8 @@ class StepSizes:
     max_time_s: float = 1500.0
 
 
+#: Steps of Monte Carlo campaigns.
+DEFAULT_STEPS = StepSizes()
 #: Fine steps for a single displayed trajectory (telemetry at 10 Hz).
 TELEMETRY_STEPS = StepSizes(entry_s=0.1, coast_s=0.1, descent_s=0.1)
 #: Dynamic pressure [Pa] below which the entry coasts with the longer step.
@@ -68,9 +70,25 @@ COAST_AFTER_DEPLOY_S = 5.0
 POWERED_DRIFT_S = 10.0
 
 TELEMETRY_COLUMNS = (
-    "t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "latitude_deg", "longitude_deg", "altitude_m", "height_above_areoid_m",
-    "velocity_mps", "mach", "dynamic_pressure_pa", "g_load", "bank_deg", "heat_rate_w_cm2",
-    "mass_kg", "phase",
+    "t_s",
+    "x_m",
+    "y_m",
+    "z_m",
+    "vx_mps",
+    "vy_mps",
+    "vz_mps",
+    "latitude_deg",
+    "longitude_deg",
+    "altitude_m",
+    "height_above_areoid_m",
+    "velocity_mps",
+    "mach",
+    "dynamic_pressure_pa",
+    "g_load",
+    "bank_deg",
+    "heat_rate_w_cm2",
+    "mass_kg",
+    "phase",
 )
 
 
@@ -92,7 +110,7 @@ class FlightResult:
 def fly(
     system: EdlSystem,
     runs: RunInputs,
-    steps: StepSizes = StepSizes(),
+    steps: StepSizes = DEFAULT_STEPS,
     *,
     reference_bank_only: bool = False,
     deploy_on_velocity: bool | None = None,
@@ -116,8 +134,11 @@ class _Flight:
         n = runs.size
         self.sys, self.v, self.runs, self.steps, self.n = system, v, runs, steps, n
         self.reference_only = reference_bank_only or system.reference is None
-        trigger = v.parachute.trigger if deploy_on_velocity is None else (
-            "velocity" if deploy_on_velocity else "range")
+        trigger = (
+            v.parachute.trigger
+            if deploy_on_velocity is None
+            else ("velocity" if deploy_on_velocity else "range")
+        )
         self.velocity_trigger = trigger == "velocity" or system.reference is None
         self.planet = Planet(system.atmosphere, runs.atmosphere, system.aero)
         self.state = np.ascontiguousarray(runs.entry_state.T, dtype=float).copy()
@@ -135,7 +156,9 @@ class _Flight:
         self.guiding = np.zeros(n, dtype=bool)
         # perceived target: the truth shifted by minus the navigation error
         e0, n0 = system.target_east_north_m
-        self.nav_target = np.array(system.frame.direction(e0 - runs.nav_east_m, n0 - runs.nav_north_m))
+        self.nav_target = np.array(
+            system.frame.direction(e0 - runs.nav_east_m, n0 - runs.nav_north_m)
+        )
         self.t_sufr = np.full(n, np.nan)
         self.t_deploy = np.full(n, np.inf)
         self.heatshield_on = np.ones(n, dtype=bool)
@@ -154,16 +177,30 @@ class _Flight:
         self.peak_heat = np.zeros(n)
         self.peak_g = np.zeros(n)
         self.events = {name: {f: np.full(n, np.nan) for f in EVENT_FIELDS} for name in EVENT_NAMES}
-        self.touchdown = {k: np.full(n, np.nan) for k in (
-            "t_s", "east_m", "north_m", "latitude_deg", "longitude_deg", "vertical_speed_mps",
-            "horizontal_speed_mps", "tilt_deg", "rock_height_m", "distance_to_target_m",
-            "distance_to_safe_target_m", "propellant_kg", "flyaway_distance_m", "safe_east_m",
-            "safe_north_m")}
+        self.touchdown = {
+            k: np.full(n, np.nan)
+            for k in (
+                "t_s",
+                "east_m",
+                "north_m",
+                "latitude_deg",
+                "longitude_deg",
+                "vertical_speed_mps",
+                "horizontal_speed_mps",
+                "tilt_deg",
+                "rock_height_m",
+                "distance_to_target_m",
+                "distance_to_safe_target_m",
+                "propellant_kg",
+                "flyaway_distance_m",
+                "safe_east_m",
+                "safe_north_m",
+            )
+        }
         self.telemetry = [] if record else None
 
     # ------------------------------------------------------------------ loop
     def run(self) -> FlightResult:
-        steps = self.steps
         while True:
             active = self.phase != Phase.DONE
             if not active.any():
@@ -188,8 +225,13 @@ class _Flight:
             self.t = self.t + dt
             self._after_step(before, active, agl)
         self._flyaway()
-        return FlightResult(self.status.astype(np.int8), self.events, self.touchdown,
-                            self._telemetry_arrays(), self.phase)
+        return FlightResult(
+            self.status.astype(np.int8),
+            self.events,
+            self.touchdown,
+            self._telemetry_arrays(),
+            self.phase,
+        )
 
     # ----------------------------------------------------------- measurements
     def _height_above_ground(self, state):
@@ -207,8 +249,11 @@ class _Flight:
         if ctl is None:
             cd_area = self.v.aeroshell.area_m2 * self.runs.drag_scale
             return env.dynamic_pressure * env.capsule_cd * cd_area / m / G0
-        chute = env.chute_cd * ctl.chute_cd_area * np.clip(
-            (self.t - ctl.chute_deploy_t) / self.sys.aero.parachute_inflation_s, 0, 1)
+        chute = (
+            env.chute_cd
+            * ctl.chute_cd_area
+            * np.clip((self.t - ctl.chute_deploy_t) / self.sys.aero.parachute_inflation_s, 0, 1)
+        )
         capsule = env.capsule_cd * ctl.capsule_cd_area
         lift = capsule * env.capsule_ld * ctl.lift_scale
         drag = capsule + chute + ctl.drag_area
@@ -237,7 +282,7 @@ class _Flight:
 
     # ---------------------------------------------------------------- entry
     def _entry_events(self, env, sensed, active):
-        env_, agl, _ = self._snapshot
+        _, agl, _ = self._snapshot
         v, g = self.v, self.v.guidance
         if np.isnan(self.events["entry_interface"]["t_s"]).any():
             self._record("entry_interface", self.t == 0, env, agl, sensed)
@@ -247,7 +292,11 @@ class _Flight:
             self.guiding |= start
             self._record("guidance_start", start, env, agl, sensed)
         # peaks (tracked while the heat shield is on)
-        heat = SUTTON_GRAVES_K_MARS * np.sqrt(env.density / v.aeroshell.nose_radius_m) * env.airspeed**3
+        heat = (
+            SUTTON_GRAVES_K_MARS
+            * np.sqrt(env.density / v.aeroshell.nose_radius_m)
+            * env.airspeed**3
+        )
         hotter = active & self.heatshield_on & (heat > self.peak_heat)
         if hotter.any():
             self.peak_heat = np.where(hotter, heat, self.peak_heat)
@@ -261,7 +310,9 @@ class _Flight:
         if sufr.any():
             self.phase[sufr] = Phase.SUFR
             self.t_sufr[sufr] = self.t[sufr]
-            self.state[6] -= np.where(sufr, v.masses.entry_balance_masses_kg * self.runs.mass_scale, 0)
+            self.state[6] -= np.where(
+                sufr, v.masses.entry_balance_masses_kg * self.runs.mass_scale, 0
+            )
             self._record("sufr", sufr, env, agl, sensed)
         self._parachute_trigger(env, agl, sensed, speed)
 
@@ -294,14 +345,23 @@ class _Flight:
         _, _, sensed = self._snapshot
         v, seq, ds = self.v, self.v.sequence, self.v.descent_stage
         chute = self.phase == Phase.PARACHUTE
-        shed = chute & self.heatshield_on & (self.t >= self.t_deploy + seq.heatshield_separation_delay_s)
+        shed = (
+            chute
+            & self.heatshield_on
+            & (self.t >= self.t_deploy + seq.heatshield_separation_delay_s)
+        )
         if shed.any():
             self.heatshield_on &= ~shed
             self.state[6] -= np.where(shed, v.masses.heatshield_kg * self.runs.mass_scale, 0.0)
             self._record("heatshield_separation", shed, env, agl, sensed)
         t_hs = self.events["heatshield_separation"]["t_s"]
-        lock = chute & ~self.heatshield_on & ~self.radar & (self.t >= t_hs + seq.radar_settle_s) & (
-            agl <= seq.radar_max_altitude_m)
+        lock = (
+            chute
+            & ~self.heatshield_on
+            & ~self.radar
+            & (self.t >= t_hs + seq.radar_settle_s)
+            & (agl <= seq.radar_max_altitude_m)
+        )
         if lock.any():
             self.radar |= lock
             self._record("radar_lock", lock, env, agl, sensed)
@@ -317,16 +377,24 @@ class _Flight:
                 self._choose_target(sep, agl, east, north, divert=False)
             self.phase[sep] = Phase.FREEFALL
             self.t_backshell[sep] = self.t[sep]
-            self.state[6] = np.where(sep, self.rover_kg + self.ds_dry_kg
-                                     + v.masses.propellant_kg * self.runs.mass_scale, self.state[6])
+            self.state[6] = np.where(
+                sep,
+                self.rover_kg + self.ds_dry_kg + v.masses.propellant_kg * self.runs.mass_scale,
+                self.state[6],
+            )
             self._record("backshell_separation", sep, env, agl, sensed)
         light = (self.phase == Phase.FREEFALL) & (self.t >= self.t_backshell + ds.free_fall_s)
         if light.any():
             self.phase[light] = Phase.POWERED
             self.t_powered[light] = self.t[light]
             down = -self._vertical_speed()
-            self.t_go0 = np.where(light, 2 * np.maximum(agl - ds.gate_altitude_m, 1.0)
-                                  / np.maximum(down + ds.gate_speed_mps, 1.0), self.t_go0)
+            self.t_go0 = np.where(
+                light,
+                2
+                * np.maximum(agl - ds.gate_altitude_m, 1.0)
+                / np.maximum(down + ds.gate_speed_mps, 1.0),
+                self.t_go0,
+            )
             self._record("powered_descent_start", light, env, agl, sensed)
         crane = (self.phase == Phase.POWERED) & (agl <= ds.skycrane_altitude_m)
         if crane.any():
@@ -341,13 +409,15 @@ class _Flight:
         """Pick where to land: the predicted landing point, moved to the nearest safe
         spot within the divert reach (Lander Vision System), in true coordinates."""
         ds = self.v.descent_stage
-        x, y, z, vx, vy, vz = self.state[:6]
+        vx, vy, vz = self.state[3:6]
         ve, vn = self.sys.frame.horizontal(vx, vy, vz)
         down = np.maximum(-self._vertical_speed(), 1.0)
         tau = np.maximum(agl - ds.backshell_separation_altitude_m, 0.0) / down + POWERED_DRIFT_S
         pe, pn = east + ve * tau, north + vn * tau
         if divert:
-            se, sn, dist = self.sys.terrain.nearest_safe(pe, pn)
+            se, sn, dist = self.sys.terrain.nearest_safe(
+                pe, pn, self.v.sequence.safe_target_clearance_m
+            )
             reach = self.v.sequence.divert_reach_m
             se, sn = np.where(dist <= reach, se, pe), np.where(dist <= reach, sn, pn)
             # the vehicle steers what it believes (LVS fix) onto the safe spot
@@ -377,8 +447,9 @@ class _Flight:
             lift_scale=np.where(lifting, self.runs.lift_scale, 0.0),
             cos_bank=np.cos(self.bank),
             sin_bank=np.zeros(n) if self.reference_only else np.sin(self.bank),
-            chute_cd_area=np.where(phase == Phase.PARACHUTE,
-                                   v.parachute.area_m2 * self.runs.chute_scale, 0.0),
+            chute_cd_area=np.where(
+                phase == Phase.PARACHUTE, v.parachute.area_m2 * self.runs.chute_scale, 0.0
+            ),
             chute_deploy_t=self.t_deploy,
             drag_area=np.where(phase >= Phase.FREEFALL, v.descent_stage.drag_area_m2, 0.0),
             thrust=tuple(self.thrust),
@@ -396,25 +467,50 @@ class _Flight:
         x, y, z, vx, vy, vz = self.state[:6]
         speed = self._speed()
         rng, cross, heading_err = range_and_crossrange(x, y, z, vx, vy, vz, *self.nav_target)
-        drag = env.dynamic_pressure * env.capsule_cd * self.v.aeroshell.area_m2 * self.runs.drag_scale
+        drag = (
+            env.dynamic_pressure * env.capsule_cd * self.v.aeroshell.area_m2 * self.runs.drag_scale
+        )
         drag = drag / self.state[6]
         hdot = self._vertical_speed()
         ld_nominal = np.interp(speed / env.sound_speed, *self._aero_ld())
-        magnitude = etpc_bank_magnitude(self.sys.reference, g.overcontrol_gain, ld_nominal, speed, drag,
-                                        hdot, rng, g.min_bank_deg * DEG, g.max_bank_deg * DEG)
-        band = crossrange_deadband(speed, g.deadband_high_m, g.deadband_low_m,
-                                   g.deadband_high_velocity_mps, g.deadband_low_velocity_mps)
+        magnitude = etpc_bank_magnitude(
+            self.sys.reference,
+            g.overcontrol_gain,
+            ld_nominal,
+            speed,
+            drag,
+            hdot,
+            rng,
+            g.min_bank_deg * DEG,
+            g.max_bank_deg * DEG,
+        )
+        band = crossrange_deadband(
+            speed,
+            g.deadband_high_m,
+            g.deadband_low_m,
+            g.deadband_high_velocity_mps,
+            g.deadband_low_velocity_mps,
+        )
         reverse = (np.abs(cross) > band) & (np.sign(cross) != self.bank_sign) & self.guiding
         self.bank_sign = np.where(reverse, np.sign(cross), self.bank_sign)
         aligning = speed < g.heading_alignment_velocity_mps
-        align = np.clip(g.heading_alignment_gain * heading_err, -g.heading_alignment_max_bank_deg * DEG,
-                        g.heading_alignment_max_bank_deg * DEG)
+        align = np.clip(
+            g.heading_alignment_gain * heading_err,
+            -g.heading_alignment_max_bank_deg * DEG,
+            g.heading_alignment_max_bank_deg * DEG,
+        )
         command = np.where(aligning, align, self.bank_sign * magnitude)
         command = np.where(self.guiding, command, self.bank)
         command = np.where(self.phase == Phase.SUFR, 0.0, command)
         steer = self.phase <= Phase.SUFR
-        bank, rate = follow_bank(self.bank, self.bank_rate, command, dt, g.bank_rate_max_deg_s * DEG,
-                                 g.bank_acceleration_max_deg_s2 * DEG)
+        bank, rate = follow_bank(
+            self.bank,
+            self.bank_rate,
+            command,
+            dt,
+            g.bank_rate_max_deg_s * DEG,
+            g.bank_acceleration_max_deg_s2 * DEG,
+        )
         self.bank = np.where(steer, bank, self.bank)
         self.bank_rate = np.where(steer, rate, self.bank_rate)
 
@@ -442,8 +538,18 @@ class _Flight:
         gate_point = self.aim + ds.gate_altitude_m * self.aim_up
         gate_velocity = -ds.gate_speed_mps * self.aim_up
         approach = zem_zev_acceleration(p, vel, -g_mag * up, gate_point, gate_velocity, t_go)
-        terminal = terminal_acceleration(p, vel, self.aim, up, g_mag, agl, ds.skycrane_altitude_m,
-                                         ds.skycrane_speed_mps, ds.gate_speed_mps, ds.deceleration_mps2)
+        terminal = terminal_acceleration(
+            p,
+            vel,
+            self.aim,
+            up,
+            g_mag,
+            agl,
+            ds.skycrane_altitude_m,
+            ds.skycrane_speed_mps,
+            ds.gate_speed_mps,
+            ds.deceleration_mps2,
+        )
         accel = np.where(self.at_gate, terminal, approach)
         accel = np.where(powered, accel, 0.0)
         # engines push only: no net downward thrust
@@ -465,10 +571,11 @@ class _Flight:
         if not stepped.any():
             return
         ds = self.v.descent_stage
-        agl, east, north = self._height_above_ground(self.state)
+        agl, _, _ = self._height_above_ground(self.state)
         bridle = ds.bridle_length_m * np.clip((self.t - self.t_skycrane) / ds.bridle_deploy_s, 0, 1)
         bridle_before = ds.bridle_length_m * np.clip(
-            (self.t - self._dt - self.t_skycrane) / ds.bridle_deploy_s, 0, 1)
+            (self.t - self._dt - self.t_skycrane) / ds.bridle_deploy_s, 0, 1
+        )
         rover_after = agl - bridle
         rover_before = agl_before - bridle_before
         crane = stepped & (self.phase == Phase.POWERED) & np.isfinite(self.t_skycrane)
@@ -486,8 +593,11 @@ class _Flight:
     def _step_sizes(self, env):
         """Each run's step [s] for its phase (see `StepSizes`)."""
         steps, phase = self.steps, self.phase
-        coasting = ((phase == Phase.ENTRY) & ~self.guiding & (env.dynamic_pressure < COAST_DYNAMIC_PRESSURE_PA)
-                    ) | ((phase == Phase.PARACHUTE) & (self.t >= self.t_deploy + COAST_AFTER_DEPLOY_S))
+        coasting = (
+            (phase == Phase.ENTRY)
+            & ~self.guiding
+            & (env.dynamic_pressure < COAST_DYNAMIC_PRESSURE_PA)
+        ) | ((phase == Phase.PARACHUTE) & (self.t >= self.t_deploy + COAST_AFTER_DEPLOY_S))
         dt = np.where(coasting, steps.coast_s, steps.entry_s)
         return np.where(phase >= Phase.FREEFALL, steps.descent_s, dt)
 
@@ -507,8 +617,12 @@ class _Flight:
         lat = np.arcsin(z / np.sqrt(x * x + y * y + z * z))
         lon = np.arctan2(y, x)
         values = {
-            "t_s": t, "east_m": east, "north_m": north, "latitude_deg": lat / DEG,
-            "longitude_deg": np.mod(lon / DEG, 360.0), "vertical_speed_mps": -vu,
+            "t_s": t,
+            "east_m": east,
+            "north_m": north,
+            "latitude_deg": lat / DEG,
+            "longitude_deg": np.mod(lon / DEG, 360.0),
+            "vertical_speed_mps": -vu,
             "horizontal_speed_mps": np.hypot(ve, vn),
             "tilt_deg": terrain.slope(east, north) / DEG,
             "rock_height_m": terrain.rock_height(east, north),
@@ -529,7 +643,8 @@ class _Flight:
         ev["g_load"][touch] = 1.0 / G0 * np.sqrt((self.thrust**2).sum(axis=0))[touch] / m[touch]
         ds, seq_hazard = self.v.descent_stage, terrain.is_hazard(east, north)
         hard = (-vu > ds.max_touchdown_vertical_speed_mps) | (
-            np.hypot(ve, vn) > ds.max_touchdown_horizontal_speed_mps)
+            np.hypot(ve, vn) > ds.max_touchdown_horizontal_speed_mps
+        )
         self._end(touch & hard, Status.HARD_TOUCHDOWN)
         self._end(touch & seq_hazard, Status.HAZARDOUS_TOUCHDOWN)
         self._end(touch, Status.LANDED)
@@ -574,12 +689,33 @@ class _Flight:
         x, y, z = self.state[:3]
         lat = np.arcsin(z / np.sqrt(x * x + y * y + z * z)) / DEG
         lon = np.mod(np.arctan2(y, x) / DEG, 360.0)
-        heat = SUTTON_GRAVES_K_MARS * np.sqrt(env.density / self.v.aeroshell.nose_radius_m) * (
-            env.airspeed**3) * self.heatshield_on / 1e4
-        self.telemetry.append(np.stack([
-            self.t, *self.state[:6], lat, lon, agl, env.height_above_areoid_m, self._speed(), env.mach,
-            env.dynamic_pressure, sensed, self.bank / DEG, heat, self.state[6],
-            self.phase.astype(float)]))
+        heat = (
+            SUTTON_GRAVES_K_MARS
+            * np.sqrt(env.density / self.v.aeroshell.nose_radius_m)
+            * (env.airspeed**3)
+            * self.heatshield_on
+            / 1e4
+        )
+        self.telemetry.append(
+            np.stack(
+                [
+                    self.t,
+                    *self.state[:6],
+                    lat,
+                    lon,
+                    agl,
+                    env.height_above_areoid_m,
+                    self._speed(),
+                    env.mach,
+                    env.dynamic_pressure,
+                    sensed,
+                    self.bank / DEG,
+                    heat,
+                    self.state[6],
+                    self.phase.astype(float),
+                ]
+            )
+        )
 
     def _telemetry_arrays(self):
         if self.telemetry is None:

@@ -45,14 +45,18 @@ class EdlSystem:
             surface_pressure_pa=a.surface_pressure_pa,
             surface_height_above_areoid_m=vehicle.target.elevation_m,
             temperature=TemperatureProfile(
-                a.surface_temperature_k, a.lower_lapse_k_per_m, a.lapse_break_height_m,
-                a.upper_lapse_k_per_m, a.floor_temperature_k,
+                a.surface_temperature_k,
+                a.lower_lapse_k_per_m,
+                a.lapse_break_height_m,
+                a.upper_lapse_k_per_m,
+                a.floor_temperature_k,
             ),
         )
         mach, cd, ld = vehicle.aero_arrays()
         p = vehicle.parachute
-        aero = Aerodynamics.from_tables(mach, cd, ld, np.array(p.mach), np.array(p.drag_coefficient),
-                                        p.inflation_time_s)
+        aero = Aerodynamics.from_tables(
+            mach, cd, ld, np.array(p.mach), np.array(p.drag_coefficient), p.inflation_time_s
+        )
         t = vehicle.target
         lat, lon = t.latitude_deg * DEG, t.longitude_deg * DEG
         terrain, frame = _site_terrain(vehicle, terrain_seed)

@@ -71,8 +71,12 @@ class Masses(Strict):
     @property
     def entry_kg(self) -> float:
         return (
-            self.rover_kg + self.descent_stage_dry_kg + self.propellant_kg + self.heatshield_kg
-            + self.backshell_kg + self.entry_balance_masses_kg
+            self.rover_kg
+            + self.descent_stage_dry_kg
+            + self.propellant_kg
+            + self.heatshield_kg
+            + self.backshell_kg
+            + self.entry_balance_masses_kg
         )
 
 
@@ -135,6 +139,7 @@ class Sequence(Strict):
     lvs: bool
     lvs_fix_altitude_m: Annotated[float, Field(gt=100, le=20000)]
     divert_reach_m: NonNegative
+    safe_target_clearance_m: NonNegative
 
 
 class Guidance(Strict):

@@ -128,7 +128,9 @@ class AtmosphereDispersion:
 
     def density_factor(self, height_above_surface_m):
         """Multiplier on the nominal density at each run's height."""
-        s = np.clip((height_above_surface_m - BLEND_BOTTOM_M) / (BLEND_TOP_M - BLEND_BOTTOM_M), 0, 1)
+        s = np.clip(
+            (height_above_surface_m - BLEND_BOTTOM_M) / (BLEND_TOP_M - BLEND_BOTTOM_M), 0, 1
+        )
         wave = np.sin(height_above_surface_m * (2 * np.pi / WAVE_LENGTH_M) + self.wave_phase_rad)
         delta = self.ln_density_low + s * (
             self.ln_density_high - self.ln_density_low + self.wave_amplitude * wave

@@ -86,7 +86,10 @@ def inertial_to_relative_velocity(x, y, vx, vy, vz):
 
 def central_angle_rad(lat1, lon1, lat2, lon2):
     """Great-circle central angle [rad] between two points (haversine, stable when small)."""
-    s = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    s = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * np.arcsin(np.sqrt(np.clip(s, 0.0, 1.0)))
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import Ellipse as EllipsePatch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Ellipse as EllipsePatch
 
 DPI = 110
 
@@ -31,10 +31,18 @@ def altitude_velocity(tel: dict, events: list[dict], path: Path) -> Path:
     ax.plot(tel["velocity_mps"] / 1e3, tel["altitude_m"] / 1e3, lw=1.5)
     for ev in events:
         ax.plot(ev["velocity_mps"] / 1e3, ev["altitude_m"] / 1e3, "o", ms=4)
-        ax.annotate(ev["name"].replace("_", " "), (ev["velocity_mps"] / 1e3, ev["altitude_m"] / 1e3),
-                    fontsize=7, xytext=(4, 2), textcoords="offset points")
-    ax.set(xlabel="speed, planet-relative [km/s]", ylabel="altitude above ground [km]",
-           title="Entry, descent and landing")
+        ax.annotate(
+            ev["name"].replace("_", " "),
+            (ev["velocity_mps"] / 1e3, ev["altitude_m"] / 1e3),
+            fontsize=7,
+            xytext=(4, 2),
+            textcoords="offset points",
+        )
+    ax.set(
+        xlabel="speed, planet-relative [km/s]",
+        ylabel="altitude above ground [km]",
+        title="Entry, descent and landing",
+    )
     ax.grid(alpha=0.3)
     return _save(fig, path)
 
@@ -75,8 +83,12 @@ def _site_background(ax, terrain, hazard: bool = False):
         ax.set_facecolor("#d9c7a7")
         ax.set_aspect("equal")
         return
-    extent = [terrain.east_m[0] / 1e3, terrain.east_m[-1] / 1e3, terrain.north_m[0] / 1e3,
-              terrain.north_m[-1] / 1e3]
+    extent = [
+        terrain.east_m[0] / 1e3,
+        terrain.east_m[-1] / 1e3,
+        terrain.north_m[0] / 1e3,
+        terrain.north_m[-1] / 1e3,
+    ]
     ax.imshow(terrain.hillshade(), origin="lower", extent=extent, cmap="gray", vmin=0, vmax=1)
     if hazard:
         overlay = np.ma.masked_where(~terrain.hazard, terrain.hazard)
@@ -92,9 +104,13 @@ def hazard_map(terrain, touchdown_en, safe_en, path: Path, half_width_m: float =
     if safe_en is not None and np.all(np.isfinite(safe_en)):
         ax.plot(safe_en[0] / 1e3, safe_en[1] / 1e3, "c+", ms=14, mew=2, label="safe target (LVS)")
     ax.plot(cx / 1e3, cy / 1e3, "r*", ms=14, label="touchdown")
-    ax.set(xlim=((cx - half_width_m) / 1e3, (cx + half_width_m) / 1e3),
-           ylim=((cy - half_width_m) / 1e3, (cy + half_width_m) / 1e3),
-           xlabel="east [km]", ylabel="north [km]", title="Landing point on the hazard map (red: hazard)")
+    ax.set(
+        xlim=((cx - half_width_m) / 1e3, (cx + half_width_m) / 1e3),
+        ylim=((cy - half_width_m) / 1e3, (cy + half_width_m) / 1e3),
+        xlabel="east [km]",
+        ylabel="north [km]",
+        title="Landing point on the hazard map (red: hazard)",
+    )
     ax.legend(fontsize=8, loc="lower right")
     return _save(fig, path)
 
@@ -111,25 +127,38 @@ def ellipse_over_site(table: dict, summary: dict, terrain, target_en, path: Path
     for key, style in (("ellipse_99", "-"), ("ellipse_3sigma", "--")):
         el = summary.get(key)
         if el:
-            ax.add_patch(EllipsePatch((el["centre_east_m"] / 1e3, el["centre_north_m"] / 1e3),
-                                      2 * el["semi_major_m"] / 1e3, 2 * el["semi_minor_m"] / 1e3,
-                                      angle=90 - el["azimuth_deg"], fill=False, ls=style, lw=1.5,
-                                      color="cyan", label=key.replace("_", " ")))
+            ax.add_patch(
+                EllipsePatch(
+                    (el["centre_east_m"] / 1e3, el["centre_north_m"] / 1e3),
+                    2 * el["semi_major_m"] / 1e3,
+                    2 * el["semi_minor_m"] / 1e3,
+                    angle=90 - el["azimuth_deg"],
+                    fill=False,
+                    ls=style,
+                    lw=1.5,
+                    color="cyan",
+                    label=key.replace("_", " "),
+                )
+            )
     ax.plot(target_en[0] / 1e3, target_en[1] / 1e3, "b+", ms=12, label="target")
-    ax.set(xlabel="east [km]", ylabel="north [km]", title=f"Landing dispersion, {summary['runs']} runs")
+    ax.set(
+        xlabel="east [km]", ylabel="north [km]", title=f"Landing dispersion, {summary['runs']} runs"
+    )
     ax.legend(fontsize=8, loc="lower right")
     return _save(fig, path)
 
 
 def campaign_histograms(table: dict, path: Path) -> Path:
     """Distributions of deploy Mach, peak g, touchdown speed and propellant margin."""
-    items = (("deploy_mach", "parachute deploy Mach"), ("peak_g_load", "peak deceleration [g]"),
-             ("touchdown_vertical_speed_mps", "touchdown vertical speed [m/s]"),
-             ("propellant_margin_kg", "propellant margin [kg]"))
+    items = (
+        ("deploy_mach", "parachute deploy Mach"),
+        ("peak_g_load", "peak deceleration [g]"),
+        ("touchdown_vertical_speed_mps", "touchdown vertical speed [m/s]"),
+        ("propellant_margin_kg", "propellant margin [kg]"),
+    )
     fig, axes = plt.subplots(2, 2, figsize=(9, 6.5))
     for ax, (key, label) in zip(axes.flat, items, strict=True):
         values = table[key][np.isfinite(table[key])]
         ax.hist(values, bins=50, color="C0")
         ax.set(xlabel=label, ylabel="runs")
     return _save(fig, path)
-

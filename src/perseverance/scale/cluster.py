@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from perseverance.edl.montecarlo import chunks, concatenate, fly_runs
-from perseverance.edl.sequence import StepSizes
+from perseverance.edl.sequence import DEFAULT_STEPS, StepSizes
 from perseverance.edl.system import EdlSystem
 from perseverance.errors import ClusterError
 
@@ -35,7 +35,9 @@ class SystemRecipe:
 
     @classmethod
     def of(cls, system: EdlSystem, terrain_seed: int) -> SystemRecipe:
-        return cls(system.vehicle.model_dump_json(), terrain_seed, system.entry_state, system.reference)
+        return cls(
+            system.vehicle.model_dump_json(), terrain_seed, system.entry_state, system.reference
+        )
 
     def build(self) -> EdlSystem:
         key = f"{hash(self.vehicle_json)}:{self.terrain_seed}:{self.entry_state.tobytes().hex()}"
@@ -43,7 +45,9 @@ class SystemRecipe:
             from perseverance.edl.vehicle import Vehicle
             from perseverance.mars.frames import spherical_from_position
 
-            system = EdlSystem.assemble(Vehicle.model_validate_json(self.vehicle_json), self.terrain_seed)
+            system = EdlSystem.assemble(
+                Vehicle.model_validate_json(self.vehicle_json), self.terrain_seed
+            )
             system.entry_state = self.entry_state
             lat, lon, _ = spherical_from_position(*self.entry_state[:3])
             system.entry_latitude_rad, system.entry_longitude_rad = float(lat), float(lon)
@@ -52,15 +56,30 @@ class SystemRecipe:
         return _WORKER_SYSTEMS[key]
 
 
-def _fly_chunk(recipe: SystemRecipe, seed: int, start: int, stop: int, steps: StepSizes,
-               deploy_on_velocity: bool | None):
+def _fly_chunk(
+    recipe: SystemRecipe,
+    seed: int,
+    start: int,
+    stop: int,
+    steps: StepSizes,
+    deploy_on_velocity: bool | None,
+):
     return fly_runs(recipe.build(), seed, start, stop, steps, deploy_on_velocity=deploy_on_velocity)
 
 
-def run_on_dask(system: EdlSystem, terrain_seed: int, n: int, seed: int, *, workers: int | None = None,
-                scheduler: str | None = None, steps: StepSizes = StepSizes(),
-                deploy_on_velocity: bool | None = None, chunk_runs: int = 1000,
-                on_chunk: Callable[[int], None] | None = None) -> dict[str, np.ndarray]:
+def run_on_dask(
+    system: EdlSystem,
+    terrain_seed: int,
+    n: int,
+    seed: int,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    steps: StepSizes = DEFAULT_STEPS,
+    deploy_on_velocity: bool | None = None,
+    chunk_runs: int = 1000,
+    on_chunk: Callable[[int], None] | None = None,
+) -> dict[str, np.ndarray]:
     """Fly ``n`` runs on a local Dask cluster of ``workers`` processes, or on the
     cluster at ``scheduler`` (an address such as ``tcp://host:8786``)."""
     try:
@@ -72,16 +91,19 @@ def run_on_dask(system: EdlSystem, terrain_seed: int, n: int, seed: int, *, work
         if scheduler:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
             client = Client(cluster)
     except (OSError, TimeoutError, ValueError) as exc:
         where = scheduler or f"a local cluster of {workers} workers"
         raise ClusterError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
     try:
         recipe = client.scatter(SystemRecipe.of(system, terrain_seed), broadcast=True)
-        futures = [client.submit(_fly_chunk, recipe, seed, a, b, steps, deploy_on_velocity, pure=False)
-                   for a, b in chunks(n, chunk_runs)]
+        futures = [
+            client.submit(_fly_chunk, recipe, seed, a, b, steps, deploy_on_velocity, pure=False)
+            for a, b in chunks(n, chunk_runs)
+        ]
         parts = []
         for future in as_completed(futures):
             part = future.result()

@@ -26,6 +26,6 @@ class FlatTerrain:
     def is_hazard(self, east_m, north_m):
         return np.zeros(np.broadcast(east_m, north_m).shape, dtype=bool)
 
-    def nearest_safe(self, east_m, north_m):
+    def nearest_safe(self, east_m, north_m, clearance_m: float = 0.0):
         east, north = np.broadcast_arrays(np.asarray(east_m, float), np.asarray(north_m, float))
         return east.copy(), north.copy(), np.zeros(east.shape)

@@ -108,6 +108,7 @@ class LandingRegion:
         self.hazard = _frozen(hazard)
         self.safe = _frozen(~hazard)
         self._nearest: NDArray[np.int32] | None = None
+        self._clear: dict[float, tuple[NDArray[np.bool_], NDArray[np.int32] | None]] = {}
         if self.safe.any():
             index = ndimage.distance_transform_edt(
                 hazard,
@@ -233,7 +234,7 @@ class LandingRegion:
         return np.where(inside, self.hazard[row, col], outside)[()]
 
     def nearest_safe(
-        self, east_m: ArrayLike, north_m: ArrayLike
+        self, east_m: ArrayLike, north_m: ArrayLike, clearance_m: float = 0.0
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """The nearest safe spot to (east, north) [m]: LVS-style safe-target selection.
 
@@ -243,8 +244,14 @@ class LandingRegion:
         once, so each query is O(1)); the distance is from the query point [m]. Points
         outside the map are taken to the nearest edge cell first. A map with no safe cell
         gives NaN positions and an infinite distance.
+
+        With ``clearance_m`` > 0 only cells at least that far [m] from every hazard
+        cell count as safe: the margin the Lander Vision System keeps for its own
+        position error.
         """
         e, n = np.broadcast_arrays(np.asarray(east_m, float), np.asarray(north_m, float))
+        if clearance_m > 0:
+            return self._nearest_clear(e, n, float(clearance_m))
         if self._nearest is None:
             nan = np.full(e.shape, np.nan)
             return nan[()], nan.copy()[()], np.full(e.shape, np.inf)[()]
@@ -256,6 +263,32 @@ class LandingRegion:
         north_safe = np.where(keep, n, self.north_m[safe_row])
         distance = np.hypot(east_safe - e, north_safe - n)
         return east_safe[()], north_safe[()], distance[()]
+
+    def _nearest_clear(self, e, n, clearance_m):
+        """`nearest_safe` over the cells at least ``clearance_m`` from any hazard."""
+        if clearance_m not in self._clear:
+            to_hazard = ndimage.distance_transform_edt(
+                self.safe, sampling=(self._d_north, self._d_east)
+            )
+            clear = to_hazard >= clearance_m
+            index = None
+            if clear.any():
+                index = ndimage.distance_transform_edt(
+                    ~clear,
+                    sampling=(self._d_north, self._d_east),
+                    return_distances=False,
+                    return_indices=True,
+                ).astype(np.int32, copy=False)
+            self._clear[clearance_m] = (_frozen(clear), index)
+        clear, index = self._clear[clearance_m]
+        if index is None:
+            nan = np.full(e.shape, np.nan)
+            return nan[()], nan.copy()[()], np.full(e.shape, np.inf)[()]
+        row, col, inside = self._cell(e, n)
+        keep = inside & clear[row, col]
+        east_safe = np.where(keep, e, self.east_m[index[1, row, col]])
+        north_safe = np.where(keep, n, self.north_m[index[0, row, col]])
+        return east_safe[()], north_safe[()], np.hypot(east_safe - e, north_safe - n)[()]
 
     def hillshade(
         self, azimuth_deg: float = 315.0, altitude_deg: float = 45.0, exaggeration: float = 1.0

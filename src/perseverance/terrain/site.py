@@ -20,6 +20,7 @@ import os
 import tomllib
 import types
 import typing
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -59,6 +60,9 @@ class LandingSite(_Table):
     """East-positive longitude [deg]."""
     floor_elevation_m: float = Field(ge=-9000.0, le=22000.0)
     """Elevation of the surrounding floor above the MOLA areoid [m]."""
+    landing_utc: datetime
+    """Touchdown (spacecraft event time, UTC): sol 0 of the mission begins the LMST
+    midnight before it."""
     source: str = ""
 
 
