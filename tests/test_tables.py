@@ -21,4 +21,6 @@ def test_matches_interp(x):
 
 def test_shapes():
     table = UniformTable.resample(X, np.stack([Y, 2 * Y]), 0.5)
-    assert table(np.zeros((3, 4))).shape == (2, 3, 4)
+    first, second = table(np.zeros((3, 4)))
+    assert first.shape == second.shape == (3, 4)
+    assert np.ndim(UniformTable.resample(X, Y, 0.5)(1.5)) == 0

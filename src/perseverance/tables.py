@@ -8,7 +8,7 @@ array library.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,12 +18,21 @@ class UniformTable:
     """Values of a piecewise-linear function sampled on a uniform grid.
 
     ``values`` has shape ``(n,)`` or ``(k, n)`` (k functions on the same grid).
-    Queries outside ``[x0, x0 + (n-1) dx]`` clamp to the end values.
+    Queries outside ``[x0, x0 + (n-1) dx]`` clamp to the end values. A lookup is
+    one index computation and, per row, two gathers (value and slope).
     """
 
     x0: float
     dx: float
     values: np.ndarray
+    slopes: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        values = np.atleast_2d(np.asarray(self.values, dtype=float))
+        step = np.diff(values, axis=1)
+        object.__setattr__(
+            self, "slopes", np.concatenate([step, np.zeros((values.shape[0], 1))], axis=1)
+        )
 
     @classmethod
     def resample(cls, x: np.ndarray, y: np.ndarray, dx: float) -> UniformTable:
@@ -40,12 +49,14 @@ class UniformTable:
             values = np.stack([np.interp(grid, x, row) for row in y])
         return cls(float(x[0]), float(dx), values)
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        """Interpolate at ``x`` (any shape); returns shape ``x.shape`` or ``(k,) + x.shape``."""
+    def __call__(self, x):
+        """Interpolate at ``x`` (any shape): one array for a 1-row table, else a tuple of k."""
         n = self.values.shape[-1]
-        u = np.clip((np.asarray(x, dtype=float) - self.x0) / self.dx, 0.0, n - 1.000001)
+        u = np.clip((np.asarray(x, dtype=float) - self.x0) / self.dx, 0.0, n - 1.0)
         i = u.astype(np.intp)
         frac = u - i
-        lo = self.values[..., i]
-        hi = self.values[..., i + 1]
-        return lo + (hi - lo) * frac
+        rows = np.atleast_2d(self.values)
+        out = tuple(
+            np.take(v, i) + np.take(s, i) * frac for v, s in zip(rows, self.slopes, strict=True)
+        )
+        return out[0] if self.values.ndim == 1 else out

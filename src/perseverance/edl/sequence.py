@@ -66,6 +66,8 @@ TELEMETRY_STEPS = StepSizes(entry_s=0.1, coast_s=0.1, descent_s=0.1)
 COAST_DYNAMIC_PRESSURE_PA = 20.0
 #: Time after parachute deploy [s] after which the descent on the canopy coasts.
 COAST_AFTER_DEPLOY_S = 5.0
+#: Above this height over the site's floor [m] the terrain is taken as the flat floor.
+TERRAIN_QUERY_HEIGHT_M = 30_000.0
 #: Seconds of flight predicted after backshell separation when choosing where to land.
 POWERED_DRIFT_S = 10.0
 
@@ -240,7 +242,15 @@ class _Flight:
         east, north = self.sys.frame.east_north(x, y, z)
         r = np.sqrt(x * x + y * y + z * z)
         height = r - areoid_radius_m(z / r)
-        return height - self.sys.terrain.elevation(east, north), east, north
+        floor = self.sys.vehicle.target.elevation_m
+        ground = np.full(height.shape, floor)
+        near = height < floor + TERRAIN_QUERY_HEIGHT_M
+        if near.all():
+            ground = self.sys.terrain.elevation(east, north)
+        elif near.any():
+            idx = np.flatnonzero(near)
+            ground[idx] = self.sys.terrain.elevation(east[idx], north[idx])
+        return height - ground, east, north
 
     def _sensed_g(self, env):
         """Non-gravitational acceleration [g]: aerodynamic plus thrust."""

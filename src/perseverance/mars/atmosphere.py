@@ -17,7 +17,7 @@ thermosphere's warming above ~110 km, latitude dependence, vertical winds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -126,8 +126,14 @@ class AtmosphereDispersion:
         z = np.zeros(n)
         return cls(z, z, z, z, z, z, z, z)
 
+    def __post_init__(self):
+        object.__setattr__(self, "_low_factor", np.exp(self.ln_density_low))
+
     def density_factor(self, height_above_surface_m):
         """Multiplier on the nominal density at each run's height."""
+        high = height_above_surface_m > BLEND_BOTTOM_M
+        if not high.any():  # the whole batch is below the blend: the lower offset alone
+            return self._low_factor
         s = np.clip(
             (height_above_surface_m - BLEND_BOTTOM_M) / (BLEND_TOP_M - BLEND_BOTTOM_M), 0, 1
         )
@@ -146,4 +152,6 @@ class AtmosphereDispersion:
 
     def take(self, index) -> AtmosphereDispersion:
         """The dispersions of a subset of runs."""
-        return AtmosphereDispersion(*(np.asarray(v)[index] for v in self.__dict__.values()))
+        return AtmosphereDispersion(
+            *(np.asarray(getattr(self, f.name))[index] for f in fields(self))
+        )

@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
 from matplotlib.patches import Ellipse as EllipsePatch
 
 DPI = 110
@@ -29,15 +30,16 @@ def altitude_velocity(tel: dict, events: list[dict], path: Path) -> Path:
     """Altitude above ground against planet-relative speed, events marked."""
     fig, ax = plt.subplots(figsize=(7, 5))
     ax.plot(tel["velocity_mps"] / 1e3, tel["altitude_m"] / 1e3, lw=1.5)
-    for ev in events:
-        ax.plot(ev["velocity_mps"] / 1e3, ev["altitude_m"] / 1e3, "o", ms=4)
-        ax.annotate(
-            ev["name"].replace("_", " "),
-            (ev["velocity_mps"] / 1e3, ev["altitude_m"] / 1e3),
-            fontsize=7,
-            xytext=(4, 2),
-            textcoords="offset points",
+    markers = "osD^v<>p*hX"
+    for k, ev in enumerate(events):
+        ax.plot(
+            ev["velocity_mps"] / 1e3,
+            ev["altitude_m"] / 1e3,
+            markers[k % len(markers)],
+            ms=5,
+            label=ev["name"].replace("_", " "),
         )
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
     ax.set(
         xlabel="speed, planet-relative [km/s]",
         ylabel="altitude above ground [km]",
@@ -92,7 +94,7 @@ def _site_background(ax, terrain, hazard: bool = False):
     ax.imshow(terrain.hillshade(), origin="lower", extent=extent, cmap="gray", vmin=0, vmax=1)
     if hazard:
         overlay = np.ma.masked_where(~terrain.hazard, terrain.hazard)
-        ax.imshow(overlay, origin="lower", extent=extent, cmap="autumn", alpha=0.45, vmin=0, vmax=1)
+        ax.imshow(overlay, origin="lower", extent=extent, cmap=ListedColormap(["red"]), alpha=0.45)
     ax.set_aspect("equal")
 
 
