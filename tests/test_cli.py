@@ -57,10 +57,10 @@ def test_time_json():
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["edl", "--vehicle", "apollo"], "unknown name 'apollo'"),
+        (["edl", "--vehicle", "apollo"], "unknown vehicle 'apollo'"),
         (["edl", "--monte-carlo", "0"], "N = 0 is out of range"),
         (["edl", "--monte-carlo", "-5"], "N = -5 is out of range"),
-        (["edl", "--vehicle", "/nope/v.toml"], "no such file"),
+        (["edl", "--vehicle", "/nope/v.toml"], "vehicle file not found"),
         (["time", "yesterday"], "yesterday"),
     ],
 )

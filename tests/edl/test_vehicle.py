@@ -66,10 +66,10 @@ def test_unknown_vehicle_lists_choices():
 
 
 def test_malformed_toml(tmp_path):
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match="not a valid TOML file"):
         load_vehicle(_write(tmp_path, "name = [unclosed"))
 
 
 def test_missing_file():
-    with pytest.raises(ConfigError, match="no such file"):
+    with pytest.raises(ConfigError, match="vehicle file not found"):
         load_vehicle("/nonexistent/vehicle.toml")

@@ -249,4 +249,4 @@ def load_vehicle(name_or_path: str) -> Vehicle:
 
     Raises `perseverance.errors.ConfigError` with a one-line message on any problem.
     """
-    return load_model(Vehicle, name_or_path, PACKAGE)
+    return load_model(Vehicle, name_or_path, PACKAGE, "vehicle")

@@ -17,17 +17,11 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
-import types
-import typing
 from datetime import datetime
-from importlib import resources
-from pathlib import Path
 
-import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from perseverance.errors import ConfigError
+from perseverance.datafiles import format_number, load_model, packaged_names
 
 __all__ = [
     "Craters",
@@ -83,8 +77,8 @@ class Region(_Table):
     def _at_least_a_few_cells(self) -> Region:
         if self.half_width_m < 5.0 * self.resolution_m:
             raise ValueError(
-                f"half_width_m = {_num(self.half_width_m)} must be at least 5 cells "
-                f"of resolution_m = {_num(self.resolution_m)}"
+                f"half_width_m = {format_number(self.half_width_m)} must be at least 5 cells "
+                f"of resolution_m = {format_number(self.resolution_m)}"
             )
         return self
 
@@ -154,13 +148,13 @@ class Craters(_Table):
     def _ordered(self) -> Craters:
         if self.max_diameter_m < self.min_diameter_m:
             raise ValueError(
-                f"max_diameter_m = {_num(self.max_diameter_m)} is below "
-                f"min_diameter_m = {_num(self.min_diameter_m)}"
+                f"max_diameter_m = {format_number(self.max_diameter_m)} is below "
+                f"min_diameter_m = {format_number(self.min_diameter_m)}"
             )
         if self.depth_to_diameter_degraded > self.depth_to_diameter_fresh:
             raise ValueError(
-                f"depth_to_diameter_degraded = {_num(self.depth_to_diameter_degraded)} "
-                f"exceeds depth_to_diameter_fresh = {_num(self.depth_to_diameter_fresh)}"
+                f"depth_to_diameter_degraded = {format_number(self.depth_to_diameter_degraded)} "
+                f"exceeds depth_to_diameter_fresh = {format_number(self.depth_to_diameter_fresh)}"
             )
         return self
 
@@ -206,140 +200,13 @@ class Site(_Table):
 
 def available_sites() -> list[str]:
     """Names of the sites shipped with the package (``load_site`` accepts these)."""
-    root = resources.files(_PACKAGE)
-    return sorted(p.name[: -len(".toml")] for p in root.iterdir() if p.name.endswith(".toml"))
+    return packaged_names(_PACKAGE)
 
 
 def load_site(name_or_path: str | os.PathLike[str]) -> Site:
     """Load and validate a site, by packaged name (``"jezero"``) or TOML file path.
 
-    Parameters
-    ----------
-    name_or_path
-        A name from `available_sites` or the path of a ``.toml`` file.
-
-    Raises
-    ------
-    ConfigError
-        With a one-line message naming the file, the field, the value and the allowed
-        range, when the file is missing, is not TOML or fails validation.
+    Raises `ConfigError` with a one-line message naming the file, the field, the value
+    and the allowed range, when the file is missing, is not TOML or fails validation.
     """
-    label, raw = _read(name_or_path)
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{label}: not a valid TOML file ({_one_line(str(exc))})") from exc
-    try:
-        return Site.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_describe(label, exc)) from exc
-
-
-def _read(name_or_path: str | os.PathLike[str]) -> tuple[str, bytes]:
-    """Return (label for messages, file bytes) for a packaged name or a path."""
-    text = os.fspath(name_or_path)
-    path = Path(text)
-    looks_like_path = path.suffix == ".toml" or os.sep in text or "/" in text or path.exists()
-    if looks_like_path:
-        if not path.is_file():
-            raise ConfigError(f"{text}: site file not found")
-        return text, path.read_bytes()
-    resource = resources.files(_PACKAGE).joinpath(f"{text}.toml")
-    if not resource.is_file():
-        names = ", ".join(available_sites()) or "none"
-        raise ConfigError(
-            f"unknown site {text!r}: packaged sites are {names}; or pass a path to a .toml file"
-        )
-    return f"{text}.toml", resource.read_bytes()
-
-
-def _describe(label: str, exc: ValidationError) -> str:
-    """One line for the first validation error, with a count of the others."""
-    errors = exc.errors()
-    err = errors[0]
-    loc = err["loc"]
-    field = ".".join(str(part) for part in loc) or "(top level)"
-    kind = err["type"]
-    value = err.get("input")
-    if kind == "missing":
-        text = f"{field} is missing (required)"
-    elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        text = f"{field} = {_num(value)} is out of range ({_bounds(loc)})"
-    elif kind == "extra_forbidden":
-        allowed = ", ".join(_fields_of(loc[:-1]))
-        text = f"{field} is not a known field (allowed: {allowed})"
-    elif kind == "value_error":
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        text = f"{field}: {msg}" if loc else msg
-    else:
-        text = f"{field} = {value!r} is invalid ({err['msg']})"
-    if len(errors) > 1:
-        text += f" (and {len(errors) - 1} more)"
-    return _one_line(f"{label}: {text}")
-
-
-def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """The pydantic model of the table at `loc` (a tuple of keys), or None."""
-    model: type[BaseModel] = Site
-    for part in loc:
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return None
-        inner = _unwrap_model(field.annotation)
-        if inner is None:
-            return None
-        model = inner
-    return model
-
-
-def _unwrap_model(annotation: object) -> type[BaseModel] | None:
-    """The model inside ``Model`` or ``Model | None``; None for plain values."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        for arg in typing.get_args(annotation):
-            inner = _unwrap_model(arg)
-            if inner is not None:
-                return inner
-    return None
-
-
-def _fields_of(loc: tuple[int | str, ...]) -> list[str]:
-    model = _model_at(loc)
-    return list(model.model_fields) if model is not None else []
-
-
-def _bounds(loc: tuple[int | str, ...]) -> str:
-    """The allowed range of the field at `loc`, as ``lo..hi``."""
-    model = _model_at(loc[:-1])
-    field = model.model_fields.get(str(loc[-1])) if model is not None else None
-    lo: float = -math.inf
-    hi: float = math.inf
-    lo_open = hi_open = False
-    for item in field.metadata if field is not None else []:
-        if isinstance(item, annotated_types.Ge):
-            lo = float(item.ge)
-        elif isinstance(item, annotated_types.Gt):
-            lo, lo_open = float(item.gt), True
-        elif isinstance(item, annotated_types.Le):
-            hi = float(item.le)
-        elif isinstance(item, annotated_types.Lt):
-            hi, hi_open = float(item.lt), True
-    text = f"{_num(lo)}..{_num(hi)}"
-    excluded = [_num(v) for v, is_open in ((lo, lo_open), (hi, hi_open)) if is_open]
-    if excluded:
-        text += ", excluding " + " and ".join(excluded)
-    return text
-
-
-def _num(value: object) -> str:
-    """A number as a person writes it: 90 not 90.0, 0.55 not 0.55000001."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return load_model(Site, os.fspath(name_or_path), _PACKAGE, "site")
