@@ -96,7 +96,9 @@ def edl(
             written = products.write_campaign(result, out) if out else []
             _print_campaign(result, as_json, written)
         else:
-            result = api.fly_edl(vehicle, seed=seed)
+            if workers is not None or scheduler is not None:
+                raise PerseveranceError("--workers and --scheduler need --monte-carlo N")
+            result = api.fly_edl(vehicle, seed=seed, trigger=trigger.value if trigger else None)
             written = products.write_flight(result, out) if out else []
             _print_flight(result, as_json, written)
     except PerseveranceError as exc:

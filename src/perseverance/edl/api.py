@@ -30,12 +30,22 @@ def prepare_edl(vehicle: str | Vehicle = "m2020", *, terrain_seed: int = 0) -> E
 
 
 def fly_edl(
-    vehicle: str | Vehicle = "m2020", *, seed: int = 0, system: EdlSystem | None = None
+    vehicle: str | Vehicle = "m2020",
+    *,
+    seed: int = 0,
+    trigger: str | None = None,
+    system: EdlSystem | None = None,
 ) -> EdlResult:
-    """Fly the nominal trajectory (no dispersions) with 10 Hz telemetry over terrain ``seed``."""
+    """Fly the nominal trajectory (no dispersions) with 10 Hz telemetry over terrain ``seed``;
+    ``trigger`` overrides the parachute trigger (``"range"`` or ``"velocity"``)."""
+    _check_trigger(trigger)
     system = system or prepare_edl(vehicle, terrain_seed=seed)
     flight = fly(
-        system, RunInputs.nominal(system.entry_state), TELEMETRY_STEPS, record_telemetry=True
+        system,
+        RunInputs.nominal(system.entry_state),
+        TELEMETRY_STEPS,
+        deploy_on_velocity=None if trigger is None else trigger == "velocity",
+        record_telemetry=True,
     )
     return EdlResult(system, flight)
 
@@ -60,8 +70,7 @@ def monte_carlo(
         raise ScenarioError(f"monte-carlo N = {n} is out of range (1..{MAX_RUNS})")
     if workers is not None and workers < 1:
         raise ScenarioError(f"workers = {workers} is out of range (>= 1)")
-    if trigger not in (None, "range", "velocity"):
-        raise ScenarioError(f"trigger = {trigger!r} is not one of range, velocity")
+    _check_trigger(trigger)
     system = system or prepare_edl(vehicle, terrain_seed=seed)
     on_velocity = None if trigger is None else trigger == "velocity"
     if workers or scheduler:
@@ -80,3 +89,8 @@ def monte_carlo(
     else:
         table = run_campaign(system, n, seed, deploy_on_velocity=on_velocity, on_chunk=on_chunk)
     return CampaignResult(system, table, seed, trigger or system.vehicle.parachute.trigger)
+
+
+def _check_trigger(trigger: str | None) -> None:
+    if trigger not in (None, "range", "velocity"):
+        raise ScenarioError(f"trigger = {trigger!r} is not one of range, velocity")
