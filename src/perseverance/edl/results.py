@@ -94,6 +94,16 @@ class EdlResult:
             )
         return f"the run ended with status {s.label}"
 
+    def __repr__(self) -> str:
+        td = self.flight.touchdown
+        t = td["t_s"][self.run]
+        where = (
+            f"touchdown T+{t:.1f} s at {td['vertical_speed_mps'][self.run]:.2f} m/s"
+            if t == t
+            else "no touchdown"
+        )
+        return f"<EdlResult {self.system.vehicle.name}: {self.status.label}, {where}>"
+
     def to_dict(self) -> dict:
         return {
             "vehicle": self.system.vehicle.name,
@@ -118,6 +128,18 @@ class CampaignResult:
         self.summary["seed"] = self.seed
         self.summary["vehicle"] = self.system.vehicle.name
         self.summary["parachute_trigger"] = self.trigger
+
+    def __repr__(self) -> str:
+        s = self.summary
+        el = s.get("ellipse_99")
+        size = ""
+        if el:
+            major, minor = 2 * el["semi_major_m"] / 1e3, 2 * el["semi_minor_m"] / 1e3
+            size = f", 99% ellipse {major:.1f} x {minor:.1f} km"
+        return (
+            f"<CampaignResult {s['vehicle']}: {s['runs']} runs, "
+            f"{100 * s['success_rate']:.2f}% landed{size}>"
+        )
 
     def to_dict(self) -> dict:
         return self.summary
