@@ -242,7 +242,7 @@ class _Flight:
         east, north = self.sys.frame.east_north(x, y, z)
         r = np.sqrt(x * x + y * y + z * z)
         height = r - areoid_radius_m(z / r)
-        floor = self.sys.vehicle.target.elevation_m
+        floor = self.sys.terrain.floor_elevation_m
         ground = np.full(height.shape, floor)
         near = height < floor + TERRAIN_QUERY_HEIGHT_M
         if near.all():

@@ -171,6 +171,11 @@ class LandingRegion:
         return (self.north_m.size, self.east_m.size)
 
     @property
+    def floor_elevation_m(self) -> float:
+        """Elevation of the surrounding floor [m above the areoid]: the far-field ground."""
+        return self.site.landing_site.floor_elevation_m
+
+    @property
     def resolution_m(self) -> float:
         """Cell size along east [m] (equal to the north cell size for generated maps)."""
         return self._d_east
