@@ -77,11 +77,11 @@ def test_bad_vehicle_file_leaves_out_untouched(tmp_path):
     bad.write_text("name = 'x'\n")
     out = tmp_path / "out"
     out.mkdir()
-    (out / "earlier.json").write_text("{}")
+    (out / "summary.json").write_text("{}")
     result = _cli("edl", "--vehicle", str(bad), "--out", str(out))
     assert result.returncode == 2
     assert "aeroshell is missing" in result.stderr
-    assert [p.name for p in out.iterdir()] == ["earlier.json"]
+    assert [p.name for p in out.iterdir()] == ["summary.json"]
 
 
 def test_unreachable_scheduler():

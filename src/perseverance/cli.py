@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from perseverance.edl.status import Status
 from perseverance.errors import PerseveranceError
 
 app = typer.Typer(
@@ -72,15 +73,16 @@ def edl(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
-    """Fly entry, descent and landing: one nominal trajectory, or a Monte Carlo campaign."""
+    """Fly entry, descent and landing: one nominal trajectory, or a Monte Carlo campaign.
+
+    Exit codes: 0 landed (or a campaign ran), 1 the nominal vehicle did not land safely,
+    2 bad input.
+    """
     from perseverance.edl import api, products
 
     try:
         if monte_carlo is not None:
-            if monte_carlo < 1:
-                raise PerseveranceError(f"--monte-carlo N = {monte_carlo} is out of range (N >= 1)")
-            if workers is not None and workers < 1:
-                raise PerseveranceError(f"--workers = {workers} is out of range (K >= 1)")
+            api.check_campaign(monte_carlo, workers)  # before the slow setup
             system = api.prepare_edl(vehicle, terrain_seed=seed)
             with _Progress(monte_carlo, quiet or as_json) as advance:
                 result = api.monte_carlo(
@@ -103,6 +105,8 @@ def edl(
             _print_flight(result, as_json, written)
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
+    if monte_carlo is None and result.status is not Status.LANDED:
+        raise typer.Exit(code=1)  # the simulation ran; the vehicle did not land safely
 
 
 class _Progress:
@@ -135,7 +139,7 @@ class _Progress:
 def _print_flight(result, as_json: bool, written: list[Path]) -> None:
     doc = result.to_dict()
     if as_json:
-        print(json.dumps(doc, indent=2))
+        print(json.dumps(doc, indent=2, allow_nan=False))
         return
     table = Table(title=f"{doc['vehicle']}: entry, descent and landing")
     for col in ("event", "T+ s", "altitude [m]", "speed [m/s]", "Mach", "g"):
@@ -169,9 +173,9 @@ def _print_flight(result, as_json: bool, written: list[Path]) -> None:
 
 
 def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
-    s = result.summary
+    s = result.to_dict()
     if as_json:
-        print(json.dumps(s, indent=2))
+        print(json.dumps(s, indent=2, allow_nan=False))
         return
     console.print(
         f"[bold]{s['vehicle']}[/bold], {s['runs']:,} runs (seed {s['seed']}, "

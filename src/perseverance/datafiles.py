@@ -122,14 +122,29 @@ def _fields_of(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
     return list(model.model_fields) if model is not None else []
 
 
+def _constraints(annotation: object) -> list[object]:
+    """Bound markers (annotated_types Ge/Gt/Le/Lt) inside an annotation: through
+    ``Annotated[...]``, ``X | None`` and ``list[X]``."""
+    found: list[object] = []
+    if typing.get_origin(annotation) is typing.Annotated:
+        for item in annotation.__metadata__:  # a pydantic Field() carries its own metadata
+            found += list(getattr(item, "metadata", [item]))
+        annotation = typing.get_args(annotation)[0]
+    for arg in typing.get_args(annotation):
+        found += _constraints(arg)
+    return found
+
+
 def _bounds(root: type[BaseModel], loc: tuple[int | str, ...]) -> str:
-    """The allowed range of the field at `loc`, as ``lo..hi``."""
-    model = _model_at(root, loc[:-1])
-    field = model.model_fields.get(str(loc[-1])) if model is not None else None
+    """The allowed range of the field at `loc`, as ``lo..hi`` (list items included)."""
+    names = [part for part in loc if not isinstance(part, int)]
+    model = _model_at(root, tuple(names[:-1]))
+    field = model.model_fields.get(str(names[-1])) if model is not None else None
     lo: float = -math.inf
     hi: float = math.inf
     lo_open = hi_open = False
-    for item in field.metadata if field is not None else []:
+    markers = [*field.metadata, *_constraints(field.annotation)] if field is not None else []
+    for item in markers:
         if isinstance(item, annotated_types.Ge):
             lo = float(item.ge)
         elif isinstance(item, annotated_types.Gt):

@@ -56,7 +56,9 @@ class UniformTable:
         i = u.astype(np.intp)
         frac = u - i
         rows = np.atleast_2d(self.values)
+        # mode="clip": a NaN query gives a NaN value instead of an IndexError
         out = tuple(
-            np.take(v, i) + np.take(s, i) * frac for v, s in zip(rows, self.slopes, strict=True)
+            np.take(v, i, mode="clip") + np.take(s, i, mode="clip") * frac
+            for v, s in zip(rows, self.slopes, strict=True)
         )
         return out[0] if self.values.ndim == 1 else out

@@ -14,11 +14,11 @@ RUNS = 24
 
 def test_local_cluster_equals_in_process(msl):
     local = fly_runs(msl, 4, 0, RUNS)
-    distributed = run_on_dask(msl, 0, RUNS, 4, workers=2, chunk_runs=7)
+    distributed = run_on_dask(msl, RUNS, 4, workers=2, chunk_runs=7)
     for key, values in local.items():
         assert np.array_equal(values, distributed[key], equal_nan=True), key
 
 
 def test_unreachable_scheduler_is_a_cluster_error(msl):
     with pytest.raises(ClusterError, match="cannot reach"):
-        run_on_dask(msl, 0, 4, 1, scheduler="tcp://127.0.0.1:9")
+        run_on_dask(msl, 4, 1, scheduler="tcp://127.0.0.1:9")

@@ -14,7 +14,7 @@ from perseverance.edl.montecarlo import run_campaign
 from perseverance.edl.reference import build_system
 from perseverance.edl.results import CampaignResult, EdlResult
 from perseverance.edl.runs import RunInputs
-from perseverance.edl.sequence import TELEMETRY_STEPS, fly
+from perseverance.edl.sequence import TELEMETRY_STEPS, fly, parachute_trigger
 from perseverance.edl.system import EdlSystem
 from perseverance.edl.vehicle import Vehicle, load_vehicle
 from perseverance.errors import ScenarioError
@@ -66,10 +66,7 @@ def monte_carlo(
     ``trigger`` overrides the parachute trigger (``"range"`` or ``"velocity"``);
     ``workers`` runs on a local Dask cluster, ``scheduler`` on an existing one.
     """
-    if not 1 <= n <= MAX_RUNS:
-        raise ScenarioError(f"monte-carlo N = {n} is out of range (1..{MAX_RUNS})")
-    if workers is not None and workers < 1:
-        raise ScenarioError(f"workers = {workers} is out of range (>= 1)")
+    check_campaign(n, workers)
     _check_trigger(trigger)
     system = system or prepare_edl(vehicle, terrain_seed=seed)
     on_velocity = None if trigger is None else trigger == "velocity"
@@ -78,7 +75,6 @@ def monte_carlo(
 
         table = run_on_dask(
             system,
-            seed,
             n,
             seed,
             workers=workers,
@@ -88,9 +84,17 @@ def monte_carlo(
         )
     else:
         table = run_campaign(system, n, seed, deploy_on_velocity=on_velocity, on_chunk=on_chunk)
-    return CampaignResult(system, table, seed, trigger or system.vehicle.parachute.trigger)
+    return CampaignResult(system, table, seed, parachute_trigger(system, on_velocity))
 
 
 def _check_trigger(trigger: str | None) -> None:
     if trigger not in (None, "range", "velocity"):
         raise ScenarioError(f"trigger = {trigger!r} is not one of range, velocity")
+
+
+def check_campaign(n: int, workers: int | None = None) -> None:
+    """Raise `ScenarioError` for a campaign size or worker count out of range."""
+    if not 1 <= n <= MAX_RUNS:
+        raise ScenarioError(f"--monte-carlo N = {n} is out of range (1..{MAX_RUNS:,})")
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"--workers = {workers} is out of range (1 or more processes)")

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from perseverance.mars.atmosphere import Atmosphere, AtmosphereDispersion
-from perseverance.mars.constants import FLATTENING_MARS, OMEGA_MARS, R_MARS
+from perseverance.mars.constants import OMEGA_MARS, SUTTON_GRAVES_K_MARS
+from perseverance.mars.frames import areoid_radius_m
 from perseverance.mars.gravity import gravity_j2
 from perseverance.tables import UniformTable
 
@@ -107,7 +108,7 @@ def environment(state: np.ndarray, planet: Planet) -> Environment:
     r = np.sqrt(rxy2 + z * z)
     rxy = np.sqrt(rxy2)
     sin_lat = z / r
-    h = r - R_MARS * (1.0 - FLATTENING_MARS * sin_lat * sin_lat)
+    h = r - areoid_radius_m(sin_lat)
     above = h - planet.atmosphere.surface_height_m
     rho, sound = planet.atmosphere.density_sound(h)
     rho = rho * planet.dispersion.density_factor(above)
@@ -162,12 +163,14 @@ def derivatives(
     return np.stack([vx, vy, vz, dvx, dvy, dvz, -ctl.mass_flow])
 
 
-def aero_acceleration(env: Environment, ctl: Controls, mass: np.ndarray, t: np.ndarray):
-    """Magnitudes of drag and total aerodynamic acceleration [m/s^2] (what an IMU senses,
-    less thrust)."""
-    q_over_m = env.dynamic_pressure / mass
-    capsule_drag = q_over_m * env.capsule_cd * ctl.capsule_cd_area
-    return capsule_drag, capsule_drag * np.sqrt(1.0 + (env.capsule_ld * ctl.lift_scale) ** 2)
+def capsule_drag_acceleration(env: Environment, cd_area_m2, mass_kg):
+    """Drag acceleration of the capsule [m/s^2] for a reference area times CD scale [m^2]."""
+    return env.dynamic_pressure * env.capsule_cd * cd_area_m2 / mass_kg
+
+
+def stagnation_heat_rate(env: Environment, nose_radius_m: float):
+    """Stagnation-point convective heat rate [W/m^2] (Sutton & Graves 1971)."""
+    return SUTTON_GRAVES_K_MARS * np.sqrt(env.density / nose_radius_m) * env.airspeed**3
 
 
 def rk4_step(

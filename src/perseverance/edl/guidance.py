@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perseverance.mars.constants import DEG, R_MARS
+from perseverance.mars.constants import R_MARS
 from perseverance.tables import UniformTable
 
 #: Gains of the terminal-descent velocity and position loops [1/s, 1/s^2, 1/s].
@@ -147,8 +147,3 @@ def terminal_acceleration(
     v_h = v - v_up * up
     a_h = HORIZONTAL_POSITION_GAIN * d_h - HORIZONTAL_SPEED_GAIN * v_h
     return a_up * up + a_h
-
-
-def deg(x):
-    """Degrees to radians (edges only)."""
-    return x * DEG

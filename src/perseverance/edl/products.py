@@ -35,12 +35,13 @@ def write_flight(result: EdlResult, out: str | Path) -> list[Path]:
             writer.writeheader()
             writer.writerows(events)
         written.append(stage / "events.csv")
-        (stage / "summary.json").write_text(json.dumps(result.to_dict(), indent=2))
+        (stage / "summary.json").write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False))
         written.append(stage / "summary.json")
         written.append(edl_plots.altitude_velocity(tel, events, stage / "altitude_velocity.png"))
         written.append(edl_plots.loads(tel, stage / "loads.png"))
         fl = result.flight
-        touch = None if td is None else (fl.touchdown["east_m"][0], fl.touchdown["north_m"][0])
+        k = result.run
+        touch = None if td is None else (fl.touchdown["east_m"][k], fl.touchdown["north_m"][k])
         written.append(
             edl_plots.ground_track(
                 tel,
@@ -52,7 +53,7 @@ def write_flight(result: EdlResult, out: str | Path) -> list[Path]:
             )
         )
         if touch is not None:
-            safe = (fl.touchdown["safe_east_m"][0], fl.touchdown["safe_north_m"][0])
+            safe = (fl.touchdown["safe_east_m"][k], fl.touchdown["safe_north_m"][k])
             written.append(
                 edl_plots.hazard_map(system.terrain, touch, safe, stage / "hazard_map.png")
             )
@@ -63,7 +64,7 @@ def write_campaign(result: CampaignResult, out: str | Path) -> list[Path]:
     """Write runs.parquet, summary.json and the ellipse and histogram plots into ``out``."""
     with staged_directory(out) as stage:
         written = [_write_parquet(result.table, stage / "runs.parquet")]
-        (stage / "summary.json").write_text(json.dumps(result.summary, indent=2))
+        (stage / "summary.json").write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False))
         written.append(stage / "summary.json")
         written.append(
             edl_plots.ellipse_over_site(

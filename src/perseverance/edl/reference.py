@@ -29,10 +29,10 @@ from perseverance.errors import ScenarioError
 from perseverance.mars.atmosphere import AtmosphereDispersion
 from perseverance.mars.constants import DEG, R_MARS
 from perseverance.mars.frames import (
+    angle_between,
     destination,
     inertial_to_relative_velocity,
     position_from_spherical,
-    spherical_from_position,
     velocity_from_flight_angles,
 )
 from perseverance.tables import UniformTable
@@ -156,7 +156,7 @@ def build_reference(system: EdlSystem, state: np.ndarray) -> EntryReference:
         position_from_spherical(td["latitude_deg"][0] * DEG, td["longitude_deg"][0] * DEG, 1.0)
     )
     unit = states[:3, idx] / np.sqrt((states[:3, idx] ** 2).sum(axis=0))
-    rng = R_MARS * np.arctan2(np.linalg.norm(np.cross(unit.T, end), axis=1), unit.T @ end)
+    rng = R_MARS * angle_between(unit, end[:, None])
     sp = speed[idx]
     order = np.argsort(sp)
     node_speed = speed[nodes]
@@ -168,8 +168,8 @@ def build_reference(system: EdlSystem, state: np.ndarray) -> EntryReference:
     deploy = result.events["parachute_deploy"]["t_s"][0]
     k = int(np.searchsorted(tel["t_s"], deploy))
     du = states[:3, k] / np.linalg.norm(states[:3, k])
-    trigger = R_MARS * np.arctan2(np.linalg.norm(np.cross(du, end)), du @ end)
-    hyp_ld = float(np.interp(30.0, *v.aero_arrays()[::2]))
+    trigger = R_MARS * angle_between(du, end)
+    hyp_ld = v.hypersonic_lift_to_drag
     return EntryReference(table, hyp_ld * np.cos(g.reference_bank_deg * DEG), float(trigger))
 
 
@@ -196,7 +196,7 @@ def _influence_coefficients(system: EdlSystem, states: np.ndarray):
     k = states.shape[1]
     batch = np.concatenate([_perturbed_states(states), states], axis=1)  # base, dh, dg, dLD
     cos_ref = np.cos(v.guidance.reference_bank_deg * DEG)
-    hyp_ld = float(np.interp(30.0, *v.aero_arrays()[::2]))
+    hyp_ld = v.hypersonic_lift_to_drag
     cos_bank = np.full(4 * k, cos_ref)
     cos_bank[3 * k :] += DELTA_LD / hyp_ld
     ranges = _range_to_speed(system, batch, cos_bank)
@@ -257,18 +257,13 @@ def _range_to_speed(system: EdlSystem, states: np.ndarray, cos_bank: np.ndarray)
         state, t = new, t + dt
     else:
         raise ScenarioError("reference sensitivity runs never slowed to the parachute deploy speed")
-    unit = end / np.sqrt((end**2).sum(axis=0))
-    return R_MARS * np.arctan2(
-        np.linalg.norm(np.cross(start.T, unit.T), axis=1), (start * unit).sum(axis=0)
-    )
+    return R_MARS * angle_between(start, end)
 
 
 def build_system(vehicle, terrain_seed: int = 0) -> EdlSystem:
     """Assemble a vehicle's EDL system: terrain, targeted entry point and guidance reference."""
     system = EdlSystem.assemble(vehicle, terrain_seed)
     state, lands = target_entry(system)
-    lat, lon, _ = spherical_from_position(*state[:3])
-    system.entry_latitude_rad, system.entry_longitude_rad = float(lat), float(lon)
     system.entry_state = state
     # a vehicle whose reference cannot land flies unguided, and its runs say why they fail
     system.reference = build_reference(system, state) if lands else None

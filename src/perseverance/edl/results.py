@@ -76,22 +76,30 @@ class EdlResult:
         s = self.status
         if s is Status.LANDED:
             return None
-        ev = self.flight.events
         if s is Status.CHUTE_NOT_DEPLOYED:
             tel = self.flight.telemetry
-            mach = ev["peak_deceleration"]["mach"][self.run]
-            alt = float("nan")
+            where = ""
             if tel is not None:
                 last = np.flatnonzero(np.isfinite(tel["mach"][:, self.run]))[-1]
                 mach, alt = tel["mach"][last, self.run], tel["altitude_m"][last, self.run]
+                where = f"Mach {mach:.1f} at {alt:.0f} m above ground; "
             p = self.system.vehicle.parachute
             return (
-                f"parachute never reached deploy conditions (Mach {mach:.1f} at {alt:.0f} m "
-                f"above ground; needs Mach <= {p.mach_max} above {p.min_deploy_altitude_m:.0f} m): "
-                "the entry is too "
-                "steep or the vehicle has too little lift; check entry.flight_path_angle_deg and "
-                "aeroshell.lift_to_drag"
+                f"parachute never reached deploy conditions ({where}needs Mach <= {p.mach_max} "
+                f"above {p.min_deploy_altitude_m:.0f} m): the entry is too steep or the vehicle "
+                "has too little lift; check entry.flight_path_angle_deg and aeroshell.lift_to_drag"
             )
+        if s is Status.TIMEOUT:
+            return (
+                "the vehicle never came down (it skipped out or is still flying): the entry is "
+                "too shallow; check entry.flight_path_angle_deg"
+            )
+        if s is Status.FUEL_EXHAUSTED:
+            return "the descent stage ran out of propellant; check masses.propellant_kg"
+        if s is Status.HAZARDOUS_TOUCHDOWN:
+            return "the rover touched down on a hazard (a rock or slope over the site's limits)"
+        if s is Status.HARD_TOUCHDOWN:
+            return "the rover touched down faster than its limits allow"
         return f"the run ended with status {s.label}"
 
     def __repr__(self) -> str:
@@ -105,12 +113,15 @@ class EdlResult:
         return f"<EdlResult {self.system.vehicle.name}: {self.status.label}, {where}>"
 
     def to_dict(self) -> dict:
-        return {
-            "vehicle": self.system.vehicle.name,
-            "status": self.status.label,
-            "events": self.events(),
-            "touchdown": self.touchdown(),
-        }
+        """The JSON document of `perseverance edl --json` (non-finite numbers become null)."""
+        return _finite(
+            {
+                "vehicle": self.system.vehicle.name,
+                "status": self.status.label,
+                "events": self.events(),
+                "touchdown": self.touchdown(),
+            }
+        )
 
 
 @dataclass
@@ -142,4 +153,15 @@ class CampaignResult:
         )
 
     def to_dict(self) -> dict:
-        return self.summary
+        return _finite(self.summary)
+
+
+def _finite(value):
+    """Replace NaN and infinities by None, recursively (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

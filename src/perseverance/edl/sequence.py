@@ -16,12 +16,19 @@ Time ``t`` is seconds from entry interface.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
 
-from perseverance.edl.dynamics import Controls, Planet, environment, rk4_step
+from perseverance.edl.dynamics import (
+    Controls,
+    Planet,
+    capsule_drag_acceleration,
+    environment,
+    rk4_step,
+    stagnation_heat_rate,
+)
 from perseverance.edl.guidance import (
     GATE_HANDOVER_S,
     crossrange_deadband,
@@ -34,8 +41,8 @@ from perseverance.edl.guidance import (
 from perseverance.edl.runs import RunInputs
 from perseverance.edl.status import EVENT_FIELDS, EVENT_NAMES, Status
 from perseverance.edl.system import EdlSystem
-from perseverance.mars.constants import DEG, G0, GM_MARS, R_MARS, SUTTON_GRAVES_K_MARS
-from perseverance.mars.frames import areoid_radius_m
+from perseverance.mars.constants import DEG, G0, GM_MARS, R_MARS
+from perseverance.mars.frames import areoid_radius_m, spherical_from_position
 
 
 class Phase(IntEnum):
@@ -102,7 +109,6 @@ class FlightResult:
     events: dict[str, dict[str, np.ndarray]]
     touchdown: dict[str, np.ndarray]
     telemetry: dict[str, np.ndarray] | None = None
-    phase: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def size(self) -> int:
@@ -128,6 +134,17 @@ def fly(
     return flight.run()
 
 
+def parachute_trigger(system: EdlSystem, deploy_on_velocity: bool | None = None) -> str:
+    """The trigger a flight uses: the override, else the vehicle's; a vehicle without a
+    guidance reference (its reference cannot land) has no Range Trigger threshold and
+    falls back to the velocity trigger."""
+    if system.reference is None:
+        return "velocity"
+    if deploy_on_velocity is None:
+        return system.vehicle.parachute.trigger
+    return "velocity" if deploy_on_velocity else "range"
+
+
 class _Flight:
     """The mutable state of one batch in flight (one instance per `fly` call)."""
 
@@ -136,12 +153,7 @@ class _Flight:
         n = runs.size
         self.sys, self.v, self.runs, self.steps, self.n = system, v, runs, steps, n
         self.reference_only = reference_bank_only or system.reference is None
-        trigger = (
-            v.parachute.trigger
-            if deploy_on_velocity is None
-            else ("velocity" if deploy_on_velocity else "range")
-        )
-        self.velocity_trigger = trigger == "velocity" or system.reference is None
+        self.velocity_trigger = parachute_trigger(system, deploy_on_velocity) == "velocity"
         self.planet = Planet(system.atmosphere, runs.atmosphere, system.aero)
         self.state = np.ascontiguousarray(runs.entry_state.T, dtype=float).copy()
         self.t = np.zeros(n)
@@ -190,7 +202,6 @@ class _Flight:
                 "vertical_speed_mps",
                 "horizontal_speed_mps",
                 "tilt_deg",
-                "rock_height_m",
                 "distance_to_target_m",
                 "distance_to_safe_target_m",
                 "propellant_kg",
@@ -223,6 +234,12 @@ class _Flight:
             self._dt = dt
             before = self.state
             after = rk4_step(before, self.t, dt, env, ctl, self.planet)
+            broken = active & ~np.isfinite(after).all(axis=0)
+            if broken.any():  # one bad run never stops the batch
+                self._end(broken, Status.NUMERICAL_FAILURE)
+                active = active & ~broken
+                dt = np.where(active, dt, 0.0)
+                self._dt = dt
             self.state = np.where(active, after, before)
             self.t = self.t + dt
             self._after_step(before, active, agl)
@@ -232,7 +249,6 @@ class _Flight:
             self.events,
             self.touchdown,
             self._telemetry_arrays(),
-            self.phase,
         )
 
     # ----------------------------------------------------------- measurements
@@ -258,7 +274,7 @@ class _Flight:
         m = self.state[6]
         if ctl is None:
             cd_area = self.v.aeroshell.area_m2 * self.runs.drag_scale
-            return env.dynamic_pressure * env.capsule_cd * cd_area / m / G0
+            return capsule_drag_acceleration(env, cd_area, m) / G0
         chute = (
             env.chute_cd
             * ctl.chute_cd_area
@@ -302,11 +318,7 @@ class _Flight:
             self.guiding |= start
             self._record("guidance_start", start, env, agl, sensed)
         # peaks (tracked while the heat shield is on)
-        heat = (
-            SUTTON_GRAVES_K_MARS
-            * np.sqrt(env.density / v.aeroshell.nose_radius_m)
-            * env.airspeed**3
-        )
+        heat = stagnation_heat_rate(env, v.aeroshell.nose_radius_m)
         hotter = active & self.heatshield_on & (heat > self.peak_heat)
         if hotter.any():
             self.peak_heat = np.where(hotter, heat, self.peak_heat)
@@ -332,6 +344,8 @@ class _Flight:
 
     def _parachute_trigger(self, env, agl, sensed, speed):
         p, seq = self.v.parachute, self.v.sequence
+        too_low = (self.phase <= Phase.SUFR) & (agl < p.min_deploy_altitude_m)
+        self._end(too_low, Status.CHUTE_NOT_DEPLOYED)
         ready = (self.phase == Phase.SUFR) & (self.t >= self.t_sufr + seq.sufr_duration_s)
         if not ready.any():
             return
@@ -347,8 +361,6 @@ class _Flight:
             self.phase[deploy] = Phase.PARACHUTE
             self.t_deploy[deploy] = self.t[deploy]
             self._record("parachute_deploy", deploy, env, agl, sensed)
-        too_low = (self.phase <= Phase.SUFR) & (agl < p.min_deploy_altitude_m)
-        self._end(too_low, Status.CHUTE_NOT_DEPLOYED)
 
     # -------------------------------------------------------------- descent
     def _descent_events(self, env, agl, east, north):
@@ -383,8 +395,10 @@ class _Flight:
                 self._record("lvs_solution", fix, env, agl, sensed)
         sep = chute & self.radar & (agl <= ds.backshell_separation_altitude_m)
         if sep.any():
-            if not seq.lvs:
-                self._choose_target(sep, agl, east, north, divert=False)
+            # without an LVS fix (none flown, or none before separation): aim where it falls
+            unaimed = sep & ~self.lvs_done
+            if unaimed.any():
+                self._choose_target(unaimed, agl, east, north, divert=False)
             self.phase[sep] = Phase.FREEFALL
             self.t_backshell[sep] = self.t[sep]
             self.state[6] = np.where(
@@ -477,10 +491,9 @@ class _Flight:
         x, y, z, vx, vy, vz = self.state[:6]
         speed = self._speed()
         rng, cross, heading_err = range_and_crossrange(x, y, z, vx, vy, vz, *self.nav_target)
-        drag = (
-            env.dynamic_pressure * env.capsule_cd * self.v.aeroshell.area_m2 * self.runs.drag_scale
+        drag = capsule_drag_acceleration(
+            env, self.v.aeroshell.area_m2 * self.runs.drag_scale, self.state[6]
         )
-        drag = drag / self.state[6]
         hdot = self._vertical_speed()
         ld_nominal = np.interp(speed / env.sound_speed, *self._aero_ld())
         magnitude = etpc_bank_magnitude(
@@ -624,8 +637,7 @@ class _Flight:
         vu = (x * vx + y * vy + z * vz) / np.sqrt(x * x + y * y + z * z)
         e0, n0 = self.sys.target_east_north_m
         se, sn = self.safe_en
-        lat = np.arcsin(z / np.sqrt(x * x + y * y + z * z))
-        lon = np.arctan2(y, x)
+        lat, lon, _ = spherical_from_position(x, y, z)
         values = {
             "t_s": t,
             "east_m": east,
@@ -635,7 +647,6 @@ class _Flight:
             "vertical_speed_mps": -vu,
             "horizontal_speed_mps": np.hypot(ve, vn),
             "tilt_deg": terrain.slope(east, north) / DEG,
-            "rock_height_m": terrain.rock_height(east, north),
             "distance_to_target_m": np.hypot(east - e0, north - n0),
             "distance_to_safe_target_m": np.hypot(east - se, north - sn),
             "propellant_kg": m - self.rover_kg - self.ds_dry_kg,
@@ -648,13 +659,15 @@ class _Flight:
         ev["t_s"][touch] = t[touch]
         ev["altitude_m"][touch] = 0.0
         ev["velocity_mps"][touch] = np.sqrt(vx * vx + vy * vy + vz * vz)[touch]
-        ev["mach"][touch] = 0.0
-        ev["dynamic_pressure_pa"][touch] = 0.0
+        env = environment(state, self.planet)
+        ev["mach"][touch] = env.mach[touch]
+        ev["dynamic_pressure_pa"][touch] = env.dynamic_pressure[touch]
         ev["g_load"][touch] = 1.0 / G0 * np.sqrt((self.thrust**2).sum(axis=0))[touch] / m[touch]
         ds, seq_hazard = self.v.descent_stage, terrain.is_hazard(east, north)
         hard = (-vu > ds.max_touchdown_vertical_speed_mps) | (
             np.hypot(ve, vn) > ds.max_touchdown_horizontal_speed_mps
         )
+        self._end(touch & (values["propellant_kg"] <= 0), Status.FUEL_EXHAUSTED)
         self._end(touch & hard, Status.HARD_TOUCHDOWN)
         self._end(touch & seq_hazard, Status.HAZARDOUS_TOUCHDOWN)
         self._end(touch, Status.LANDED)
@@ -668,7 +681,8 @@ class _Flight:
         direction of travel, then a ballistic fall to the touchdown elevation.
         """
         ds = self.v.descent_stage
-        landed = ~np.isnan(self.touchdown["t_s"])
+        # the descent stage flies away only after a sky-crane touchdown with engines running
+        landed = ~np.isnan(self.touchdown["t_s"]) & (self.touchdown["propellant_kg"] > 0)
         if not landed.any():
             return
         prop = np.maximum(np.nan_to_num(self.touchdown["propellant_kg"]), 0.0)
@@ -689,7 +703,7 @@ class _Flight:
         ev = self.events["flyaway"]
         ev["t_s"] = np.where(landed, self.touchdown["t_s"], np.nan)
         ev["altitude_m"] = np.where(landed, ds.bridle_length_m, np.nan)
-        ev["velocity_mps"] = self.events["touchdown"]["velocity_mps"].copy()
+        ev["velocity_mps"] = np.where(landed, self.events["touchdown"]["velocity_mps"], np.nan)
         ev["mach"] = np.where(landed, 0.0, np.nan)
         ev["dynamic_pressure_pa"] = np.where(landed, 0.0, np.nan)
         ev["g_load"] = np.where(landed, accel / G0, np.nan)
@@ -697,15 +711,9 @@ class _Flight:
     # ------------------------------------------------------------- telemetry
     def _record_telemetry(self, env, agl, sensed):
         x, y, z = self.state[:3]
-        lat = np.arcsin(z / np.sqrt(x * x + y * y + z * z)) / DEG
-        lon = np.mod(np.arctan2(y, x) / DEG, 360.0)
-        heat = (
-            SUTTON_GRAVES_K_MARS
-            * np.sqrt(env.density / self.v.aeroshell.nose_radius_m)
-            * (env.airspeed**3)
-            * self.heatshield_on
-            / 1e4
-        )
+        lat, lon, _ = spherical_from_position(x, y, z)
+        lat, lon = lat / DEG, np.mod(lon / DEG, 360.0)
+        heat = stagnation_heat_rate(env, self.v.aeroshell.nose_radius_m) * self.heatshield_on / 1e4
         self.telemetry.append(
             np.stack(
                 [

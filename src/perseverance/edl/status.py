@@ -19,6 +19,7 @@ class Status(IntEnum):
     HAZARDOUS_TOUCHDOWN = 4
     HARD_TOUCHDOWN = 5
     TIMEOUT = 6
+    NUMERICAL_FAILURE = 7
 
     @property
     def label(self) -> str:

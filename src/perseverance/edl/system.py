@@ -15,6 +15,7 @@ import numpy as np
 from perseverance.edl.dynamics import Aerodynamics
 from perseverance.edl.guidance import EntryReference
 from perseverance.edl.vehicle import Vehicle
+from perseverance.errors import ConfigError
 from perseverance.mars.atmosphere import Atmosphere, TemperatureProfile
 from perseverance.mars.constants import DEG
 from perseverance.mars.frames import LocalFrame, position_from_spherical
@@ -32,10 +33,9 @@ class EdlSystem:
     frame: LocalFrame
     target_unit: np.ndarray  # (3,) body-fixed unit vector of the target
     target_east_north_m: tuple[float, float]
-    entry_latitude_rad: float = float("nan")
-    entry_longitude_rad: float = float("nan")
     entry_state: np.ndarray | None = None  # (7,) targeted entry state, planet-relative
     reference: EntryReference | None = None
+    terrain_seed: int = 0
 
     @classmethod
     def assemble(cls, vehicle: Vehicle, terrain_seed: int = 0) -> EdlSystem:
@@ -62,7 +62,16 @@ class EdlSystem:
         terrain, frame = _site_terrain(vehicle, terrain_seed)
         unit = np.array(position_from_spherical(lat, lon, 1.0))
         east, north = frame.east_north(*unit)
-        return cls(vehicle, atmosphere, aero, terrain, frame, unit, (float(east), float(north)))
+        return cls(
+            vehicle,
+            atmosphere,
+            aero,
+            terrain,
+            frame,
+            unit,
+            (float(east), float(north)),
+            terrain_seed=terrain_seed,
+        )
 
 
 def _site_terrain(vehicle: Vehicle, seed: int):
@@ -74,6 +83,9 @@ def _site_terrain(vehicle: Vehicle, seed: int):
     from perseverance.terrain.landing_region import LandingRegion
     from perseverance.terrain.site import load_site
 
-    site = load_site(t.site)
+    try:
+        site = load_site(t.site)
+    except ConfigError as exc:
+        raise ConfigError(f"target.site = {t.site!r}: {exc}") from None
     frame = LocalFrame(site.landing_site.latitude_deg * DEG, site.landing_site.longitude_deg * DEG)
     return LandingRegion.generate(site, seed), frame

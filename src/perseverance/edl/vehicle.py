@@ -12,11 +12,11 @@ Units: SI, with degrees only in fields whose names end in ``_deg``.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from perseverance.datafiles import load_model
 
@@ -25,6 +25,7 @@ PACKAGE = "perseverance.data.vehicles"
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
+SmallFraction = Annotated[float, Field(ge=0, le=0.3)]
 
 
 class Strict(BaseModel):
@@ -173,6 +174,12 @@ class EntryState(Strict):
     latitude_deg: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude_deg: Annotated[float, Field(ge=-360, le=360)] | None = None
 
+    @field_validator("epoch_utc")
+    @classmethod
+    def _as_utc(cls, value: datetime) -> datetime:
+        """Naive times are UTC; times with an offset are converted to UTC."""
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
     @model_validator(mode="after")
     def _both_or_none(self):
         if (self.latitude_deg is None) != (self.longitude_deg is None):
@@ -196,12 +203,9 @@ class AtmosphereSpec(Strict):
     floor_temperature_k: Annotated[float, Field(gt=50, le=300)]
 
 
-class Navigation(Strict):
-    lvs_error_m: NonNegative
-
-
 class Dispersions(Strict):
-    """One-sigma values (normal distributions unless a name says otherwise)."""
+    """One-sigma values (normal distributions unless a name says otherwise); fractions are
+    capped at 0.3 so that no draw within 3 sigma flips a sign."""
 
     entry_flight_path_angle_deg: NonNegative
     entry_speed_mps: NonNegative
@@ -210,16 +214,16 @@ class Dispersions(Strict):
     navigation_position_m: NonNegative
     atmosphere_ln_density_low: NonNegative
     atmosphere_ln_density_high: NonNegative
-    atmosphere_wave_amplitude_max: NonNegative
+    atmosphere_wave_amplitude_max: SmallFraction
     wind_low_mps: NonNegative
     wind_high_mps: NonNegative
-    drag_coefficient_fraction: NonNegative
-    lift_to_drag_fraction: NonNegative
-    mass_fraction: NonNegative
-    parachute_drag_fraction: NonNegative
+    drag_coefficient_fraction: SmallFraction
+    lift_to_drag_fraction: SmallFraction
+    mass_fraction: SmallFraction
+    parachute_drag_fraction: SmallFraction
     lvs_position_m: NonNegative
-    engine_thrust_fraction: NonNegative
-    engine_isp_fraction: NonNegative
+    engine_thrust_fraction: SmallFraction
+    engine_isp_fraction: SmallFraction
 
 
 class Vehicle(Strict):
@@ -235,8 +239,27 @@ class Vehicle(Strict):
     entry: EntryState
     target: Target
     atmosphere: AtmosphereSpec
-    navigation: Navigation
     dispersions: Dispersions
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        seq, ds, g = self.sequence, self.descent_stage, self.guidance
+        if seq.lvs and seq.lvs_fix_altitude_m <= ds.backshell_separation_altitude_m:
+            raise ValueError(
+                f"sequence.lvs_fix_altitude_m = {seq.lvs_fix_altitude_m:g} must be above "
+                f"descent_stage.backshell_separation_altitude_m = "
+                f"{ds.backshell_separation_altitude_m:g}"
+            )
+        if g.deadband_high_velocity_mps <= g.deadband_low_velocity_mps:
+            raise ValueError(
+                "guidance.deadband_high_velocity_mps must be above deadband_low_velocity_mps"
+            )
+        return self
+
+    @property
+    def hypersonic_lift_to_drag(self) -> float:
+        """The aeroshell's L/D at the top of its Mach table (the trim L/D)."""
+        return float(self.aeroshell.lift_to_drag[-1])
 
     def aero_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mach, drag coefficient and L/D of the aeroshell as arrays."""

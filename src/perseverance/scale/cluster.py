@@ -34,23 +34,23 @@ class SystemRecipe:
     reference: object
 
     @classmethod
-    def of(cls, system: EdlSystem, terrain_seed: int) -> SystemRecipe:
+    def of(cls, system: EdlSystem) -> SystemRecipe:
         return cls(
-            system.vehicle.model_dump_json(), terrain_seed, system.entry_state, system.reference
+            system.vehicle.model_dump_json(),
+            system.terrain_seed,
+            system.entry_state,
+            system.reference,
         )
 
     def build(self) -> EdlSystem:
+        """The system, assembled once per worker process and then reused."""
         key = f"{hash(self.vehicle_json)}:{self.terrain_seed}:{self.entry_state.tobytes().hex()}"
         if key not in _WORKER_SYSTEMS:
             from perseverance.edl.vehicle import Vehicle
-            from perseverance.mars.frames import spherical_from_position
 
-            system = EdlSystem.assemble(
-                Vehicle.model_validate_json(self.vehicle_json), self.terrain_seed
-            )
+            vehicle = Vehicle.model_validate_json(self.vehicle_json)
+            system = EdlSystem.assemble(vehicle, self.terrain_seed)
             system.entry_state = self.entry_state
-            lat, lon, _ = spherical_from_position(*self.entry_state[:3])
-            system.entry_latitude_rad, system.entry_longitude_rad = float(lat), float(lon)
             system.reference = self.reference
             _WORKER_SYSTEMS[key] = system
         return _WORKER_SYSTEMS[key]
@@ -69,7 +69,6 @@ def _fly_chunk(
 
 def run_on_dask(
     system: EdlSystem,
-    terrain_seed: int,
     n: int,
     seed: int,
     *,
@@ -99,7 +98,7 @@ def run_on_dask(
         where = scheduler or f"a local cluster of {workers} workers"
         raise ClusterError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
     try:
-        recipe = client.scatter(SystemRecipe.of(system, terrain_seed), broadcast=True)
+        recipe = client.scatter(SystemRecipe.of(system), broadcast=True)
         futures = [
             client.submit(_fly_chunk, recipe, seed, a, b, steps, deploy_on_velocity, pure=False)
             for a, b in chunks(n, chunk_runs)
