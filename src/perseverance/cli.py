@@ -71,7 +71,7 @@ def edl(
         Path | None, typer.Option(help="Write data products and plots to this folder.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Fly entry, descent and landing: one nominal trajectory, or a Monte Carlo campaign.
 

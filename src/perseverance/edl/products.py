@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from perseverance.edl.results import CampaignResult, EdlResult
+from perseverance.edl.sequence import Phase
 from perseverance.edl.status import EVENT_FIELDS
 from perseverance.outputs import staged_directory
 from perseverance.report import edl_plots
@@ -25,6 +26,9 @@ def _write_parquet(columns: dict[str, np.ndarray], path: Path) -> Path:
 def write_flight(result: EdlResult, out: str | Path) -> list[Path]:
     """Write telemetry.parquet, events.csv, summary.json and four plots into ``out``."""
     tel = {k: v[:, result.run] for k, v in result.flight.telemetry.items()}
+    # at the edge: phase names instead of codes, times without accumulated float noise
+    tel["phase"] = np.array([Phase(int(p)).name.lower() for p in tel["phase"]])
+    tel["t_s"] = np.round(tel["t_s"], 6)
     events = result.events()
     td = result.touchdown()
     system = result.system

@@ -87,10 +87,10 @@ def parse_utc(text: str) -> datetime:
     """
     try:
         parsed = datetime.fromisoformat(text.strip())
-    except (AttributeError, ValueError):
+    except (AttributeError, ValueError) as exc:
         raise ConfigError(
-            f"Cannot read the UTC time {text!r}: expected ISO 8601 'YYYY-MM-DDTHH:MM:SS' "
-            "with an optional 'Z', e.g. '2021-02-18T20:43:49Z'."
+            f"Cannot read the UTC time {text!r} ({exc}): expected ISO 8601 "
+            "'YYYY-MM-DDTHH:MM:SS' with an optional 'Z', e.g. '2021-02-18T20:43:49Z'."
         ) from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)

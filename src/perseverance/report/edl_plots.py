@@ -51,14 +51,13 @@ def altitude_velocity(tel: dict, events: list[dict], path: Path) -> Path:
 
 def loads(tel: dict, path: Path) -> Path:
     """Sensed g-load and dynamic pressure against time from entry interface."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.plot(tel["t_s"], tel["g_load"], color="C3", label="g-load")
-    ax.set(xlabel="time from entry interface [s]", ylabel="sensed deceleration [Earth g]")
-    ax2 = ax.twinx()
-    ax2.plot(tel["t_s"], tel["dynamic_pressure_pa"] / 1e3, color="C0", label="dynamic pressure")
-    ax2.set_ylabel("dynamic pressure [kPa]")
-    fig.legend(loc="upper right")
-    ax.grid(alpha=0.3)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+    ax1.plot(tel["t_s"], tel["g_load"], color="C3")
+    ax1.set(ylabel="sensed deceleration [Earth g]", title="Loads")
+    ax2.plot(tel["t_s"], tel["dynamic_pressure_pa"] / 1e3, color="C0")
+    ax2.set(xlabel="time from entry interface [s]", ylabel="dynamic pressure [kPa]")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
     return _save(fig, path)
 
 
@@ -75,6 +74,9 @@ def ground_track(tel: dict, terrain, frame, touchdown_en, target_en, path: Path)
     ax2.plot(target_en[0] / 1e3, target_en[1] / 1e3, "b+", ms=12, label="target")
     if touchdown_en is not None:
         ax2.plot(touchdown_en[0] / 1e3, touchdown_en[1] / 1e3, "r*", ms=12, label="touchdown")
+    if hasattr(terrain, "east_m"):
+        ax2.set_xlim(terrain.east_m[0] / 1e3, terrain.east_m[-1] / 1e3)
+        ax2.set_ylim(terrain.north_m[0] / 1e3, terrain.north_m[-1] / 1e3)
     ax2.set(xlabel="east [km]", ylabel="north [km]", title="Final approach over the site")
     ax2.legend(fontsize=8, loc="lower right")
     return _save(fig, path)
@@ -104,7 +106,16 @@ def hazard_map(terrain, touchdown_en, safe_en, path: Path, half_width_m: float =
     _site_background(ax, terrain, hazard=True)
     cx, cy = touchdown_en
     if safe_en is not None and np.all(np.isfinite(safe_en)):
-        ax.plot(safe_en[0] / 1e3, safe_en[1] / 1e3, "c+", ms=14, mew=2, label="safe target (LVS)")
+        ax.plot(
+            safe_en[0] / 1e3,
+            safe_en[1] / 1e3,
+            "o",
+            mfc="none",
+            mec="cyan",
+            ms=14,
+            mew=2,
+            label="safe target (LVS)",
+        )
     ax.plot(cx / 1e3, cy / 1e3, "r*", ms=14, label="touchdown")
     ax.set(
         xlim=((cx - half_width_m) / 1e3, (cx + half_width_m) / 1e3),
@@ -126,7 +137,11 @@ def ellipse_over_site(table: dict, summary: dict, terrain, target_en, path: Path
     ax.plot(e[ok], n[ok], ".", ms=2, color="gold", alpha=0.6, label="landed")
     if (~ok).any():
         ax.plot(e[~ok], n[~ok], "x", ms=4, color="red", label="not landed safely")
-    for key, style in (("ellipse_99", "-"), ("ellipse_3sigma", "--")):
+    styles = (
+        ("ellipse_99", "-", "cyan", "99% ellipse"),
+        ("ellipse_3sigma", ":", "white", "3-sigma ellipse"),
+    )
+    for key, style, colour, label in styles:
         el = summary.get(key)
         if el:
             ax.add_patch(
@@ -138,11 +153,11 @@ def ellipse_over_site(table: dict, summary: dict, terrain, target_en, path: Path
                     fill=False,
                     ls=style,
                     lw=1.5,
-                    color="cyan",
-                    label=key.replace("_", " "),
+                    color=colour,
+                    label=label,
                 )
             )
-    ax.plot(target_en[0] / 1e3, target_en[1] / 1e3, "b+", ms=12, label="target")
+    ax.plot(target_en[0] / 1e3, target_en[1] / 1e3, "b+", ms=12, label="target (ellipse centre)")
     ax.set(
         xlabel="east [km]", ylabel="north [km]", title=f"Landing dispersion, {summary['runs']} runs"
     )
