@@ -1,0 +1,1 @@
+"""rover layer: mobility (path planning, driving), power, sampling."""
