@@ -21,3 +21,7 @@ class ScenarioError(PerseveranceError):
 
 class ClusterError(PerseveranceError):
     """A Dask scheduler cannot be reached or a distributed run failed."""
+
+
+class StoreError(PerseveranceError):
+    """The mission database cannot be opened, read or written as asked."""

@@ -1,0 +1,45 @@
+"""The mission database: runs, sols, events, traverse, power, tubes, samples, products.
+
+>>> from perseverance.store import open_store
+>>> store = open_store("runs/demo/mission.db")     # doctest: +SKIP
+>>> store.samples("latest")                         # doctest: +SKIP
+
+SQLite by default, any SQLAlchemy URL otherwise; see `perseverance.store.database`
+for transactions and the single-writer lease, `perseverance.store.schema` for the
+tables.
+"""
+
+from perseverance.errors import StoreError
+from perseverance.store.database import DEFAULT_LEASE_S, RunWriter, Store, open_store
+from perseverance.store.schema import (
+    SCHEMA_VERSION,
+    ActivityRow,
+    CustodyRow,
+    EventRow,
+    PowerRow,
+    ProductRow,
+    RunRow,
+    SampleRow,
+    SolRow,
+    TraverseRow,
+    TubeRow,
+)
+
+__all__ = [
+    "DEFAULT_LEASE_S",
+    "SCHEMA_VERSION",
+    "ActivityRow",
+    "CustodyRow",
+    "EventRow",
+    "PowerRow",
+    "ProductRow",
+    "RunRow",
+    "RunWriter",
+    "SampleRow",
+    "SolRow",
+    "Store",
+    "StoreError",
+    "TraverseRow",
+    "TubeRow",
+    "open_store",
+]

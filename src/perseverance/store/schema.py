@@ -1,0 +1,294 @@
+"""The tables of the mission database, as SQLAlchemy 2 declarative models.
+
+One row per thing the mission did, in SI units with the unit in the column name
+(``energy_j``, ``east_m``); times are UTC, or LMST as ``"HH:MM:SS"`` where a
+column says ``lmst``; positions are metres east and north of the landing site.
+Bulk arrays (telemetry, images, audio) are not stored here: they go to files in
+the run folder and the ``products`` table points at them.
+
+Every table but ``runs`` and ``schema_version`` belongs to a run and is deleted
+with it. Changing any table here means raising `SCHEMA_VERSION`: a database of
+another version is refused on open rather than misread.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Double,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    inspect,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+#: The version of the tables below; a database of any other version is refused.
+SCHEMA_VERSION = 1
+
+#: The run a row belongs to; deleting the run deletes the row.
+_RUN_FK = "runs.id"
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime, stored naive-UTC so SQLite and PostgreSQL agree."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"{value!r} has no timezone; the store takes UTC datetimes only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+#: JSON on SQLite, JSONB on PostgreSQL; SQL NULL for None.
+Json = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
+class Base(DeclarativeBase):
+    """Base of every table; rows turn into plain dicts with `to_dict`."""
+
+    #: Columns left out of `to_dict` (internal bookkeeping).
+    _private: ClassVar[frozenset[str]] = frozenset()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row's columns as a dict; datetimes as ISO 8601 strings ending in ``Z``."""
+        out = {}
+        for attr in inspect(type(self)).column_attrs:
+            if attr.key in self._private:
+                continue
+            value = getattr(self, attr.key)
+            if isinstance(value, datetime):
+                value = value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            out[attr.key] = value
+        return out
+
+    def __repr__(self) -> str:
+        keys = [c.key for c in inspect(type(self)).primary_key]
+        ident = ", ".join(f"{k}={getattr(self, k)!r}" for k in keys)
+        return f"<{type(self).__name__} {ident}>"
+
+
+def _run_id() -> Mapped[str]:
+    return mapped_column(String(64), ForeignKey(_RUN_FK, ondelete="CASCADE"), primary_key=True)
+
+
+class SchemaVersionRow(Base):
+    """The one row saying which version of these tables the database holds."""
+
+    __tablename__ = "schema_version"
+    __table_args__ = (CheckConstraint("id = 1", name="schema_version_one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class RunRow(Base):
+    """One mission run: the scenario, seed and config that made it, and how far it got.
+
+    ``last_committed_sol`` is the last sol whose writes were committed (None before
+    the first); ``checkpoint`` is the simulation state at the end of that sol, so a
+    resumed run continues exactly where it stopped. The ``writer_*`` and
+    ``lease_expires_utc`` columns are the single-writer guard (see `Store.claim`).
+    """
+
+    __tablename__ = "runs"
+    _private = frozenset({"writer_token"})
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_utc: Mapped[datetime] = mapped_column(UtcDateTime)
+    scenario: Mapped[str] = mapped_column(String(128))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    config: Mapped[Any] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String(32), default="running")
+    last_committed_sol: Mapped[int | None] = mapped_column(Integer)
+    checkpoint: Mapped[Any] = mapped_column(Json, nullable=True)
+    finished_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    writer_token: Mapped[str | None] = mapped_column(String(64))
+    writer_pid: Mapped[int | None] = mapped_column(Integer)
+    writer_host: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    def __repr__(self) -> str:
+        last = (
+            "no sol committed"
+            if self.last_committed_sol is None
+            else (f"last sol {self.last_committed_sol}")
+        )
+        return f"<Run {self.id}: {self.scenario} seed {self.seed}, {self.status}, {last}>"
+
+
+class SolRow(Base):
+    """One sol's summary: when it began, energy used, distance driven."""
+
+    __tablename__ = "sols"
+
+    run_id: Mapped[str] = _run_id()
+    sol: Mapped[int] = mapped_column(Integer, primary_key=True)
+    utc_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    lmst_start: Mapped[str | None] = mapped_column(String(12))
+    energy_used_j: Mapped[float] = mapped_column(Double)
+    drive_m: Mapped[float] = mapped_column(Double)
+    odometry_m: Mapped[float] = mapped_column(Double)
+    data_bits: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ActivityRow(Base):
+    """One activity of a sol; ``start_s`` counts from the sol's ``utc_start``."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_run_sol", "run_id", "sol"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), ForeignKey(_RUN_FK, ondelete="CASCADE"))
+    sol: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    start_s: Mapped[float] = mapped_column(Double)
+    duration_s: Mapped[float] = mapped_column(Double)
+    energy_j: Mapped[float] = mapped_column(Double)
+    outcome: Mapped[str | None] = mapped_column(String(64))
+
+
+class EventRow(Base):
+    """A named event; EDL events carry ``t_s`` (seconds from entry interface).
+
+    Surface events carry the sol; everything else measured about the event
+    (altitude, Mach, the tube involved...) is in ``payload``.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_run_sol", "run_id", "sol"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), ForeignKey(_RUN_FK, ondelete="CASCADE"))
+    sol: Mapped[int | None] = mapped_column(Integer)
+    t_s: Mapped[float | None] = mapped_column(Double)
+    name: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[Any] = mapped_column(Json, nullable=True)
+
+
+class TraverseRow(Base):
+    """One point of the rover's path; ``seq`` orders the points within a sol."""
+
+    __tablename__ = "traverse"
+
+    run_id: Mapped[str] = _run_id()
+    sol: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    east_m: Mapped[float] = mapped_column(Double)
+    north_m: Mapped[float] = mapped_column(Double)
+    elevation_m: Mapped[float] = mapped_column(Double)
+    drive_mode: Mapped[str] = mapped_column(String(32))
+
+
+class PowerRow(Base):
+    """One sol's energy budget: battery charge range and end, generated, used."""
+
+    __tablename__ = "power"
+
+    run_id: Mapped[str] = _run_id()
+    sol: Mapped[int] = mapped_column(Integer, primary_key=True)
+    charge_min_j: Mapped[float] = mapped_column(Double)
+    charge_max_j: Mapped[float] = mapped_column(Double)
+    charge_end_j: Mapped[float] = mapped_column(Double)
+    generated_j: Mapped[float] = mapped_column(Double)
+    used_j: Mapped[float] = mapped_column(Double)
+
+
+class TubeRow(Base):
+    """One of the 43 tubes and its current state (the history is in ``custody_events``)."""
+
+    __tablename__ = "tubes"
+
+    run_id: Mapped[str] = _run_id()
+    tube_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(32))
+    designation: Mapped[str | None] = mapped_column(String(32))
+    sample_type: Mapped[str | None] = mapped_column(String(32))
+
+
+class SampleRow(Base):
+    """A sample: its name, the tube it is in, the sol and the place it was taken."""
+
+    __tablename__ = "samples"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["run_id", "tube_id"], ["tubes.run_id", "tubes.tube_id"], ondelete="CASCADE"
+        ),
+        UniqueConstraint("run_id", "tube_id", name="uq_samples_tube"),
+        Index("ix_samples_name", "name"),
+    )
+
+    run_id: Mapped[str] = _run_id()
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tube_id: Mapped[str] = mapped_column(String(32))
+    sol: Mapped[int] = mapped_column(Integer)
+    sample_type: Mapped[str] = mapped_column(String(32))
+    east_m: Mapped[float] = mapped_column(Double)
+    north_m: Mapped[float] = mapped_column(Double)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Sample {self.name}: {self.sample_type} in tube {self.tube_id}, sol {self.sol}, "
+            f"{self.east_m:.1f} m E {self.north_m:.1f} m N>"
+        )
+
+
+class CustodyRow(Base):
+    """One state change of a tube: from what, to what, when, where and by whom."""
+
+    __tablename__ = "custody_events"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["run_id", "tube_id"], ["tubes.run_id", "tubes.tube_id"], ondelete="CASCADE"
+        ),
+        Index("ix_custody_run_tube", "run_id", "tube_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), ForeignKey(_RUN_FK, ondelete="CASCADE"))
+    tube_id: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    sol: Mapped[int] = mapped_column(Integer)
+    lmst: Mapped[str | None] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(64))
+    east_m: Mapped[float | None] = mapped_column(Double)
+    north_m: Mapped[float | None] = mapped_column(Double)
+
+
+class ProductRow(Base):
+    """A data product file of the run (``path`` relative to the run folder)."""
+
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("run_id", "path", name="uq_products_path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), ForeignKey(_RUN_FK, ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    path: Mapped[str] = mapped_column(String(512))
+    sol: Mapped[int | None] = mapped_column(Integer)
+    priority: Mapped[int | None] = mapped_column(Integer)
+    bytes: Mapped[int | None] = mapped_column(BigInteger)
+
+
+#: Every table of the schema, by name.
+TABLES = {m.__tablename__: m for m in Base.__subclasses__()}
