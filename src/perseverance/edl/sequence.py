@@ -211,6 +211,8 @@ class _Flight:
             )
         }
         self.telemetry = [] if record else None
+        self._last_ctl: Controls | None = None
+        self._dt = np.zeros(n)
 
     # ------------------------------------------------------------------ loop
     def run(self) -> FlightResult:
@@ -221,11 +223,10 @@ class _Flight:
             env = environment(self.state, self.planet)
             agl, east, north = self._height_above_ground(self.state)
             sensed = self._sensed_g(env)
-            self._snapshot = (env, agl, sensed)
             if self.telemetry is not None:
                 self._record_telemetry(env, agl, sensed)
-            self._entry_events(env, sensed, active)
-            self._descent_events(env, agl, east, north)
+            self._entry_events(env, agl, sensed, active)
+            self._descent_events(env, agl, sensed, east, north)
             self._timeout(active)
             active = self.phase != Phase.DONE
             ctl = self._controls(env, agl)
@@ -270,7 +271,7 @@ class _Flight:
 
     def _sensed_g(self, env):
         """Non-gravitational acceleration [g]: aerodynamic plus thrust."""
-        ctl = self._last_ctl if hasattr(self, "_last_ctl") else None
+        ctl = self._last_ctl
         m = self.state[6]
         if ctl is None:
             cd_area = self.v.aeroshell.area_m2 * self.runs.drag_scale
@@ -307,8 +308,7 @@ class _Flight:
         self.phase[mask] = Phase.DONE
 
     # ---------------------------------------------------------------- entry
-    def _entry_events(self, env, sensed, active):
-        _, agl, _ = self._snapshot
+    def _entry_events(self, env, agl, sensed, active):
         v, g = self.v, self.v.guidance
         if np.isnan(self.events["entry_interface"]["t_s"]).any():
             self._record("entry_interface", self.t == 0, env, agl, sensed)
@@ -363,8 +363,7 @@ class _Flight:
             self._record("parachute_deploy", deploy, env, agl, sensed)
 
     # -------------------------------------------------------------- descent
-    def _descent_events(self, env, agl, east, north):
-        _, _, sensed = self._snapshot
+    def _descent_events(self, env, agl, sensed, east, north):
         v, seq, ds = self.v, self.v.sequence, self.v.descent_stage
         chute = self.phase == Phase.PARACHUTE
         shed = (
@@ -495,7 +494,7 @@ class _Flight:
             env, self.v.aeroshell.area_m2 * self.runs.drag_scale, self.state[6]
         )
         hdot = self._vertical_speed()
-        ld_nominal = np.interp(speed / env.sound_speed, *self._aero_ld())
+        ld_nominal = env.capsule_ld  # the tabulated L/D: what guidance believes
         magnitude = etpc_bank_magnitude(
             self.sys.reference,
             g.overcontrol_gain,
@@ -536,12 +535,6 @@ class _Flight:
         )
         self.bank = np.where(steer, bank, self.bank)
         self.bank_rate = np.where(steer, rate, self.bank_rate)
-
-    def _aero_ld(self):
-        if not hasattr(self, "_ld_table"):
-            mach, _, ld = self.v.aero_arrays()
-            self._ld_table = (mach, ld)
-        return self._ld_table
 
     def _steer_thrust(self, env, agl):
         powered = self.phase == Phase.POWERED
