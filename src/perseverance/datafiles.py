@@ -14,7 +14,7 @@ import types
 import typing
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import annotated_types
 import pydantic
@@ -67,20 +67,22 @@ def load_model(model: type[Model], name_or_path: str, package: str, kind: str) -
 
 
 def describe_validation_error(label: str, exc: ValidationError, root: type[BaseModel]) -> str:
-    """One line for the first validation error, with a count of the others."""
+    """One line for the first validation error (field, value, allowed range or fields),
+    with a count of the others. Finds bounds and field names through nested models and
+    through ``list[...]``, ``dict[...]`` and ``X | None`` fields."""
     errors = exc.errors()
     err = errors[0]
-    loc = err["loc"]
+    loc = tuple(err["loc"])
     field = ".".join(str(part) for part in loc) or "(top level)"
-    kind = err["type"]
-    value = err.get("input")
+    kind, value = err["type"], err.get("input")
     if kind == "missing":
         text = f"{field} is missing (required)"
     elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         text = f"{field} = {format_number(value)} is out of range ({_bounds(root, loc)})"
     elif kind == "extra_forbidden":
-        allowed = ", ".join(_fields_of(root, loc[:-1]))
-        text = f"{field} is not a known field (allowed: {allowed})"
+        owner, _ = _walk(root, loc[:-1])
+        allowed = _field_names(owner) if owner is not None else []
+        text = f"{field} is not a known field (allowed: {', '.join(allowed)})"
     elif kind == "value_error":
         msg = str(err["msg"]).removeprefix("Value error, ")
         text = f"{field}: {msg}" if loc else msg
@@ -91,59 +93,56 @@ def describe_validation_error(label: str, exc: ValidationError, root: type[BaseM
     return _one_line(f"{label}: {text}")
 
 
-def _model_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """The pydantic model of the table at `loc` (a tuple of keys) under `root`, or None."""
-    model: type[BaseModel] = root
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _strip(annotation: Any) -> tuple[Any, list[Any]]:
+    """The annotation without ``Annotated`` and ``| None``, and the bound markers taken off."""
+    markers: list[Any] = []
+    while True:
+        if typing.get_origin(annotation) is typing.Annotated:
+            for item in annotation.__metadata__:  # a pydantic Field() carries its own metadata
+                markers += list(getattr(item, "metadata", [item]))
+            annotation = typing.get_args(annotation)[0]
+        elif typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0]
+        else:
+            return annotation, markers
+
+
+def _walk(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, list[Any]]:
+    """The annotation at ``loc`` under ``root`` (None if lost) and its bound markers."""
+    annotation: Any = root
+    markers: list[Any] = []
     for part in loc:
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return None
-        inner = _unwrap_model(field.annotation)
-        if inner is None:
-            return None
-        model = inner
-    return model
+        annotation, _ = _strip(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found = [
+                info for name, info in annotation.model_fields.items() if part in (name, info.alias)
+            ]
+            if not found:
+                return None, []
+            annotation, markers = found[0].annotation, list(found[0].metadata)
+            continue
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin is dict:
+            annotation = args[1]
+        elif origin in (list, tuple) and args:
+            annotation = args[0]
+        else:
+            return None, []
+        markers = []
+    annotation, inner = _strip(annotation)
+    return annotation, markers + inner
 
 
-def _unwrap_model(annotation: object) -> type[BaseModel] | None:
-    """The model inside ``Model`` or ``Model | None``; None for plain values."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        for arg in typing.get_args(annotation):
-            inner = _unwrap_model(arg)
-            if inner is not None:
-                return inner
-    return None
-
-
-def _fields_of(root: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
-    model = _model_at(root, loc)
-    return list(model.model_fields) if model is not None else []
-
-
-def _constraints(annotation: object) -> list[object]:
-    """Bound markers (annotated_types Ge/Gt/Le/Lt) inside an annotation: through
-    ``Annotated[...]``, ``X | None`` and ``list[X]``."""
-    found: list[object] = []
-    if typing.get_origin(annotation) is typing.Annotated:
-        for item in annotation.__metadata__:  # a pydantic Field() carries its own metadata
-            found += list(getattr(item, "metadata", [item]))
-        annotation = typing.get_args(annotation)[0]
-    for arg in typing.get_args(annotation):
-        found += _constraints(arg)
-    return found
-
-
-def _bounds(root: type[BaseModel], loc: tuple[int | str, ...]) -> str:
-    """The allowed range of the field at `loc`, as ``lo..hi`` (list items included)."""
-    names = [part for part in loc if not isinstance(part, int)]
-    model = _model_at(root, tuple(names[:-1]))
-    field = model.model_fields.get(str(names[-1])) if model is not None else None
-    lo: float = -math.inf
-    hi: float = math.inf
+def _bounds(root: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """The allowed range of the field at ``loc``, as ``lo..hi``."""
+    _, markers = _walk(root, loc)
+    lo, hi = -math.inf, math.inf
     lo_open = hi_open = False
-    markers = [*field.metadata, *_constraints(field.annotation)] if field is not None else []
     for item in markers:
         if isinstance(item, annotated_types.Ge):
             lo = float(item.ge)

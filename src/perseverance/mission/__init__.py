@@ -1,0 +1,1 @@
+"""mission layer: the scenario (phases, activities, waypoints), the sol planner, the run."""
