@@ -11,7 +11,10 @@ and returns per-run events, touchdown state and status. Phases are integer
 codes per run; each step applies the triggers as masks, so runs in different
 phases advance together without Python loops over runs.
 
-Time ``t`` is seconds from entry interface.
+Time ``t`` is seconds from entry interface. Triggers are checked at the start of
+each step, so an event is recorded at the first step past its threshold: within one
+step (0.5 s in entry, 1 s coasting, 0.25 s in powered descent for campaigns; 0.1 s for
+the displayed run) of the exact crossing. Touchdown alone is interpolated in the step.
 """
 
 from __future__ import annotations

@@ -49,4 +49,6 @@ EVENT_NAMES = (
 )
 
 #: What is recorded for every event (arrays of shape (N,), NaN when it never happened).
+#: ``altitude_m`` is the height above the ground below the vehicle; ``velocity_mps`` is
+#: planet-relative; ``g_load`` is the sensed non-gravitational acceleration in Earth g.
 EVENT_FIELDS = ("t_s", "altitude_m", "velocity_mps", "mach", "dynamic_pressure_pa", "g_load")
