@@ -426,3 +426,14 @@ def test_any_possible_last_sol_gives_a_valid_scenario(n):
     assert sum(t.depot for t in s.sampling_targets()) <= 10
     for sol in range(CONJUNCTION_SOLS[0], min(CONJUNCTION_SOLS[1], n) + 1):
         assert not {p.activity.kind for p in s.activities_on(sol)} & NEVER_IN_CONJUNCTION
+
+
+def test_recurring_activity_that_never_runs_is_refused(tmp_path):
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("perseverance.data.scenarios").joinpath("default.toml").read_text()
+    data = tomllib.loads(text)
+    data["recurring"][0]["first_sol"] = data["last_sol"] + 200
+    with pytest.raises(ConfigError, match="would never run"):
+        parse_scenario(data, "bad.toml")

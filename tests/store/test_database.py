@@ -18,7 +18,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, exc, func, select, text, update
+from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from perseverance.errors import StoreError
@@ -265,7 +265,10 @@ def test_schema_version_mismatch_is_one_line(db_url):
 
 def test_foreign_keys_are_enforced(store):
     run_id = store.create_run(scenario="default", seed=7, config={})
-    with pytest.raises(exc.IntegrityError), store.sol_transaction(run_id, 0) as writer:
+    with (
+        pytest.raises(StoreError, match=r"(?i)foreign key"),
+        store.sol_transaction(run_id, 0) as writer,
+    ):
         writer.add_sample(
             name="Orphan", tube_id="T99", sample_type="igneous", east_m=0.0, north_m=0.0
         )

@@ -544,6 +544,11 @@ class Scenario(_Strict):
                     raise ValueError(
                         f"{p.label}: {field} = {sol} is outside its phase (sols {first}..{last})"
                     )
+        if p.first_sol > p.last_sol:
+            raise ValueError(
+                f"{p.label}: first sol {p.first_sol} is after its last sol {p.last_sol} "
+                f"(last_sol = {self.last_sol}): it would never run"
+            )
         if p.last_sol > self.last_sol:
             raise ValueError(
                 f"{p.label}: sol {p.last_sol} is beyond the scenario's last_sol = {self.last_sol}"

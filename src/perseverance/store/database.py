@@ -323,10 +323,11 @@ class Store:
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
-        """Turn the database's own failures (unreachable, locked, read-only) into one line."""
+        """Turn the database's own failures (unreachable, locked, read-only, constraint
+        violations) into one line."""
         try:
             yield
-        except (exc.OperationalError, exc.InterfaceError) as e:
+        except exc.DBAPIError as e:
             raise StoreError(f"{self.name}: {doing}: {_reason(e)}") from e
 
     @contextmanager
