@@ -398,3 +398,25 @@ class CacheMachine(RuleBasedStateMachine):
 
 CacheMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=60, deadline=None)
 TestCacheMachine = CacheMachine.TestCase
+
+
+def test_scripted_failures_keep_the_random_sequence():
+    """A scenario can force the failure it scripts; the draw still happens."""
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    cache = SampleCache()
+    jammed = cache.core(200, "igneous", rng_a, (0.0, 0.0), failure="jam")
+    assert jammed.outcome.value == "discarded_and_retry"
+    crumbled = cache.core(201, "igneous", rng_a, (0.0, 0.0), failure="crumble")
+    assert crumbled.outcome.value == "sealed_atmospheric"
+    rng_b.random(2)
+    assert rng_a.random() == rng_b.random()
+
+
+def test_time_never_goes_backwards():
+    cache = SampleCache()
+    result = cache.core(10, "igneous", np.random.default_rng(0), (0.0, 0.0), failure="none")
+    tube = cache.tube(result.tube_ids[0])
+    with pytest.raises(IllegalTransitionError, match="time goes backwards"):
+        cache.deposit([tube.id], [[5.0, 5.0]], sol=3)
+    with pytest.raises(IllegalTransitionError, match="finite"):
+        cache.deposit([tube.id], [[float("nan"), 5.0]], sol=30)

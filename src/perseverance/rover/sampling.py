@@ -400,6 +400,11 @@ class SampleCache:
             why = "a witness tube is never cored"
         elif to_state == S.CORED and sample_type not in (*ROCK_TYPES, "regolith"):
             why = f"sample_type must be igneous, sedimentary or regolith, not {sample_type!r}"
+        elif position is not None and not all(np.isfinite(np.asarray(position, dtype=float))):
+            why = f"position {position!r} is not a pair of finite numbers [m]"
+        elif tube.custody and _before(sol, lmst_hours, tube.custody[-1]):
+            last = tube.custody[-1]
+            why = f"time goes backwards (its last change was on sol {last.sol})"
         if why:
             raise IllegalTransitionError(
                 f"tube {tube.id} ({tube.designation or tube.kind}) cannot go from "
@@ -456,6 +461,7 @@ class SampleCache:
         lmst_hours: float | None = None,
         name: str | None = None,
         keep_crumbled_as_atmospheric: bool | None = None,
+        failure: Literal["random", "none", "crumble", "jam"] = "random",
     ) -> ProcedureResult:
         """Core a rock into the next empty sample tube and seal it.
 
@@ -466,7 +472,11 @@ class SampleCache:
         bit carousel after percuss-to-ingest (the core is dumped, the tube retired,
         outcome ``discarded_and_retry``: core again, as Issole -> Malay).
         ``position`` is (east, north) [m]; ``lmst_hours`` the start time, or None.
+        ``failure`` other than ``"random"`` forces the outcome a scenario scripts (the
+        number is still drawn, so the random sequence stays the same either way).
         """
+        if failure not in ("random", "none", "crumble", "jam"):
+            raise SamplingError(f"failure must be random, none, crumble or jam, not {failure!r}")
         if rock_type not in ROCK_TYPES:
             raise SamplingError(
                 f"rock_type must be igneous or sedimentary, not {rock_type!r}; "
@@ -479,6 +489,8 @@ class SampleCache:
         u = rng.random()
         crumble = u < f.crumble_probability
         jam = not crumble and u < f.crumble_probability + f.jam_probability
+        if failure != "random":
+            crumble, jam = failure == "crumble", failure == "jam"
         c, run = self.system.coring, _Run(sol, lmst_hours)
         run.step("abrasion", c.abrasion)
         run.step("proximity_science", c.proximity_science)
@@ -587,3 +599,10 @@ class SampleCache:
         limits = ("spacing_min_m", "spacing_max_m", "lateral_offset_min_m", "lateral_offset_max_m")
         kw = {k: getattr(d, k) for k in limits}
         return depot_layout(n, start_east_m, start_north_m, heading_rad, rng, is_free, **kw)
+
+
+def _before(sol: int, lmst_hours: float | None, last: CustodyEvent) -> bool:
+    """Whether (sol, LMST) comes before the tube's last custody event."""
+    if sol != last.sol:
+        return sol < last.sol
+    return lmst_hours is not None and last.lmst_hours is not None and lmst_hours < last.lmst_hours
