@@ -140,8 +140,11 @@ def terminal_acceleration(
     """Thrust acceleration [m/s^2] (3, N): velocity profile down, position hold across."""
     v_up = (v * up).sum(axis=0)
     over = np.maximum(height - skycrane_alt, 0.0)
-    v_cmd = -np.minimum(np.sqrt(skycrane_speed**2 + 2.0 * deceleration * over), gate_speed)
-    a_up = g_mag + VERTICAL_SPEED_GAIN * (v_cmd - v_up)
+    profile = np.sqrt(skycrane_speed**2 + 2.0 * deceleration * over)
+    v_cmd = -np.minimum(profile, gate_speed)
+    # feed forward the profile's own deceleration so the loop does not lag behind it
+    braking = np.where((over > 0) & (profile < gate_speed), deceleration, 0.0)
+    a_up = g_mag + braking + VERTICAL_SPEED_GAIN * (v_cmd - v_up)
     d = aim - p
     d_h = d - (d * up).sum(axis=0) * up
     v_h = v - v_up * up
