@@ -67,16 +67,3 @@ class RunInputs:
             v = getattr(self, f.name)
             values[f.name] = v.take(index) if isinstance(v, AtmosphereDispersion) else v[index]
         return RunInputs(**values)
-
-    @classmethod
-    def concatenate(cls, parts: list[RunInputs]) -> RunInputs:
-        values = {}
-        for f in fields(cls):
-            items = [getattr(p, f.name) for p in parts]
-            if isinstance(items[0], AtmosphereDispersion):
-                values[f.name] = AtmosphereDispersion(
-                    *(np.concatenate([getattr(a, g.name) for a in items]) for g in fields(items[0]))
-                )
-            else:
-                values[f.name] = np.concatenate(items)
-        return cls(**values)

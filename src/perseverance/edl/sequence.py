@@ -113,10 +113,6 @@ class FlightResult:
     touchdown: dict[str, np.ndarray]
     telemetry: dict[str, np.ndarray] | None = None
 
-    @property
-    def size(self) -> int:
-        return self.status.shape[0]
-
 
 def fly(
     system: EdlSystem,

@@ -25,10 +25,6 @@ class Status(IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
-    @property
-    def landed_safely(self) -> bool:
-        return self is Status.LANDED
-
 
 #: Event names in the order they happen; a vehicle without a step omits it.
 EVENT_NAMES = (
