@@ -91,8 +91,20 @@ def _write_sol(writer, sol: int) -> None:
     )
     writer.add_activities(
         [
-            {"name": "wake", "start_s": 19800.0, "duration_s": 600.0, "energy_j": 1.2e5},
-            {"name": "drive", "start_s": 36000.0, "duration_s": 3600.0, "energy_j": 7.9e5},
+            {
+                "kind": "wake",
+                "name": "wake",
+                "start_s": 19800.0,
+                "duration_s": 600.0,
+                "energy_j": 1.2e5,
+            },
+            {
+                "kind": "drive",
+                "name": "drive",
+                "start_s": 36000.0,
+                "duration_s": 3600.0,
+                "energy_j": 7.9e5,
+            },
         ]
     )
     writer.add_events([{"name": "drive_end", "payload": {"odometry_m": 12.5}}])
@@ -282,7 +294,9 @@ def test_unknown_or_missing_columns_are_refused(store):
     with pytest.raises(TypeError, match="missing"), store.sol_transaction(run_id, 0) as w:
         w.set_power(charge_min_j=1.0)
     with pytest.raises(TypeError, match="sol 5"), store.sol_transaction(run_id, 0) as w:
-        w.add_activities([{"sol": 5, "name": "x", "start_s": 0, "duration_s": 1, "energy_j": 1}])
+        w.add_activities(
+            [{"sol": 5, "kind": "x", "name": "x", "start_s": 0, "duration_s": 1, "energy_j": 1}]
+        )
 
 
 def test_unknown_run_and_sample_say_how_to_list_them(store):

@@ -19,6 +19,15 @@ designation ``M2020-SSSSS-NN`` when it is sealed: SSSSS is the sol it was acquir
 (cored, or exposed for a witness tube), NN its place in the sequence of sealed tubes,
 witness tubes included (PDS convention, surface.md). Discarded cores take no number.
 
+No operation runs past midnight: one that starts at ``lmst_hours`` and would end after
+24:00 LMST (on its longest possible path, whatever the failure draw) is refused before it
+touches a tube or draws from the generator; `SampleCache.planned_duration_s` tells a
+planner how long each operation takes. Every refusal is all or nothing.
+
+`SampleCache.state` gives the whole cache (tubes, custody logs, the sealed counter) as
+JSON types, and `SampleCache.from_state` checks and rebuilds it; a rebuilt cache behaves
+exactly as the original.
+
 Units: SI (s, W, J, m); sols are mission sols (sol 0 = landing); LMST in hours only where
 a name says ``lmst_hours``. Positions are site-frame east/north in metres.
 
@@ -30,6 +39,7 @@ are friable (one crumble probability for all rock).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -133,14 +143,30 @@ class Failures(_Strict):
 
 
 class Depot(_Strict):
+    """The depot: how many tubes, the drop, and where drops lie [m] (see `rover.depot`).
+
+    The rover drives along the depot line and stops abreast of each drop spot; the tube
+    is released from ``drop_height_m`` above the ground beside the rover, a lateral
+    offset in [``lateral_offset_min_m``, ``lateral_offset_max_m``] off the line, so that
+    it lies outside the wheel band: the wheels run ``track_half_width_m`` either side of
+    the line and are ``2 x wheel_half_width_m`` wide.
+    """
+
     tubes: Annotated[int, Field(ge=1, le=99)]
     drop_height_m: Annotated[float, Field(gt=0, le=3)]
     spacing_min_m: Length
     spacing_max_m: Length
     lateral_offset_min_m: Length
     lateral_offset_max_m: Length
+    track_half_width_m: Annotated[float, Field(gt=0, le=10)]
+    wheel_half_width_m: Annotated[float, Field(gt=0, le=1)]
     drop: Step
     watson_image: Step
+
+    @property
+    def min_clearance_m(self) -> float:
+        """Least gap [m] between a drop and the outer edge of the wheel band."""
+        return self.lateral_offset_min_m - self.track_half_width_m - self.wheel_half_width_m
 
     @model_validator(mode="after")
     def _geometry(self):
@@ -150,6 +176,12 @@ class Depot(_Strict):
             raise ValueError("lateral_offset_min_m must not exceed lateral_offset_max_m")
         if 2 * self.lateral_offset_max_m >= self.spacing_min_m:
             raise ValueError("2 x lateral_offset_max_m must be below spacing_min_m (for a zigzag)")
+        if self.min_clearance_m <= 0:
+            raise ValueError(
+                f"lateral_offset_min_m ({self.lateral_offset_min_m:g}) must exceed "
+                f"track_half_width_m + wheel_half_width_m ({self.track_half_width_m:g} + "
+                f"{self.wheel_half_width_m:g}): a drop would lie in a wheel path"
+            )
         return self
 
 
@@ -295,8 +327,85 @@ class ProcedureResult:
         return sum(s.energy_j for s in self.steps)
 
 
+Failure = Literal["random", "none", "crumble", "jam"]
+FAILURES: tuple[Failure, ...] = ("random", "none", "crumble", "jam")
+#: Operation names for `planned_duration_s`; ``depot`` is the scenario's name for deposit.
+OPERATIONS = ("core", "regolith", "witness", "deposit", "depot")
+#: The version of the `SampleCache.state` layout.
+STATE_VERSION = 1
+SAMPLE_TYPES: tuple[SampleType, ...] = (*ROCK_TYPES, "regolith", "atmospheric", "witness")
+
+
+def planned_duration_s(
+    system: CachingSystem,
+    operation: str,
+    *,
+    n: int = 1,
+    failure: Failure | None = None,
+    keep_crumbled_as_atmospheric: bool | None = None,
+) -> float:
+    """Duration [s] of one operation as ``system`` lays it out.
+
+    ``operation``: ``core`` (abrasion, proximity science, coring, percuss-to-ingest,
+    then volume assessment, CacheCam image, seal, store), ``regolith`` (proximity
+    science, acquisition, the same handling), ``witness`` (exposure, seal, store) or
+    ``deposit`` (``depot`` is accepted too): ``n`` tubes, each a drop and a WATSON image.
+
+    For a core, ``failure`` picks the path: None or ``"none"`` the nominal (sealed)
+    path; ``"jam"`` adds the discard step after percuss-to-ingest instead of the
+    handling; ``"crumble"`` is the nominal path when the crumbled core is kept as an
+    atmospheric sample (``keep_crumbled_as_atmospheric``, default from the data file),
+    else it stops after volume assessment; ``"random"`` is the longest path that a draw
+    could take (outcomes of zero probability left out). This is the bound `SampleCache`
+    checks against midnight. The sum runs in step order, exactly as the operation's own
+    clock adds it up, so a run's ``duration_s`` never exceeds it.
+    """
+    if operation not in OPERATIONS:
+        raise SamplingError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
+    if failure is not None and failure not in FAILURES:
+        raise SamplingError(f"failure must be random, none, crumble or jam, not {failure!r}")
+    if operation in ("deposit", "depot"):
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise SamplingError(f"a deposit drops a whole number of tubes >= 0, not {n!r}")
+        d = system.depot
+        return _sum_steps([d.drop, d.watson_image] * int(n))
+    h = system.handling
+    handling = [h.volume_assessment, h.cachecam_image, h.seal, h.store]
+    if operation == "regolith":
+        r = system.regolith
+        return _sum_steps([r.proximity_science, r.acquisition, *handling])
+    if operation == "witness":
+        return _sum_steps([system.witness.exposure, h.seal, h.store])
+    c, f = system.coring, system.failures
+    keep = f.keep_crumbled_as_atmospheric
+    keep = keep if keep_crumbled_as_atmospheric is None else keep_crumbled_as_atmospheric
+    prefix = [c.abrasion, c.proximity_science, c.coring, c.percuss_to_ingest]
+    paths = {
+        "none": prefix + handling,
+        "jam": [*prefix, c.discard],
+        "crumble": prefix + (handling if keep else [h.volume_assessment]),
+    }
+    if failure != "random":
+        return _sum_steps(paths[failure or "none"])
+    possible = [
+        ("none", f.crumble_probability + f.jam_probability < 1),
+        ("crumble", f.crumble_probability > 0),
+        ("jam", f.jam_probability > 0),
+    ]
+    return max(_sum_steps(paths[k]) for k, p in possible if p)
+
+
+def _sum_steps(steps: Sequence[Step | None]) -> float:
+    """Total [s] of ``steps`` added in order, as `_Run.step` adds them."""
+    total = 0.0
+    for spec in steps:
+        if spec is not None:
+            total += spec.total_s
+    return total
+
+
 class _Run:
-    """The clock and step log of one operation."""
+    """The clock and step log of one operation (which never runs past midnight)."""
 
     def __init__(self, sol: int, lmst_hours: float | None):
         self.sol, self.lmst_hours = sol, lmst_hours
@@ -312,11 +421,10 @@ class _Run:
         self.elapsed_s += d
 
     def now(self) -> tuple[int, float | None]:
-        """(sol, LMST hours) at the current time; LMST past midnight rolls the sol on."""
+        """(sol, LMST hours) at the current time; the start checks keep it within the sol."""
         if self.lmst_hours is None:
             return self.sol, None
-        t = self.lmst_hours + self.elapsed_s / LMST_HOUR_S
-        return self.sol + int(t // 24), t % 24
+        return self.sol, self.lmst_hours + self.elapsed_s / LMST_HOUR_S
 
     def result(self, outcome: Outcome, tube_ids: Sequence[int]) -> ProcedureResult:
         return ProcedureResult(outcome, tuple(tube_ids), tuple(self.steps), tuple(self.events))
@@ -369,6 +477,74 @@ class SampleCache:
         text = ", ".join(f"{n} {s.name.lower()}" for s, n in counts.items() if n)
         return f"SampleCache({len(self._tubes)} tubes: {text})"
 
+    def planned_duration_s(
+        self,
+        operation: str,
+        *,
+        n: int = 1,
+        failure: Failure | None = None,
+        keep_crumbled_as_atmospheric: bool | None = None,
+    ) -> float:
+        """Duration [s] of ``operation`` with this cache's system; see `planned_duration_s`."""
+        keep = keep_crumbled_as_atmospheric
+        return planned_duration_s(
+            self.system, operation, n=n, failure=failure, keep_crumbled_as_atmospheric=keep
+        )
+
+    # -- saving and loading ------------------------------------------------------------
+
+    def state(self) -> dict:
+        """The whole cache as JSON types (str, int, float, None, list, dict).
+
+        ``{"version": 1, "sealed": <seals so far>, "tubes": [...]}``, one dict per tube
+        by id with its fields (``state`` as the `TubeState` name, positions [m]) and its
+        ``custody`` log (``from_state``, ``to_state``, ``sol``, ``lmst_hours``, ``actor``,
+        ``east_m``, ``north_m``). `from_state` rebuilds it.
+        """
+        return {
+            "version": STATE_VERSION,
+            "sealed": int(self._sealed),
+            "tubes": [_tube_state(t) for t in self._tubes],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict, system: CachingSystem | None = None) -> SampleCache:
+        """Rebuild a cache from `state` output, with ``system`` (default: the shipped one).
+
+        Checks everything: the layout, the tube count and kinds against ``system``, state
+        names, each custody log (legal moves, forward in time, ending at the tube's
+        state), sample types, designations and the sealed counter. Any problem is one
+        `SamplingError` line naming the tube and field.
+        """
+        cache = cls(system)
+        try:
+            _keys(state, ("version", "sealed", "tubes"), "the state")
+            if state["version"] != STATE_VERSION:
+                raise _BadStateError(
+                    f"version is {state['version']!r}; this code reads {STATE_VERSION}"
+                )
+            tubes = state["tubes"]
+            if not isinstance(tubes, list) or len(tubes) != len(cache._tubes):
+                n = len(tubes) if isinstance(tubes, list) else type(tubes).__name__
+                raise _BadStateError(
+                    f"tubes must be a list of {len(cache._tubes)} tubes "
+                    f"({cache.system.name}), not {n}"
+                )
+            loaded = tuple(
+                _load_tube(d, t.id, t.kind) for d, t in zip(tubes, cache._tubes, strict=True)
+            )
+            sealed = _int(state["sealed"], "sealed", 0, len(loaded))
+            numbers = sorted(int(t.designation[-2:]) for t in loaded if t.designation)
+            if numbers != list(range(1, sealed + 1)):
+                raise _BadStateError(
+                    f"sealed = {sealed}, but the designations are numbered {numbers} "
+                    f"(expected 1..{sealed}, each once)"
+                )
+        except _BadStateError as why:
+            raise SamplingError(f"bad sample cache state: {why}") from None
+        cache._tubes, cache._sealed = loaded, sealed
+        return cache
+
     # -- the one gate ------------------------------------------------------------------
 
     def advance(
@@ -385,13 +561,16 @@ class SampleCache:
         """Move one tube to ``to_state`` and log it; `IllegalTransitionError` if not allowed.
 
         ``sample_type`` is needed when a sample tube is cored. Sealing gives the
-        designation. The operations below are the usual way in; this is for replays.
+        designation. ``lmst_hours`` in [0, 24] or None; ``position`` (east, north) [m] or
+        None. The operations below are the usual way in; this is for replays.
         """
         tube = self.tube(tube_id)
         to_state = TubeState(to_state)
         why = None
-        if not 0 <= sol <= 99_999:
-            why = f"sol {sol} is outside 0..99999 (mission sols, sol 0 = landing)"
+        if not _is_int(sol) or not 0 <= sol <= 99_999:
+            why = f"sol {sol!r} is not a whole number in 0..99999 (mission sols, sol 0 = landing)"
+        elif lmst_hours is not None and not (_is_real(lmst_hours) and 0 <= lmst_hours <= 24):
+            why = f"lmst_hours {lmst_hours!r} is not a number in 0..24"
         elif to_state not in TRANSITIONS[tube.state]:
             why = "not a legal move (tubes only move forward, one stage at a time)"
         elif tube.state == S.EMPTY and to_state == S.SEALED and tube.kind != "witness":
@@ -400,27 +579,30 @@ class SampleCache:
             why = "a witness tube is never cored"
         elif to_state == S.CORED and sample_type not in (*ROCK_TYPES, "regolith"):
             why = f"sample_type must be igneous, sedimentary or regolith, not {sample_type!r}"
-        elif position is not None and not all(np.isfinite(np.asarray(position, dtype=float))):
+        elif position is not None and _bad_position(position):
             why = f"position {position!r} is not a pair of finite numbers [m]"
         elif tube.custody and _before(sol, lmst_hours, tube.custody[-1]):
-            last = tube.custody[-1]
-            why = f"time goes backwards (its last change was on sol {last.sol})"
+            why = f"time goes backwards (its last change was {_at(tube.custody[-1])})"
         if why:
             raise IllegalTransitionError(
                 f"tube {tube.id} ({tube.designation or tube.kind}) cannot go from "
                 f"{tube.state.name} to {to_state.name}: {why}"
             )
+        sol = int(sol)
+        lmst_hours = None if lmst_hours is None else float(lmst_hours)
         if tube.state == S.EMPTY:
             tube.acquired_sol = sol
             tube.sample_type = sample_type if to_state == S.CORED else "witness"
         if to_state == S.SEALED:
             self._sealed += 1
             tube.designation = f"M2020-{tube.acquired_sol:05d}-{self._sealed:02d}"
-        east, north = position if position is not None else (None, None)
+        east = north = None
+        if position is not None:
+            east, north = float(position[0]), float(position[1])
         event = CustodyEvent(tube.id, tube.state, to_state, sol, lmst_hours, actor, east, north)
         tube.state = to_state
         if position is not None:
-            tube.east_m, tube.north_m = float(east), float(north)
+            tube.east_m, tube.north_m = east, north
         tube.custody.append(event)
         return event
 
@@ -435,6 +617,37 @@ class SampleCache:
             if tube.kind == kind and tube.state == S.EMPTY:
                 return tube
         raise NoTubeLeftError(f"no empty {kind} tube left (all {kind} tubes are used)")
+
+    def _check_start(
+        self, operation: str, sol: int, lmst_hours: float | None, duration_s: float
+    ) -> None:
+        """Refuse a bad start or one that would run past 24:00 LMST (changes nothing)."""
+        if not _is_int(sol) or not 0 <= sol <= 99_999:
+            raise SamplingError(
+                f"{operation}: sol {sol!r} is not a whole number in 0..99999 "
+                "(mission sols, sol 0 = landing)"
+            )
+        if lmst_hours is None:
+            return
+        if not (_is_real(lmst_hours) and 0 <= lmst_hours < 24):
+            raise SamplingError(
+                f"{operation}: lmst_hours {lmst_hours!r} is not a number in [0, 24) (or None)"
+            )
+        hours = duration_s / LMST_HOUR_S
+        end = lmst_hours + hours
+        if end <= 24:
+            return
+        took = f"takes up to {duration_s:.0f} s ({hours:.2f} LMST hours)"
+        latest = 24 - hours
+        fix = (
+            f"start by {_hhmm(latest)} LMST or on another sol"
+            if latest >= 0
+            else "it is longer than a sol: split it in the plan"
+        )
+        raise SamplingError(
+            f"{operation} on sol {sol} starting at {_hhmm(lmst_hours)} LMST {took} and would "
+            f"end at {_hhmm(end)} LMST, past the end of the sol at 24:00 LMST: {fix}"
+        )
 
     def _handle(self, run: _Run, tube: Tube, position, seal_type: SampleType | None) -> None:
         h = self.system.handling
@@ -461,7 +674,7 @@ class SampleCache:
         lmst_hours: float | None = None,
         name: str | None = None,
         keep_crumbled_as_atmospheric: bool | None = None,
-        failure: Literal["random", "none", "crumble", "jam"] = "random",
+        failure: Failure = "random",
     ) -> ProcedureResult:
         """Core a rock into the next empty sample tube and seal it.
 
@@ -474,18 +687,27 @@ class SampleCache:
         ``position`` is (east, north) [m]; ``lmst_hours`` the start time, or None.
         ``failure`` other than ``"random"`` forces the outcome a scenario scripts (the
         number is still drawn, so the random sequence stays the same either way).
+
+        Refused with `SamplingError` before any draw or change if the inputs are bad, no
+        sample tube is left, or the longest path for ``failure``
+        (`planned_duration_s`) would run past 24:00 LMST.
         """
-        if failure not in ("random", "none", "crumble", "jam"):
+        if failure not in FAILURES:
             raise SamplingError(f"failure must be random, none, crumble or jam, not {failure!r}")
         if rock_type not in ROCK_TYPES:
             raise SamplingError(
                 f"rock_type must be igneous or sedimentary, not {rock_type!r}; "
                 "use sample_regolith() for soil"
             )
-        tube = self._empty("sample")
+        _check_position("core", position)
         f = self.system.failures
         keep = f.keep_crumbled_as_atmospheric
         keep = keep if keep_crumbled_as_atmospheric is None else keep_crumbled_as_atmospheric
+        longest = planned_duration_s(
+            self.system, "core", failure=failure, keep_crumbled_as_atmospheric=keep
+        )
+        self._check_start("core", sol, lmst_hours, longest)
+        tube = self._empty("sample")
         u = rng.random()
         crumble = u < f.crumble_probability
         jam = not crumble and u < f.crumble_probability + f.jam_probability
@@ -520,7 +742,12 @@ class SampleCache:
         lmst_hours: float | None = None,
         name: str | None = None,
     ) -> ProcedureResult:
-        """Take regolith with the regolith bit into the next empty sample tube and seal it."""
+        """Take regolith with the regolith bit into the next empty sample tube and seal it.
+
+        Refused as `core` is (bad inputs, no tube, past 24:00 LMST), changing nothing.
+        """
+        _check_position("regolith", position)
+        self._check_start("regolith", sol, lmst_hours, self.planned_duration_s("regolith"))
         tube = self._empty("sample")
         r, run = self.system.regolith, _Run(sol, lmst_hours)
         run.step("proximity_science", r.proximity_science)
@@ -538,7 +765,12 @@ class SampleCache:
         lmst_hours: float | None = None,
         name: str | None = None,
     ) -> ProcedureResult:
-        """Expose the next witness tube to the rover's environment, seal and store it."""
+        """Expose the next witness tube to the rover's environment, seal and store it.
+
+        Refused as `core` is (bad inputs, no tube, past 24:00 LMST), changing nothing.
+        """
+        _check_position("witness", position)
+        self._check_start("witness", sol, lmst_hours, self.planned_duration_s("witness"))
         tube = self._empty("witness")
         h, run = self.system.handling, _Run(sol, lmst_hours)
         run.step("witness_exposure", self.system.witness.exposure)
@@ -559,8 +791,10 @@ class SampleCache:
     ) -> ProcedureResult:
         """Drop stored tubes on the ground at ``positions`` ((n, 2) east, north [m]).
 
-        All or nothing: every tube is checked (known, not repeated, STORED) before any
-        is dropped. Each drop is followed by a WATSON check image.
+        All or nothing: every tube is checked (known, not repeated, STORED, its last
+        custody event no later than its own drop time), every position is finite, and the
+        whole deposit ends by 24:00 LMST, before any tube is dropped. Each drop is
+        followed by a WATSON check image.
         """
         ids = [int(i) for i in tube_ids]
         pos = np.asarray(positions, dtype=float)
@@ -577,7 +811,30 @@ class SampleCache:
                     f"tube {i} ({tube.designation or tube.kind}) is {tube.state.name}, "
                     "not STORED: only tubes stored aboard can be deposited"
                 )
-        d, run = self.system.depot, _Run(sol, lmst_hours)
+        for i, p in zip(ids, pos, strict=True):
+            if not np.all(np.isfinite(p)):
+                raise SamplingError(
+                    f"deposit: position {p.tolist()!r} for tube {i} is not a pair of "
+                    "finite numbers [m]"
+                )
+        self._check_start(
+            "deposit", sol, lmst_hours, self.planned_duration_s("deposit", n=len(ids))
+        )
+        d = self.system.depot
+        clock = _Run(sol, lmst_hours)  # a dry run for the drop times
+        for i in ids:
+            clock.step("drop", d.drop)
+            at_sol, at_lmst = clock.now()
+            tube = self.tube(i)
+            if tube.custody and _before(at_sol, at_lmst, tube.custody[-1]):
+                last = tube.custody[-1]
+                raise IllegalTransitionError(
+                    f"tube {i} ({tube.designation or tube.kind}) cannot go from STORED to "
+                    f"DEPOSITED {_when(at_sol, at_lmst)}: time goes backwards (its last "
+                    f"change was {_at(last)})"
+                )
+            clock.step("watson_image", d.watson_image)
+        run = _Run(sol, lmst_hours)
         for i, p in zip(ids, pos, strict=True):
             run.step("drop", d.drop)
             actor = f"dropped from {d.drop_height_m:.2f} m"
@@ -594,7 +851,12 @@ class SampleCache:
         rng: np.random.Generator,
         is_free: Callable[[float, float], bool],
     ) -> NDArray[np.float64]:
-        """Drop sites for ``n`` tubes, (n, 2) east, north [m]; see `depot.depot_layout`."""
+        """Drop sites for ``n`` tubes, (n, 2) east, north [m]; see `depot.depot_layout`.
+
+        The lateral offsets come from the data file, so every drop lies at least
+        ``system.depot.min_clearance_m`` outside the wheel band of a rover driving along
+        the depot line.
+        """
         d = self.system.depot
         limits = ("spacing_min_m", "spacing_max_m", "lateral_offset_min_m", "lateral_offset_max_m")
         kw = {k: getattr(d, k) for k in limits}
@@ -606,3 +868,248 @@ def _before(sol: int, lmst_hours: float | None, last: CustodyEvent) -> bool:
     if sol != last.sol:
         return sol < last.sol
     return lmst_hours is not None and last.lmst_hours is not None and lmst_hours < last.lmst_hours
+
+
+def _at(event: CustodyEvent) -> str:
+    """When ``event`` happened, as `_when` writes it."""
+    return _when(event.sol, event.lmst_hours)
+
+
+def _when(sol: int, lmst_hours: float | None) -> str:
+    """'on sol N' or 'on sol N at HH:MM LMST'."""
+    at = "" if lmst_hours is None else f" at {_hhmm(lmst_hours)} LMST"
+    return f"on sol {sol}{at}"
+
+
+def _hhmm(hours: float) -> str:
+    """LMST hours as HH:MM, the minutes rounded down (so a latest start is safe)."""
+    minutes = math.floor(hours * 60 + 1e-9)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, int | np.integer) and not isinstance(x, bool)
+
+
+def _is_real(x) -> bool:
+    return (
+        isinstance(x, int | float | np.integer | np.floating)
+        and not isinstance(x, bool)
+        and math.isfinite(x)
+    )
+
+
+def _bad_position(position) -> bool:
+    try:
+        p = np.asarray(position, dtype=float)
+    except (TypeError, ValueError):
+        return True
+    return p.shape != (2,) or not bool(np.all(np.isfinite(p)))
+
+
+def _check_position(operation: str, position) -> None:
+    if _bad_position(position):
+        raise SamplingError(
+            f"{operation}: position {position!r} is not a pair of finite numbers (east, north) [m]"
+        )
+
+
+# -- the state layout ------------------------------------------------------------------
+
+TUBE_KEYS = (
+    "id",
+    "kind",
+    "state",
+    "sample_type",
+    "designation",
+    "name",
+    "acquired_sol",
+    "east_m",
+    "north_m",
+    "custody",
+)
+EVENT_KEYS = ("from_state", "to_state", "sol", "lmst_hours", "actor", "east_m", "north_m")
+
+
+class _BadStateError(ValueError):
+    """A malformed state; `SampleCache.from_state` turns it into one `SamplingError` line."""
+
+
+def _tube_state(t: Tube) -> dict:
+    return {
+        "id": int(t.id),
+        "kind": t.kind,
+        "state": t.state.name,
+        "sample_type": t.sample_type,
+        "designation": t.designation,
+        "name": t.name,
+        "acquired_sol": None if t.acquired_sol is None else int(t.acquired_sol),
+        "east_m": _opt_float(t.east_m),
+        "north_m": _opt_float(t.north_m),
+        "custody": [
+            {
+                "from_state": e.from_state.name,
+                "to_state": e.to_state.name,
+                "sol": int(e.sol),
+                "lmst_hours": _opt_float(e.lmst_hours),
+                "actor": e.actor,
+                "east_m": _opt_float(e.east_m),
+                "north_m": _opt_float(e.north_m),
+            }
+            for e in t.custody
+        ],
+    }
+
+
+def _opt_float(x) -> float | None:
+    return None if x is None else float(x)
+
+
+def _keys(d, keys: Sequence[str], where: str) -> None:
+    if not isinstance(d, dict):
+        raise _BadStateError(f"{where} must be an object (dict), not {type(d).__name__}")
+    missing = [k for k in keys if k not in d]
+    extra = sorted(str(k) for k in d if k not in keys)
+    if missing:
+        raise _BadStateError(f"{where} lacks {', '.join(missing)}")
+    if extra:
+        raise _BadStateError(f"{where} has unknown keys {', '.join(extra)}")
+
+
+def _int(x, where: str, lo: int, hi: int, none: bool = False) -> int | None:
+    if x is None and none:
+        return None
+    if not _is_int(x) or not lo <= x <= hi:
+        raise _BadStateError(f"{where} = {x!r} is not a whole number in {lo}..{hi}")
+    return int(x)
+
+
+def _float(x, where: str, lo: float = -math.inf, hi: float = math.inf) -> float | None:
+    if x is None:
+        return None
+    if not _is_real(x) or not lo <= x <= hi:
+        span = "" if math.isinf(lo) else f" in {lo:g}..{hi:g}"
+        raise _BadStateError(f"{where} = {x!r} is not a finite number{span}")
+    return float(x)
+
+
+def _str(x, where: str) -> str | None:
+    if x is not None and not isinstance(x, str):
+        raise _BadStateError(f"{where} = {x!r} is not a string")
+    return x
+
+
+def _state_name(x, where: str) -> TubeState:
+    if not isinstance(x, str) or x not in TubeState.__members__:
+        raise _BadStateError(
+            f"{where} = {x!r} is not a tube state ({', '.join(TubeState.__members__)})"
+        )
+    return TubeState[x]
+
+
+def _load_event(d, where: str, tube_id: int) -> CustodyEvent:
+    _keys(d, EVENT_KEYS, where)
+    east = _float(d["east_m"], f"{where}.east_m")
+    north = _float(d["north_m"], f"{where}.north_m")
+    if (east is None) != (north is None):
+        raise _BadStateError(f"{where}: east_m and north_m must both be numbers or both null")
+    actor = _str(d["actor"], f"{where}.actor")
+    if actor is None:
+        raise _BadStateError(f"{where}.actor is null; every custody event names who or what acted")
+    return CustodyEvent(
+        tube_id,
+        _state_name(d["from_state"], f"{where}.from_state"),
+        _state_name(d["to_state"], f"{where}.to_state"),
+        _int(d["sol"], f"{where}.sol", 0, 99_999),
+        _float(d["lmst_hours"], f"{where}.lmst_hours", 0.0, 24.0),
+        actor,
+        east,
+        north,
+    )
+
+
+def _load_tube(d, tube_id: int, kind: TubeKind) -> Tube:
+    """Check one tube's state dict against the rules `SampleCache.advance` keeps."""
+    where = f"tube {tube_id}"
+    _keys(d, TUBE_KEYS, where)
+    if d["id"] != tube_id or not _is_int(d["id"]):
+        raise _BadStateError(
+            f"{where} is listed with id {d['id']!r} (tubes are listed by id from 1)"
+        )
+    if d["kind"] != kind:
+        raise _BadStateError(f"{where}.kind = {d['kind']!r}, but tube {tube_id} is a {kind} tube")
+    state = _state_name(d["state"], f"{where}.state")
+    if not isinstance(d["custody"], list):
+        raise _BadStateError(f"{where}.custody must be a list of events")
+    events = [_load_event(e, f"{where}.custody[{j}]", tube_id) for j, e in enumerate(d["custody"])]
+    at = S.EMPTY
+    for j, e in enumerate(events):
+        w = f"{where}.custody[{j}]"
+        if e.from_state != at:
+            raise _BadStateError(f"{w} starts from {e.from_state.name}, but the tube was {at.name}")
+        if e.to_state not in TRANSITIONS[e.from_state]:
+            raise _BadStateError(
+                f"{w}: {e.from_state.name} -> {e.to_state.name} is not a legal move"
+            )
+        if e.from_state == S.EMPTY and e.to_state == S.SEALED and kind != "witness":
+            raise _BadStateError(f"{w}: only a witness tube is sealed without a sample")
+        if e.from_state == S.EMPTY and e.to_state == S.CORED and kind != "sample":
+            raise _BadStateError(f"{w}: a witness tube is never cored")
+        if j and _before(e.sol, e.lmst_hours, events[j - 1]):
+            raise _BadStateError(
+                f"{w}: time goes backwards (the event before was {_at(events[j - 1])})"
+            )
+        at = e.to_state
+    if at != state:
+        raise _BadStateError(f"{where}.state = {state.name}, but its custody log ends at {at.name}")
+    sample_type = d["sample_type"]
+    if state == S.EMPTY:
+        expected: tuple = (None,)
+    elif kind == "witness":
+        expected = ("witness",)
+    else:
+        expected = tuple(t for t in SAMPLE_TYPES if t != "witness")
+    if sample_type not in expected:
+        raise _BadStateError(
+            f"{where}.sample_type = {sample_type!r} does not fit a {kind} tube in "
+            f"{state.name} (expected {' or '.join(map(repr, expected))})"
+        )
+    acquired = _int(d["acquired_sol"], f"{where}.acquired_sol", 0, 99_999, none=True)
+    first = events[0].sol if events else None
+    if acquired != first:
+        raise _BadStateError(
+            f"{where}.acquired_sol = {acquired!r}, but its first custody event is on sol {first!r}"
+        )
+    designation = _str(d["designation"], f"{where}.designation")
+    if any(e.to_state == S.SEALED for e in events):
+        if designation is None or not DESIGNATION.match(designation):
+            raise _BadStateError(f"{where}.designation = {designation!r} is not M2020-SSSSS-NN")
+        if int(designation[6:11]) != acquired:
+            raise _BadStateError(
+                f"{where}.designation {designation} does not carry its acquired sol {acquired}"
+            )
+    elif designation is not None:
+        raise _BadStateError(
+            f"{where}.designation = {designation!r}, but the tube was never sealed"
+        )
+    east = _float(d["east_m"], f"{where}.east_m")
+    north = _float(d["north_m"], f"{where}.north_m")
+    placed = [(e.east_m, e.north_m) for e in events if e.east_m is not None]
+    if (east, north) != (placed[-1] if placed else (None, None)):
+        raise _BadStateError(
+            f"{where}: east_m, north_m = {east!r}, {north!r} is not where its custody log "
+            "last placed it"
+        )
+    name = _str(d["name"], f"{where}.name")
+    return Tube(
+        id=tube_id,
+        kind=kind,
+        state=state,
+        sample_type=sample_type,
+        designation=designation,
+        name=name,
+        acquired_sol=acquired,
+        east_m=east,
+        north_m=north,
+        custody=events,
+    )

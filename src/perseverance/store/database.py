@@ -685,12 +685,12 @@ class RunWriter:
             self._session.execute(insert(model.__table__), prepared)  # type: ignore[attr-defined]
 
     def add_sol(self, **fields: Any) -> None:
-        """The sol's summary: ``utc_start``, ``lmst_start``, ``energy_used_j``, ``drive_m``,
-        ``odometry_m``, ``data_bits``."""
+        """The sol's summary: ``phase``, ``utc_start``, ``lmst_start``, ``energy_used_j``,
+        ``drive_m``, ``odometry_m``, ``data_bits``."""
         self._insert(SolRow, [fields])
 
     def add_activities(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Activities: ``name``, ``start_s`` (from the sol's start), ``duration_s``,
+        """Activities: ``kind``, ``name``, ``start_s`` (from the sol's start), ``duration_s``,
         ``energy_j``, optional ``outcome``."""
         self._insert(ActivityRow, rows)
 

@@ -35,7 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 #: The version of the tables below; a database of any other version is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: The run a row belongs to; deleting the run deletes the row.
 _RUN_FK = "runs.id"
@@ -142,6 +142,7 @@ class SolRow(Base):
 
     run_id: Mapped[str] = _run_id()
     sol: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phase: Mapped[str | None] = mapped_column(String(64))
     utc_start: Mapped[datetime] = mapped_column(UtcDateTime)
     lmst_start: Mapped[str | None] = mapped_column(String(12))
     energy_used_j: Mapped[float] = mapped_column(Double)
@@ -151,7 +152,7 @@ class SolRow(Base):
 
 
 class ActivityRow(Base):
-    """One activity of a sol; ``start_s`` counts from the sol's ``utc_start``."""
+    """One activity of a sol; ``start_s`` counts from the sol's LMST midnight (SI seconds)."""
 
     __tablename__ = "activities"
     __table_args__ = (Index("ix_activities_run_sol", "run_id", "sol"),)
@@ -159,7 +160,8 @@ class ActivityRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(String(64), ForeignKey(_RUN_FK, ondelete="CASCADE"))
     sol: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(128))
     start_s: Mapped[float] = mapped_column(Double)
     duration_s: Mapped[float] = mapped_column(Double)
     energy_j: Mapped[float] = mapped_column(Double)
