@@ -109,7 +109,7 @@ def test_heaters_follow_lmst():
 
 def _plan():
     return [
-        CONFIG.activity("drive", lmst_hours=11.0, duration_s=5400.0),
+        CONFIG.activity("moxie", lmst_hours=11.0, duration_s=5400.0),
         CONFIG.activity("imaging", lmst_hours=11.5, duration_s=1800.0),
         CONFIG.activity("moxie", lmst_hours=13.0, duration_s=3600.0),
         CONFIG.activity("meda", lmst_hours=2.0, duration_s=1800.0),
@@ -155,10 +155,10 @@ def test_used_energy_does_not_depend_on_the_step():
 
 
 def test_overlapping_awake_activities_pay_the_avionics_once():
-    drive = CONFIG.activity("drive", start_s=40_000.0, duration_s=3600.0)
+    moxie = CONFIG.activity("moxie", start_s=40_000.0, duration_s=3600.0)
     rimfax = CONFIG.activity("rimfax", start_s=40_000.0, duration_s=3600.0)
-    alone = simulate_sol(CONFIG, CONFIG.floor_j, [drive], 0.0)
-    both = simulate_sol(CONFIG, CONFIG.floor_j, [drive, rimfax], 0.0)
+    alone = simulate_sol(CONFIG, CONFIG.floor_j, [moxie], 0.0)
+    both = simulate_sol(CONFIG, CONFIG.floor_j, [moxie, rimfax], 0.0)
     assert both.used_j - alone.used_j == pytest.approx(rimfax.energy_j)
 
 
@@ -318,7 +318,7 @@ def test_unknown_power_name():
         (lambda: Activity("drive", SOL_S - 10.0, 60.0, 100.0), "split it across two sols"),
         (lambda: Activity("drive", float("nan"), 60.0, 100.0), "finite"),
         (lambda: CONFIG.activity("dance", start_s=0.0, duration_s=1.0), "known kinds are"),
-        (lambda: CONFIG.activity("drive", duration_s=1.0), "exactly one of"),
+        (lambda: CONFIG.activity("moxie", duration_s=1.0), "exactly one of"),
         (lambda: simulate_sol(CONFIG, 2 * CONFIG.capacity_j, [], 0.0), "start_charge_j"),
         (lambda: simulate_sol(CONFIG, 0.0, [], 0.0, step_s=0.0), "step_s"),
     ],

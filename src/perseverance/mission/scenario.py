@@ -64,7 +64,7 @@ from perseverance.errors import ConfigError, ScenarioError
 from perseverance.mars.constants import SOL_S
 from perseverance.rover.mobility import ModeName
 from perseverance.rover.power import MARS_HOUR_S, load_power
-from perseverance.rover.sampling import CachingSystem, SampleType, load_caching
+from perseverance.rover.sampling import CachingSystem, SampleType, load_caching, planned_duration_s
 
 __all__ = [
     "MAX_SOLS",
@@ -100,10 +100,7 @@ TUBE_OPERATIONS = ("core", "regolith", "witness")
 
 #: Kinds never allowed in the solar conjunction, whatever the file says: "no commanding,
 #: no driving/arm/sampling" (B: surface.md, Telecom).
-NEVER_IN_CONJUNCTION = frozenset(
-    {"drive", "arm", "abrasion", "coring", "sample_handling", "pixl", "sherloc"}
-    | SAMPLING_OPERATIONS.keys()
-)
+NEVER_IN_CONJUNCTION = frozenset({"drive", "arm", "pixl", "sherloc"} | SAMPLING_OPERATIONS.keys())
 
 Sol = Annotated[int, Field(ge=0, le=MAX_SOLS)]
 LmstHour = Annotated[float, Field(ge=0, le=24)]
@@ -117,9 +114,10 @@ def _caching() -> CachingSystem:
 
 @cache
 def activity_kinds() -> frozenset[str]:
-    """Every activity kind a scenario may use: the power table's and the sampling ones."""
+    """Every activity kind a scenario may use: the power table's, ``drive`` (its power is
+    the drive mode's) and the sampling operations (their steps carry their power)."""
     power = frozenset(load_power().activities)
-    clash = power & SAMPLING_OPERATIONS.keys()
+    clash = power & (SAMPLING_OPERATIONS.keys() | {"drive"})
     if clash:
         raise ConfigError(
             f"power.toml activities {', '.join(sorted(clash))} clash with the sampling "
@@ -128,36 +126,18 @@ def activity_kinds() -> frozenset[str]:
     missing = [t for t in SAMPLING_OPERATIONS.values() if t not in CachingSystem.model_fields]
     if missing:  # pragma: no cover - a programming error
         raise ConfigError(f"caching system has no table {', '.join(missing)}")
-    return power | SAMPLING_OPERATIONS.keys()
+    return power | SAMPLING_OPERATIONS.keys() | {"drive"}
 
 
 @cache
 def procedure_duration_s(kind: str) -> float:
-    """Duration [s] of one sampling operation as ``caching.toml`` lays it out.
-
-    ``core``: abrasion, proximity science, coring, percuss-to-ingest and the handling
-    (volume assessment, CacheCam image, seal, store); ``regolith``: proximity science,
-    acquisition and the handling; ``witness``: exposure, seal, store; ``depot``: one
-    drop and its WATSON image. A failure's extra steps (discard) are not counted.
-    """
-    c = _caching()
-    h = c.handling
-    handling = [h.volume_assessment, h.cachecam_image, h.seal, h.store]
-    steps = {
-        "core": [
-            c.coring.abrasion,
-            c.coring.proximity_science,
-            c.coring.coring,
-            c.coring.percuss_to_ingest,
-            *handling,
-        ],
-        "regolith": [c.regolith.proximity_science, c.regolith.acquisition, *handling],
-        "witness": [c.witness.exposure, h.seal, h.store],
-        "depot": [c.depot.drop, c.depot.watson_image],
-    }
-    if kind not in steps:
-        raise ScenarioError(f"{kind!r} is not a sampling operation ({', '.join(steps)})")
-    return float(sum(s.total_s for s in steps[kind] if s is not None))
+    """Duration [s] of one nominal sampling operation (`sampling.planned_duration_s`);
+    a failure's extra steps (discard) are not counted."""
+    if kind not in SAMPLING_OPERATIONS:
+        raise ScenarioError(
+            f"{kind!r} is not a sampling operation ({', '.join(SAMPLING_OPERATIONS)})"
+        )
+    return planned_duration_s(_caching(), kind)
 
 
 class _Strict(BaseModel):

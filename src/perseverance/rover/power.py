@@ -27,7 +27,7 @@ it), and activities that cross midnight (split them across two sols).
 
 >>> from perseverance.rover.power import Activity, load_power, simulate_sol
 >>> config = load_power()
->>> plan = [config.activity("drive", lmst_hours=11.0, duration_s=3600.0)]
+>>> plan = [config.activity("moxie", lmst_hours=11.0, duration_s=3600.0)]
 >>> budget = simulate_sol(config, config.capacity_j, plan, "2021-03-04T12:00:00Z")
 >>> budget.min_charge_j >= config.floor_j
 True
