@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from perseverance.cli_output import console, err_console, fail
 from perseverance.edl.status import Status
 from perseverance.errors import PerseveranceError
+from perseverance.mission_cli import mission
+from perseverance.records_cli import report, runs_app, samples_app
 
 app = typer.Typer(
     help="Perseverance: fly NASA's Mars 2020 mission yourself.",
@@ -27,18 +29,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+app.add_typer(runs_app, name="runs")
+app.add_typer(samples_app, name="samples")
+app.command()(mission)
+app.command()(report)
 
 
 class Trigger(StrEnum):
     range = "range"
     velocity = "velocity"
-
-
-def fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 def _latlon(lat: float, lon: float) -> str:

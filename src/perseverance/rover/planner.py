@@ -411,3 +411,44 @@ def _dijkstra(grid: CostGrid, window: tuple[int, int, int, int], start, goal):
         route.append(int(pred[route[-1]]))
     route.reverse()
     return [(r0 + k // w, c0 + k % w) for k in route]
+
+
+def reachable_goal(
+    grid: CostGrid,
+    start_en: tuple[float, float],
+    goal_en: tuple[float, float],
+    max_shift_m: float = 500.0,
+) -> tuple[float, float]:
+    """``goal_en`` if a route reaches it, else the nearest cell centre [m] that one does.
+
+    A waypoint of a scenario is an approximate place: when its cell is an obstacle or cut
+    off from the rover, the rover drives to the closest reachable free cell instead.
+    Raises `NoPathError` when none lies within ``max_shift_m`` [m] of the goal.
+    """
+    start = _checked_cell(grid, start_en, "start")
+    goal = _checked_cell(grid, goal_en, "goal")
+    if not grid.obstacle[goal] and _connected(grid, start, goal):
+        return float(goal_en[0]), float(goal_en[1])
+    labels = grid.components
+    r, c = start
+    reach = {int(labels[r, c])} if labels[r, c] else set()
+    if not reach:  # an obstacle start: the rover may leave to a free 4-neighbour
+        for dr, dc in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+            if 0 <= r + dr < grid.shape[0] and 0 <= c + dc < grid.shape[1]:
+                reach.add(int(labels[r + dr, c + dc]))
+        reach.discard(0)
+    k = math.ceil(max_shift_m / min(grid.d_east, grid.d_north))
+    r0, c0 = max(goal[0] - k, 0), max(goal[1] - k, 0)
+    window = labels[r0 : goal[0] + k + 1, c0 : goal[1] + k + 1]
+    rows, cols = np.nonzero(np.isin(window, list(reach)))
+    if rows.size:
+        east = grid.east_m[cols + c0]
+        north = grid.north_m[rows + r0]
+        d = np.hypot(east - goal_en[0], north - goal_en[1])
+        i = int(np.argmin(d))
+        if d[i] <= max_shift_m:
+            return float(east[i]), float(north[i])
+    raise NoPathError(
+        f"no cell within {max_shift_m:g} m of the goal ({goal_en[0]:.1f}, {goal_en[1]:.1f}) m "
+        "E/N can be reached from the rover: move the waypoint"
+    )

@@ -1,0 +1,56 @@
+"""What every `perseverance` command prints through: the consoles and the one-line error.
+
+Shared by `perseverance.cli` and its sub-command modules, so none of them needs to
+import another (``cli`` imports the sub-commands; this module imports neither).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+#: Tables and messages (stdout).
+console = Console()
+#: Errors, warnings and progress bars (stderr), so that ``--json`` output stays clean.
+err_console = Console(stderr=True)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``error: <message>`` on stderr; return the exit (code 2) to raise.
+
+    The message is printed as it is (square brackets are not rich markup).
+
+    >>> raise fail(str(exc)) from None  # doctest: +SKIP
+    """
+    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def warn(message: str) -> None:
+    """Print ``warning: <message>`` on stderr."""
+    err_console.print(
+        f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True
+    )
+
+
+def print_json(doc: Any) -> None:
+    """Print ``doc`` as indented JSON on stdout (plain, never wrapped or coloured).
+
+    Non-finite floats become ``null``: strict JSON has no NaN.
+    """
+    print(json.dumps(_finite(doc), indent=2, allow_nan=False))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

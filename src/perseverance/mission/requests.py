@@ -1,0 +1,239 @@
+"""What a sol asks of the planner: the scenario's activities for the sol as `Request` s.
+
+How many runs of each activity the sol asks for:
+
+* a sampling operation on its sol, once (and a core to retry after a random failure,
+  once on each sol until it succeeds or its attempts run out);
+* a drive to a waypoint, once on each of its sols until the rover arrives; a drive of
+  a set distance (the first drive) once;
+* an activity with a ``total``, what is left spread evenly over the sols left
+  (``ceil(left / sols left)``, at most ``per_sol_max``);
+* UHF relay passes, as many as the data waiting needs, between ``per_sol`` and
+  ``per_sol_max``;
+* anything else, ``per_sol`` times.
+
+Priorities (lower first): background (weather station, relay, uplink), then work
+fixed to this sol (sampling, the depot, scripted events), drives, daily science, and
+last the work that may slip to a later sol (activities with a ``total``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from perseverance.mission.scenario import PlannedActivity, Scenario
+from perseverance.mission.sol_planner import Request
+from perseverance.mission.state import MissionState, Retry
+from perseverance.rover.mobility import Mobility
+from perseverance.rover.power import MARS_HOUR_S, PowerConfig
+from perseverance.rover.sampling import CachingSystem, planned_duration_s
+from perseverance.rover.telecom import Telecom
+
+#: Kinds that run alongside anything else (no actuator, no mast camera).
+BACKGROUND_KINDS = frozenset({"meda", "uhf_relay", "dte_xband", "sleep"})
+#: Science held back while the onboard store is full.
+DATA_HEAVY_KINDS = frozenset({"imaging", "supercam", "pixl", "sherloc", "rimfax"})
+#: How many times a core is tried again after a random failure.
+MAX_RETRIES = 2
+#: The LMST window of a retried core [h].
+RETRY_WINDOW_H = (9.0, 17.0)
+#: Margin on a drive's expected time for slip [-].
+DRIVE_TIME_MARGIN = 1.25
+
+PRIORITY_BACKGROUND, PRIORITY_FIXED, PRIORITY_DRIVE, PRIORITY_DAILY, PRIORITY_SPREAD = range(5)
+
+
+@dataclass(frozen=True)
+class Models:
+    """The data-driven models the planner and the runner share."""
+
+    scenario: Scenario
+    power: PowerConfig
+    mobility: Mobility
+    caching: CachingSystem
+    telecom: Telecom
+
+
+def _step_power_w(caching: CachingSystem, operation: str) -> float:
+    """The largest step power [W] of a sampling operation: its planning power."""
+    c, h = caching.coring, caching.handling
+    steps = {
+        "core": [c.abrasion, c.proximity_science, c.coring, c.percuss_to_ingest, c.discard],
+        "regolith": [caching.regolith.proximity_science, caching.regolith.acquisition],
+        "witness": [caching.witness.exposure],
+        "depot": [caching.depot.drop, caching.depot.watson_image],
+    }[operation]
+    steps = [*steps, h.volume_assessment, h.cachecam_image, h.seal, h.store]
+    return max(s.power_w for s in steps if s is not None)
+
+
+def _spread_starts(window_h: tuple[float, float], n: int, duration_s: float) -> list[float]:
+    """``n`` starts [s] spread evenly over the window, each run inside it."""
+    lo, hi = window_h[0] * MARS_HOUR_S, window_h[1] * MARS_HOUR_S
+    step = (hi - lo) / n
+    return [min(max(lo + (i + 0.5) * step - duration_s / 2, lo), hi - duration_s) for i in range(n)]
+
+
+def _runs_wanted(p: PlannedActivity, sol: int, scenario: Scenario, done: int) -> int:
+    a = p.activity
+    if a.total is None:
+        return a.per_sol
+    left = a.total - done
+    if left <= 0:
+        return 0
+    sols_left = sum(1 for s in p.sols(scenario.conjunction) if s >= sol)
+    return min(a.max_per_sol, math.ceil(left / max(sols_left, 1)))
+
+
+def _drive_request(p: PlannedActivity, models: Models, state: MissionState) -> Request | None:
+    a = p.activity
+    mode = models.mobility.mode(a.mode or "visual_odometry")
+    if a.distance_m is not None:  # a scripted drive (first drive, wheel wiggle): once
+        if state.done.get(p.where, 0):
+            return None
+        duration = a.duration_s or a.distance_m / mode.speed_mps
+        return Request(
+            "drive",
+            a.name,
+            a.lmst_hours,
+            duration,
+            mode.power_w,
+            priority=PRIORITY_FIXED,
+            detail=("drive_scripted", p),
+        )
+    if p.where in state.arrived or a.to is None:
+        return None
+    goal = models.scenario.waypoints()[a.to]
+    distance = math.hypot(goal.east_m - state.east_m, goal.north_m - state.north_m)
+    window_s = (a.lmst_hours[1] - a.lmst_hours[0]) * MARS_HOUR_S
+    budget = models.mobility.budget.max_drive_time_per_sol_s
+    wanted = DRIVE_TIME_MARGIN * distance / mode.speed_mps + 60.0
+    duration = min(budget, window_s, wanted)
+    return Request(
+        "drive",
+        a.name,
+        a.lmst_hours,
+        duration,
+        mode.power_w,
+        priority=PRIORITY_DRIVE,
+        detail=("drive", p),
+    )
+
+
+def _sampling_request(p: PlannedActivity, models: Models, state: MissionState) -> Request | None:
+    a = p.activity
+    if a.kind == "depot":
+        return None
+    if state.done.get(p.where, 0):
+        return None
+    failure = a.failure or ("random" if a.kind == "core" else None)
+    duration = planned_duration_s(models.caching, a.kind, failure=failure)
+    return Request(
+        a.kind,
+        a.name,
+        a.lmst_hours,
+        duration,
+        _step_power_w(models.caching, a.kind),
+        priority=PRIORITY_FIXED,
+        detail=("sample", p),
+    )
+
+
+def _depot_requests(p: PlannedActivity, sol: int, models: Models, state: MissionState):
+    a = p.activity
+    n = _runs_wanted(p, sol, models.scenario, state.done.get(p.where, 0))
+    d = models.caching.depot
+    blind = models.mobility.mode("blind")
+    move_s = d.spacing_max_m / blind.speed_mps
+    duration = planned_duration_s(models.caching, "deposit", n=1) + move_s
+    power = max(_step_power_w(models.caching, "depot"), blind.power_w)
+    return [
+        Request(
+            "depot",
+            f"{a.name}: tube drop",
+            a.lmst_hours,
+            duration,
+            power,
+            priority=PRIORITY_FIXED,
+            detail=("depot", p),
+        )
+        for _ in range(n)
+    ]
+
+
+def retry_request(retry: Retry, models: Models) -> Request:
+    """A request to core again after a random failure."""
+    duration = planned_duration_s(models.caching, "core", failure="random")
+    return Request(
+        "core",
+        retry.name,
+        RETRY_WINDOW_H,
+        duration,
+        _step_power_w(models.caching, "core"),
+        priority=PRIORITY_FIXED,
+        detail=("retry", retry),
+    )
+
+
+def sol_requests(
+    sol: int, models: Models, state: MissionState, relay_bits: float
+) -> tuple[list[Request], list[Request]]:
+    """The sol's requests, and those held back because the onboard store is full.
+
+    ``relay_bits`` [bit] is the data the sol is expected to leave for the relay passes.
+    """
+    scenario, power = models.scenario, models.power
+    requests: list[Request] = []
+    held: list[Request] = []
+    store_full = state.backlog_bits >= models.telecom.relay.buffer_bits
+    for p in scenario.activities_on(sol):
+        a = p.activity
+        if a.kind == "drive":
+            r = _drive_request(p, models, state)
+            requests += [r] if r else []
+            continue
+        if a.kind == "depot":
+            requests += _depot_requests(p, sol, models, state)
+            continue
+        if a.kind in ("core", "regolith", "witness"):
+            r = _sampling_request(p, models, state)
+            requests += [r] if r else []
+            continue
+        spec = power.activities[a.kind]
+        duration = a.duration_each_s or 0.0
+        if a.kind == "uhf_relay":
+            needed = math.ceil(relay_bits / models.telecom.relay.bits_per_pass)
+            n = min(max(needed, a.per_sol), a.max_per_sol)
+        else:
+            n = _runs_wanted(p, sol, scenario, state.done.get(p.where, 0))
+        if n <= 0:
+            continue
+        background = a.kind in BACKGROUND_KINDS
+        if a.sol is not None:
+            priority = PRIORITY_FIXED
+        elif background:
+            priority = PRIORITY_BACKGROUND
+        else:
+            priority = PRIORITY_SPREAD if a.total is not None else PRIORITY_DAILY
+        starts = _spread_starts(a.lmst_hours, n, duration) if background else [None] * n
+        for start in starts:
+            r = Request(
+                a.kind,
+                a.name,
+                a.lmst_hours,
+                duration,
+                spec.power_w,
+                awake=spec.awake,
+                exclusive=not background,
+                priority=priority,
+                fixed_start_s=start,
+                detail=("plain", p),
+            )
+            if store_full and a.kind in DATA_HEAVY_KINDS and a.sol is None:
+                held.append(r)
+            else:
+                requests.append(r)
+    if not scenario.is_conjunction(sol):
+        requests += [retry_request(r, models) for r in state.retries]
+    return requests, held

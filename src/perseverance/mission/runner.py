@@ -1,0 +1,364 @@
+"""`perseverance mission`: fly the landing, then the surface mission sol by sol into the database.
+
+Sol 0 flies entry, descent and landing (`perseverance.edl`) over the scenario's
+site and puts the rover at its touchdown; each later sol builds its requests
+(`requests`), plans them (`sol_planner`), carries them out (`surface`), and
+commits everything it did, with the `MissionState` checkpoint, in one
+transaction (`Store.sol_transaction`). A run killed at any moment resumes from
+its last committed sol (`resume_mission`) and ends exactly as an uninterrupted
+run with the same scenario and seed: every random draw comes from a generator
+seeded by (seed, sol, purpose).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from perseverance.edl.api import fly_edl, prepare_edl
+from perseverance.edl.products import write_flight
+from perseverance.edl.status import Status
+from perseverance.errors import ScenarioError, StoreError
+from perseverance.mars.time import parse_utc
+from perseverance.mission.clock import MissionClock
+from perseverance.mission.requests import Models, sol_requests
+from perseverance.mission.scenario import Scenario, load_scenario
+from perseverance.mission.sol_planner import SKIPPED_DATA, Slot, plan_sol
+from perseverance.mission.state import MissionState, Retry
+from perseverance.mission.surface import SolRecord, SurfaceOps, tube_label
+from perseverance.outputs import staged_directory
+from perseverance.report.mission_report import write_mission_report
+from perseverance.rover.mobility import load_mobility
+from perseverance.rover.planner import traversability
+from perseverance.rover.power import load_power, simulate_sol
+from perseverance.rover.sampling import SampleCache, load_caching
+from perseverance.rover.telecom import load_telecom
+from perseverance.store.database import Store, open_store
+from perseverance.store.locate import DEFAULT_RUNS_DIR, run_db_path, run_dir
+from perseverance.terrain.landing_region import LandingRegion
+from perseverance.terrain.tiles import FineTerrain, MultiResolutionTerrain
+
+#: State of charge at the start of sol 0 (E: charged in cruise).
+LANDING_STATE_OF_CHARGE = 1.0
+
+Progress = Callable[[int, int, MissionState, "SolSummary"], None]
+
+
+@dataclass(frozen=True)
+class SolSummary:
+    """What the progress display shows after a sol."""
+
+    sol: int
+    last_sol: int
+    phase: str
+    drive_m: float
+    samples_sealed: int
+    battery_soc: float
+    skipped: int
+
+
+@dataclass
+class MissionRun:
+    """An open run: its database, id and folder."""
+
+    store: Store
+    run_id: str
+    folder: Path
+    config: dict[str, Any]
+
+
+def _models(scenario: Scenario) -> Models:
+    return Models(
+        scenario=scenario,
+        power=load_power(),
+        mobility=load_mobility(),
+        caching=load_caching(),
+        telecom=load_telecom(),
+    )
+
+
+def _config(scenario: Scenario, seed: int) -> dict[str, Any]:
+    power = load_power()
+    return {
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "last_sol": scenario.last_sol,
+        "seed": int(seed),
+        "vehicle": scenario.edl.vehicle,
+        "site": scenario.edl.site,
+        "terrain_seed": int(seed),
+        "battery_capacity_j": power.capacity_j,
+        "battery_floor_j": power.floor_j,
+    }
+
+
+def start_mission(
+    scenario: str = "default",
+    *,
+    seed: int = 0,
+    sols: int | None = None,
+    db: str | None = None,
+    runs_dir: Path = DEFAULT_RUNS_DIR,
+    run_id: str | None = None,
+) -> MissionRun:
+    """Create a run (and its database, by default ``runs/<run-id>/mission.db``).
+
+    ``sols``: the last sol to fly (default: the scenario's). Validates everything
+    before anything is written.
+    """
+    sc = load_scenario(scenario)
+    if sols is not None:
+        sc = sc.with_last_sol(sols)
+    config = _config(sc, seed) | {"scenario_source": scenario}
+    if db is None:
+        run_id = run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+        path = run_db_path(run_id, runs_dir)
+        if path.exists():
+            raise StoreError(f"run {run_id} already exists at {path}: --resume {run_id}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = open_store(path)
+    else:
+        store = open_store(db)
+    run_id = store.create_run(scenario=sc.name, seed=seed, config=config, run_id=run_id)
+    return MissionRun(store, run_id, run_dir(run_id, runs_dir), config)
+
+
+def resume_mission(
+    run: str, *, db: str | None = None, runs_dir: Path = DEFAULT_RUNS_DIR
+) -> MissionRun:
+    """Reopen a run to continue it from its last committed sol (takes its writer lease)."""
+    if db is None:
+        path = run_db_path(run, runs_dir)
+        if not path.exists():
+            raise StoreError(f"--resume {run}: no run database at {path}")
+        store = open_store(path, create=False)
+    else:
+        store = open_store(db, create=False)
+    row = store.claim(run)
+    return MissionRun(store, row.id, run_dir(row.id, runs_dir), dict(row.config))
+
+
+class MissionRunner:
+    """Flies the sols of one run; build with `start_mission` or `resume_mission`."""
+
+    def __init__(self, run: MissionRun, *, cache_dir: Path | None = None):
+        self.run = run
+        cfg = run.config
+        scenario = load_scenario(cfg.get("scenario_source", cfg["scenario"]))
+        if scenario.last_sol != cfg["last_sol"]:
+            scenario = scenario.with_last_sol(cfg["last_sol"])
+        self.scenario = scenario
+        self.models = _models(scenario)
+        self.seed = int(cfg["seed"])
+        self.edl_system = prepare_edl(scenario.edl.vehicle, terrain_seed=int(cfg["terrain_seed"]))
+        region = self.edl_system.terrain
+        if not isinstance(region, LandingRegion):  # pragma: no cover - EDL builds one
+            raise ScenarioError("the EDL system has no landing region to drive on")
+        self.region = region
+        self.terrain = MultiResolutionTerrain(FineTerrain(region, cache_dir=cache_dir))
+        self.grid = traversability(region, self.models.mobility)
+        self.cache = SampleCache(self.models.caching)
+        self.state: MissionState | None = None
+        self.clock: MissionClock | None = None
+
+    # ---------------------------------------------------------------- the loop
+
+    def fly(self, progress: Progress | None = None) -> MissionState:
+        """Fly every sol not yet committed, then write the report; returns the final state."""
+        store, run_id = self.run.store, self.run.run_id
+        last = store.last_committed_sol(run_id)
+        if last is None:
+            self._fly_landing(progress)
+            last = 0
+        else:
+            self._restore()
+        for sol in range(last + 1, self.scenario.last_sol + 1):
+            self._fly_sol(sol, progress)
+        self.write_report()
+        store.finish_run(run_id)
+        assert self.state is not None
+        return self.state
+
+    def write_report(self) -> Path:
+        """Write (or rewrite) the run's ``report.html`` and record it once as a product."""
+        store, run_id = self.run.store, self.run.run_id
+        path = write_mission_report(store, run_id, self.run.folder, terrain=self.region)
+        if not store.products(run_id, kind="report"):
+            with store.transaction(run_id) as w:
+                w.add_product(kind="report", path=path.name, bytes=path.stat().st_size)
+        return path
+
+    def _restore(self) -> None:
+        store, run_id = self.run.store, self.run.run_id
+        self.state = MissionState.from_json(store.checkpoint(run_id))
+        self.cache = SampleCache.from_state(self.state.cache, self.models.caching)
+        landing = self.state.landing
+        self.clock = MissionClock(parse_utc(landing["utc"]), landing["longitude_deg"])
+
+    # ----------------------------------------------------------------- sol 0
+
+    def _fly_landing(self, progress: Progress | None) -> None:
+        """Sol 0: entry, descent and landing, then the first activities after touchdown."""
+        result = fly_edl(self.scenario.edl.vehicle, system=self.edl_system)
+        if result.status is not Status.LANDED:
+            raise ScenarioError(f"the landing failed: {result.failure_message()}")
+        touchdown = result.touchdown()
+        assert touchdown is not None
+        east = float(result.flight.touchdown["east_m"][result.run])
+        north = float(result.flight.touchdown["north_m"][result.run])
+        self.clock = MissionClock(parse_utc(touchdown["utc"]), touchdown["longitude_deg"])
+        power = self.models.power
+        self.state = MissionState(
+            sol=0,
+            battery_j=LANDING_STATE_OF_CHARGE * power.capacity_j,
+            east_m=east,
+            north_m=north,
+            landing=touchdown | {"east_m": east, "north_m": north},
+        )
+        edl_dir = self.run.folder / "edl"
+        with staged_directory(edl_dir) as out:
+            written = write_flight(result, out)
+        events = [dict(e) for e in result.events()]
+        events.append({"name": "landing", "payload": self.state.landing})
+        products = [
+            {
+                "kind": "edl_plot" if p.suffix == ".png" else "edl_" + p.stem,
+                "sol": 0,
+                "path": f"edl/{p.name}",
+                "bytes": (edl_dir / p.name).stat().st_size,
+            }
+            for p in written
+        ]
+        self._fly_sol(0, progress, edl_events=events, products=products)
+
+    # ---------------------------------------------------------------- one sol
+
+    def _fly_sol(
+        self,
+        sol: int,
+        progress: Progress | None,
+        *,
+        edl_events: list[dict[str, Any]] | None = None,
+        products: list[dict[str, Any]] | None = None,
+    ) -> None:
+        state, clock, models = self.state, self.clock, self.models
+        assert state is not None and clock is not None
+        utc_start = clock.sol_start_utc(sol)
+        earliest_s = clock.landing_lmst_s if sol == 0 else 0.0
+        self.terrain.set_focus(*state.position)
+        relay_expected = state.backlog_bits + 6.0e8  # a typical sol's data [bit] (E)
+        requests, held = sol_requests(sol, models, state, relay_expected)
+        slots = plan_sol(requests, models.power, state.battery_j, utc_start, earliest_s=earliest_s)
+        rec = SolRecord()
+        ops = SurfaceOps(models, self.terrain, self.grid, self.seed, self._traverse_so_far())
+        relay_passes = 0
+        for slot in sorted(slots, key=lambda s: (s.start_s is None, s.start_s or 0.0)):
+            if not slot.planned:
+                rec.skipped(slot)
+                self._carry_over(slot, state)
+                continue
+            kind, _ = slot.request.detail
+            if kind == "drive":
+                ops.drive_to(sol, slot, rec, state)
+            elif kind == "drive_scripted":
+                ops.scripted_drive(sol, slot, rec, state)
+            elif kind in ("sample", "retry"):
+                ops.sample(sol, slot, rec, state, self.cache)
+            elif kind == "depot":
+                ops.depot_drop(sol, slot, rec, state, self.cache)
+            else:
+                ops.plain(slot, rec, state)
+                relay_passes += slot.request.kind == "uhf_relay"
+        for r in held:
+            rec.skipped(Slot(r, None, SKIPPED_DATA))
+        budget = simulate_sol(models.power, state.battery_j, rec.power_activities, utc_start)
+        state.battery_j = budget.end_charge_j
+        waiting = state.backlog_bits + rec.data_bits
+        returned = min(waiting, relay_passes * models.telecom.relay.bits_per_pass)
+        state.backlog_bits = waiting - returned
+        state.sol = sol
+        state.cache = self.cache.state()
+        phase = self.scenario.phase_at(sol)
+        events = list(edl_events or [])
+        if self.scenario.phase_range(phase.name)[0] == sol:
+            events.append(
+                {
+                    "name": "phase_start",
+                    "sol": sol,
+                    "payload": {"phase": phase.name, "title": phase.title},
+                }
+            )
+        events += rec.events
+        with self.run.store.sol_transaction(self.run.run_id, sol) as w:
+            w.add_sol(
+                phase=phase.name,
+                utc_start=utc_start,
+                lmst_start="00:00:00",
+                energy_used_j=budget.used_j,
+                drive_m=rec.drive_m,
+                odometry_m=rec.odometry_m,
+                data_bits=int(returned),
+            )
+            if sol == 0:
+                for t in self.cache.tubes:
+                    w.set_tube(tube_label(t.id), kind=t.kind, state=t.state.name.lower())
+            w.add_activities(rec.activities)
+            w.add_events(events)
+            w.add_traverse(rec.traverse)
+            w.set_power(
+                charge_min_j=budget.min_charge_j,
+                charge_max_j=budget.max_charge_j,
+                charge_end_j=budget.end_charge_j,
+                generated_j=budget.generated_j,
+                used_j=budget.used_j,
+            )
+            for tube_id, fields in rec.tubes.items():
+                w.set_tube(tube_id, **fields)
+            for row in rec.samples:
+                w.add_sample(**row)
+            for row in rec.custody:
+                w.add_custody(**row)
+            for row in products or []:
+                w.add_product(**row)
+            w.set_checkpoint(state.to_json())
+        if progress is not None:
+            sealed = sum(1 for t in self.cache.tubes if t.has_sample)
+            progress(
+                sol,
+                self.scenario.last_sol,
+                state,
+                SolSummary(
+                    sol=sol,
+                    last_sol=self.scenario.last_sol,
+                    phase=phase.name,
+                    drive_m=rec.drive_m,
+                    samples_sealed=sealed,
+                    battery_soc=state.battery_j / models.power.capacity_j,
+                    skipped=sum(1 for s in slots if not s.planned),
+                ),
+            )
+
+    def _carry_over(self, slot: Slot, state: MissionState) -> None:
+        """A sampling operation that found no time or energy is tried again next sol."""
+        kind, item = slot.request.detail
+        if kind == "sample" and item.activity.kind == "core" and item.activity.failure is None:
+            a = item.activity
+            state.done[item.where] = state.done.get(item.where, 0) + 1
+            state.retries.append(Retry(a.name, a.rock, a.at, a.depot, 0))
+
+    def _traverse_so_far(self) -> tuple[np.ndarray, np.ndarray]:
+        """The whole traverse committed so far (for the depot's wheel-path check)."""
+        state = self.state
+        if state is None or state.depot is not None or not self._depot_today(state.sol + 1):
+            return np.empty(0), np.empty(0)
+        rows = self.run.store.traverse(self.run.run_id)
+        return np.array([r.east_m for r in rows]), np.array([r.north_m for r in rows])
+
+    def _depot_today(self, sol: int) -> bool:
+        return any(p.activity.kind == "depot" for p in self.scenario.activities_on(sol))

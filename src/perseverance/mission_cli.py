@@ -1,0 +1,170 @@
+"""`perseverance mission`: fly the mission into its database with progress, then a summary."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from perseverance.cli_output import console, err_console, fail
+from perseverance.errors import PerseveranceError
+
+
+def mission(
+    sols: Annotated[
+        int | None,
+        typer.Option(help="Last sol to fly (default: the scenario's, sol 700 for the default)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the terrain and every random draw.")] = 0,
+    scenario: Annotated[
+        str, typer.Option(help="Scenario: default, or a path to a scenario TOML.")
+    ] = "default",
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", metavar="URL", help="Database URL (default: SQLite runs/<run-id>/mission.db)."
+        ),
+    ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(metavar="RUN", help="Continue this run from its last committed sol."),
+    ] = None,
+    runs_dir: Annotated[
+        Path, typer.Option("--runs-dir", metavar="DIR", help="Folder of the run folders.")
+    ] = Path("runs"),
+    run_id: Annotated[
+        str | None, typer.Option("--run-id", help="Name the new run (default: time + random).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Fly the mission: landing, commissioning, drives, sampling, the depot; sol by sol.
+
+    Every sol is committed to the mission database as it ends; a run stopped at any
+    moment continues with --resume RUN. The report (report.html) is written at the end.
+    """
+    from perseverance.mission.runner import MissionRunner, resume_mission, start_mission
+
+    try:
+        if resume is not None:
+            if sols is not None or run_id is not None or scenario != "default":
+                raise fail("--resume continues a run as it was started: drop --sols/--scenario")
+            run = resume_mission(resume, db=db, runs_dir=runs_dir)
+        else:
+            run = start_mission(
+                scenario, seed=seed, sols=sols, db=db, runs_dir=runs_dir, run_id=run_id
+            )
+    except PerseveranceError as exc:
+        raise fail(str(exc)) from None
+    err_console.print(f"run {run.run_id}", highlight=False)
+    try:
+        runner = MissionRunner(run)
+        with _progress(quiet) as bar:
+            task = bar.add_task("mission", total=runner.scenario.last_sol + 1, status="")
+
+            def show(sol, last_sol, state, summary) -> None:
+                bar.update(
+                    task,
+                    completed=sol + 1,
+                    status=(
+                        f"sol {sol:>4} {summary.phase:<17} odometry {state.odometry_m / 1000:6.2f}"
+                        f" km  samples {summary.samples_sealed:>2}  battery "
+                        f"{100 * summary.battery_soc:3.0f}%"
+                    ),
+                )
+
+            runner.fly(show)
+    except PerseveranceError as exc:
+        raise fail(f"{exc} (run {run.run_id}: --resume {run.run_id} continues it)") from None
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted: --resume {run.run_id} continues the run")
+        raise typer.Exit(code=130) from None
+    summary = mission_summary(run.store, run.run_id, run.folder)
+    if as_json:
+        print(json.dumps(summary, indent=2))
+    else:
+        _print_summary(summary)
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=quiet,
+        transient=False,
+    )
+
+
+def mission_summary(store: Any, run_id: str, folder: Path) -> dict[str, Any]:
+    """What the run did, from its database: landing, sols, odometry, samples, depot, outputs."""
+    landing = next(e.payload for e in store.events(run_id, sol=0) if e.name == "landing")
+    sols = store.sols(run_id)
+    samples = store.samples(run_id)
+    tubes = {t.tube_id: t for t in store.tubes(run_id)}
+    depot = [e.payload for e in store.events(run_id) if e.name == "tube_deposited"]
+    report = store.products(run_id, kind="report")
+    return {
+        "run": run_id,
+        "landing": {
+            k: landing.get(k)
+            for k in ("utc", "lmst", "latitude_deg", "longitude_deg", "east_m", "north_m")
+        },
+        "sols_flown": len(sols),
+        "last_sol": sols[-1].sol if sols else None,
+        "odometry_m": sum(s.odometry_m for s in sols),
+        "samples_sealed": len(samples),
+        "samples_by_type": dict(Counter(s.sample_type for s in samples)),
+        "kept_aboard": sum(1 for s in samples if tubes[s.tube_id].state == "stored"),
+        "depot": [
+            {
+                "name": d["name"],
+                "designation": d["designation"],
+                "east_m": d["east_m"],
+                "north_m": d["north_m"],
+            }
+            for d in depot
+        ],
+        "database": store.name,
+        "folder": str(folder),
+        "report": str(folder / report[0].path) if report else None,
+    }
+
+
+def _print_summary(s: dict[str, Any]) -> None:
+    land = s["landing"]
+    console.print(
+        f"\n[bold]Landed[/bold] {land['utc']} (LMST {land['lmst']}) at "
+        f"{land['latitude_deg']:.4f}° N, {land['longitude_deg'] % 360:.4f}° E, "
+        f"{land['east_m']:.0f} m E {land['north_m']:.0f} m N of the real touchdown point",
+        highlight=False,
+    )
+    console.print(
+        f"[bold]Flew[/bold] sols 0-{s['last_sol']} ({s['sols_flown']} sols), "
+        f"odometry {s['odometry_m'] / 1000:.2f} km",
+        highlight=False,
+    )
+    by_type = ", ".join(f"{n} {t}" for t, n in sorted(s["samples_by_type"].items()))
+    console.print(
+        f"[bold]Sealed[/bold] {s['samples_sealed']} samples ({by_type}); "
+        f"{s['kept_aboard']} aboard, {len(s['depot'])} in the depot",
+        highlight=False,
+    )
+    if s["depot"]:
+        table = Table(title="Three Forks depot" if s["depot"] else "depot", title_justify="left")
+        for col in ("tube", "sample", "east (m)", "north (m)"):
+            table.add_column(col, justify="right" if "(" in col else "left")
+        for d in s["depot"]:
+            table.add_row(d["designation"], d["name"], f"{d['east_m']:.1f}", f"{d['north_m']:.1f}")
+        console.print(table)
+    console.print(f"database {s['database']}", highlight=False)
+    if s["report"]:
+        console.print(f"report   {s['report']}", highlight=False)
