@@ -12,6 +12,7 @@ seeded by (seed, sol, purpose).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -172,15 +173,21 @@ class MissionRunner:
     def fly(self, progress: Progress | None = None) -> MissionState:
         """Fly every sol not yet committed, then write the report; returns the final state."""
         store, run_id = self.run.store, self.run.run_id
-        last = store.last_committed_sol(run_id)
-        if last is None:
-            self._fly_landing(progress)
-            last = 0
-        else:
-            self._restore()
-        for sol in range(last + 1, self.scenario.last_sol + 1):
-            self._fly_sol(sol, progress)
-        self.write_report()
+        try:
+            last = store.last_committed_sol(run_id)
+            if last is None:
+                self._fly_landing(progress)
+                last = 0
+            else:
+                self._restore()
+            for sol in range(last + 1, self.scenario.last_sol + 1):
+                self._fly_sol(sol, progress)
+            self.write_report()
+        except BaseException:
+            # The failed sol was rolled back; let a --resume take the run at once.
+            with contextlib.suppress(StoreError):
+                store.release(run_id)
+            raise
         store.finish_run(run_id)
         assert self.state is not None
         return self.state

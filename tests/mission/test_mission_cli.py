@@ -1,0 +1,113 @@
+"""`perseverance mission` on bad input: one line, exit code 2, nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from perseverance.cli import app
+from perseverance.mission.runner import start_mission
+from perseverance.store.database import open_store
+
+runner = CliRunner()
+
+
+def _one_line_error(result, *needles: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines[-1].startswith("error:"), result.output
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in result.output
+
+
+def test_the_mission_runs_and_sums_up(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSEVERANCE_CACHE", str(tmp_path / "cache"))
+    result = runner.invoke(
+        app, ["mission", "--sols", "16", "--runs-dir", str(tmp_path), "--run-id", "m", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Landed 2021-02-18" in result.output and "sols 0-16" in result.output
+    assert (tmp_path / "m" / "report.html").is_file()
+    assert (tmp_path / "m" / "edl" / "telemetry.parquet").is_file()
+    listed = runner.invoke(app, ["runs", "list", "--runs-dir", str(tmp_path)])
+    assert listed.exit_code == 0 and "m" in listed.output
+
+
+def test_an_invalid_scenario_is_refused_before_anything_is_written(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'name = "bad"\nlast_sol = 10\n[edl]\nvehicle = "m2020"\nsite = "jezero"\n'
+        "[conjunction]\nfirst_sol = 5\nlast_sol = 6\nallowed_kinds = []\n"
+        '[phases.a]\nfirst_sol = 0\n[[phases.a.activities]]\nkind = "teleport"\n'
+        "duration_s = 10\n"
+    )
+    runs = tmp_path / "runs"
+    result = runner.invoke(app, ["mission", "--scenario", str(bad), "--runs-dir", str(runs)])
+    _one_line_error(result, "teleport")
+    assert not runs.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [(["--sols", "-3"], "sols"), (["--sols", "999999"], "2000"),
+     (["--resume", "nope"], "nope"), (["--db", "postgresql+psycopg://u@127.0.0.1:9/x"], "x")],
+)  # fmt: skip
+def test_bad_options_and_unreachable_databases_are_one_line(tmp_path, args, needle):
+    result = runner.invoke(app, ["mission", "--runs-dir", str(tmp_path), *args])
+    _one_line_error(result, needle)
+
+
+def test_a_read_only_database_is_one_line_and_unchanged(tmp_path):
+    path = tmp_path / "ro.db"
+    open_store(path).close()
+    path.chmod(0o444)
+    before = path.read_bytes()
+    result = runner.invoke(
+        app, ["mission", "--sols", "3", "--db", str(path), "--runs-dir", str(tmp_path)]
+    )
+    _one_line_error(result, "read-only")
+    assert path.read_bytes() == before
+
+
+def test_a_database_of_another_schema_version_is_refused(tmp_path):
+    path = tmp_path / "old.db"
+    open_store(path).close()
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE schema_version SET version = 1")
+    result = runner.invoke(
+        app, ["mission", "--sols", "3", "--db", str(path), "--runs-dir", str(tmp_path)]
+    )
+    _one_line_error(result, "schema")
+
+
+def test_a_second_writer_on_the_same_run_is_refused(tmp_path):
+    run = start_mission("default", sols=3, runs_dir=tmp_path, run_id="busy")  # holds the lease
+    assert run.store.last_committed_sol("busy") is None
+    env = os.environ | {"PERSEVERANCE_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "perseverance.cli", "mission", "--resume", "busy",
+         "--runs-dir", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("error:")
+    assert "Traceback" not in proc.stderr
+    assert run.store.last_committed_sol("busy") is None
+
+
+def test_samples_commands_read_a_flown_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSEVERANCE_CACHE", str(tmp_path / "cache"))
+    runs = Path(tmp_path)
+    ok = runner.invoke(app, ["mission", "--sols", "125", "--runs-dir", str(runs), "-q"])
+    assert ok.exit_code == 0, ok.output
+    listed = runner.invoke(app, ["samples", "list", "--runs-dir", str(runs), "--json"])
+    assert listed.exit_code == 0 and "Witness 1" in listed.output
+    shown = runner.invoke(app, ["samples", "show", "Witness 1", "--runs-dir", str(runs)])
+    assert shown.exit_code == 0 and "sealed" in shown.output
