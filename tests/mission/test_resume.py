@@ -1,4 +1,4 @@
-"""Kill a real `perseverance mission` with SIGKILL at random points; resume ends as if never killed."""
+"""SIGKILL a real `perseverance mission` at random points; resuming ends as if never killed."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -93,7 +94,7 @@ def test_custody_never_goes_backwards(db):
     for chain in by_tube.values():
         states = [TubeState[c.to_state.upper()] for c in chain]
         assert states == sorted(states)
-        assert all(a.to_state == b.from_state for a, b in zip(chain, chain[1:], strict=False))
+        assert all(a.to_state == b.from_state for a, b in pairwise(chain))
         assert [c.sol for c in chain] == sorted(c.sol for c in chain)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -30,7 +32,7 @@ def test_exclusive_requests_do_not_overlap_and_stay_in_their_window():
     assert len(planned) == 4  # 4 h of window: the fifth hour does not fit
     assert [s.outcome for s in slots if not s.planned] == [SKIPPED_TIME]
     spans = sorted((s.start_s, s.start_s + s.request.duration_s) for s in planned)
-    assert all(a1 <= b0 for (_, a1), (b0, _) in zip(spans, spans[1:], strict=False))
+    assert all(a1 <= b0 for (_, a1), (b0, _) in pairwise(spans))
     assert spans[0][0] == 10.0 * MARS_HOUR_S and spans[-1][1] <= 14.0 * MARS_HOUR_S
 
 
@@ -101,4 +103,4 @@ def test_kept_activities_never_take_the_battery_below_the_floor(reqs, soc):
         for s in slots
         if s.planned and s.request.exclusive and s.request.fixed_start_s is None
     )
-    assert all(a1 <= b0 + 1e-9 for (_, a1), (b0, _) in zip(exclusive, exclusive[1:], strict=False))
+    assert all(a1 <= b0 + 1e-9 for (_, a1), (b0, _) in pairwise(exclusive))
