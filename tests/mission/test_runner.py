@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import uuid
 from collections import Counter
 from itertools import pairwise
 
@@ -205,3 +207,22 @@ def test_sampling_happens_at_its_waypoint_in_its_window(db):
             assert math.hypot(s.east_m - w["east_m"], s.north_m - w["north_m"]) < 1.0
     cores = [a for a in store.activities(run_id) if a.kind == "core" and a.outcome == "done"]
     assert all(9.0 * MARS_HOUR_S <= a.start_s < 17.0 * MARS_HOUR_S for a in cores)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("PERSEVERANCE_TEST_POSTGRES_URL"),
+    reason="PostgreSQL not configured: set PERSEVERANCE_TEST_POSTGRES_URL (see .ci/run)",
+)
+def test_a_mission_on_postgresql_is_the_one_on_sqlite(tmp_path):
+    from perseverance.mission.runner import start_mission
+
+    run_id = f"pg-{uuid.uuid4().hex[:8]}"
+    lite = fly(tmp_path / "lite", sols=20, run_id=run_id)
+    url = os.environ["PERSEVERANCE_TEST_POSTGRES_URL"]
+    run = start_mission("default", sols=20, db=url, runs_dir=tmp_path / "pg", run_id=run_id)
+    try:
+        MissionRunner(run, cache_dir=tmp_path / "cache").fly()
+        assert dump(run.store, run_id) == dump(lite.store, run_id)
+    finally:
+        run.store.close()
+        lite.store.close()
