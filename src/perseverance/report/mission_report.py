@@ -551,12 +551,22 @@ class _Report:
             centre = np.mean([(x.east_m, x.north_m) for x in self.drops], axis=0)
             marks.append(plots.Mark("depot", float(centre[0]), float(centre[1]), "depot"))
         out = [] if self.east.size else [_p("No traverse yet: the rover has not driven.", "none")]
+        land = self.landing
+        landing_en = (0.0, 0.0)
+        if _finite(land.get("east_m"), land.get("north_m")):
+            landing_en = (float(land["east_m"]), float(land["north_m"]))
         png = plots.traverse_map(
-            self.east, self.north, self.path_sol, terrain=self.terrain, marks=marks
+            self.east,
+            self.north,
+            self.path_sol,
+            terrain=self.terrain,
+            marks=marks,
+            landing_en=landing_en,
         )
         n_sols = len(set(self.path_sol.tolist()))
         caption = (
-            f"{self.east.size:,} path points over {_plural(n_sols, 'sol')}; star: landing point."
+            f"{self.east.size:,} path points over {_plural(n_sols, 'sol')}; "
+            "star: the simulated touchdown."
         )
         out.append(_figure(png, "traverse map", caption))
         if waypoints:
