@@ -163,14 +163,15 @@ def _depot_requests(p: PlannedActivity, sol: int, models: Models, state: Mission
 
 
 def retry_request(retry: Retry, models: Models) -> Request:
-    """A request to core again after a random failure."""
-    duration = planned_duration_s(models.caching, "core", failure="random")
+    """A request to run a sampling operation again (after a failure, or no room on its sol)."""
+    failure = "random" if retry.kind == "core" else None
+    duration = planned_duration_s(models.caching, retry.kind, failure=failure)
     return Request(
-        "core",
+        retry.kind,
         retry.name,
         RETRY_WINDOW_H,
         duration,
-        _step_power_w(models.caching, "core"),
+        _step_power_w(models.caching, retry.kind),
         priority=PRIORITY_FIXED,
         detail=("retry", retry),
     )

@@ -352,12 +352,13 @@ class MissionRunner:
             )
 
     def _carry_over(self, slot: Slot, state: MissionState) -> None:
-        """A sampling operation that found no time or energy is tried again next sol."""
+        """A sampling operation that found no time or energy is tried again next sol
+        (a scripted failure is not: it belongs to its sol)."""
         kind, item = slot.request.detail
-        if kind == "sample" and item.activity.kind == "core" and item.activity.failure is None:
+        if kind == "sample" and item.activity.failure is None:
             a = item.activity
             state.done[item.where] = state.done.get(item.where, 0) + 1
-            state.retries.append(Retry(a.name, a.rock, a.at, a.depot, 0))
+            state.retries.append(Retry(a.name, a.kind, a.rock, a.depot, 0))
 
     def _traverse_so_far(self) -> tuple[np.ndarray, np.ndarray]:
         """The whole traverse committed so far (for the depot's wheel-path check)."""

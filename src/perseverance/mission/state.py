@@ -21,11 +21,15 @@ STATE_VERSION = 1
 
 @dataclass
 class Retry:
-    """A core to take again after a random failure (jammed, or crumbled)."""
+    """A sampling operation to run again on the next sol that allows it.
+
+    After a random coring failure (jammed, or crumbled), or when its own sol had no
+    time or energy for it. ``kind``: core, regolith or witness; ``rock`` for a core.
+    """
 
     name: str
-    rock: str
-    at: str | None
+    kind: str
+    rock: str | None
     depot: bool
     attempt: int
 

@@ -276,18 +276,14 @@ class SurfaceOps:
         if kind_detail == "retry":
             retry: Retry = item
             state.retries.remove(retry)
-            name, rock, depot, attempt, failure = (
-                retry.name,
-                retry.rock,
-                retry.depot,
-                retry.attempt,
-                "random",
-            )
-            kind = "core"
+            name, kind, rock, depot, attempt = (
+                retry.name, retry.kind, retry.rock, retry.depot, retry.attempt
+            )  # fmt: skip
+            failure = "random"
         else:
             a = item.activity
             state.done[item.where] = state.done.get(item.where, 0) + 1
-            name, rock, depot, attempt, kind = a.name, a.rock, a.depot, 0, a.kind
+            name, kind, rock, depot, attempt = a.name, a.kind, a.rock, a.depot, 0
             failure = a.failure or "random"
         if kind == "core":
             result = cache.core(
@@ -348,7 +344,7 @@ class SurfaceOps:
             )
         if random_failure and attempt < MAX_RETRIES and rock is not None:
             state.retries.append(
-                Retry(f"{_base(name)} {attempt + 2}", rock, None, depot, attempt + 1)
+                Retry(f"{_base(name)} {attempt + 2}", "core", rock, depot, attempt + 1)
             )
 
     def _record_procedure(
