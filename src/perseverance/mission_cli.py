@@ -20,7 +20,9 @@ def mission(
         int | None,
         typer.Option(help="Last sol to fly (default: the scenario's, sol 700 for the default)."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the terrain and every random draw.")] = 0,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the terrain and every random draw [default: 0].")
+    ] = None,
     scenario: Annotated[
         str, typer.Option(help="Scenario: default, or a path to a scenario TOML.")
     ] = "default",
@@ -52,18 +54,26 @@ def mission(
 
     try:
         if resume is not None:
-            if sols is not None or run_id is not None or scenario != "default":
-                raise fail("--resume continues a run as it was started: drop --sols/--scenario")
+            given = [sols, seed, run_id, None if scenario == "default" else scenario]
+            if any(v is not None for v in given):
+                raise fail(
+                    "--resume continues a run as it was started: drop --sols, --seed, "
+                    "--scenario and --run-id"
+                )
             run = resume_mission(resume, db=db, runs_dir=runs_dir)
         else:
             run = start_mission(
-                scenario, seed=seed, sols=sols, db=db, runs_dir=runs_dir, run_id=run_id
+                scenario, seed=seed or 0, sols=sols, db=db, runs_dir=runs_dir, run_id=run_id
             )
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
     err_console.print(f"run {run.run_id}", highlight=False)
     try:
         runner = MissionRunner(run)
+    except PerseveranceError as exc:
+        run.store.release(run.run_id)
+        raise fail(str(exc)) from None
+    try:
         with _progress(quiet) as bar:
             task = bar.add_task("mission", total=runner.scenario.last_sol + 1, status="")
 
@@ -79,8 +89,9 @@ def mission(
                 )
 
             runner.fly(show)
-    except PerseveranceError as exc:
-        raise fail(f"{exc} (run {run.run_id}: --resume {run.run_id} continues it)") from None
+    except (PerseveranceError, OSError) as exc:
+        reason = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)
+        raise fail(f"{reason} (run {run.run_id}: --resume {run.run_id} continues it)") from None
     except KeyboardInterrupt:
         err_console.print(f"interrupted: --resume {run.run_id} continues the run")
         raise typer.Exit(code=130) from None

@@ -111,3 +111,30 @@ def test_samples_commands_read_a_flown_run(tmp_path, monkeypatch):
     assert listed.exit_code == 0 and "Witness 1" in listed.output
     shown = runner.invoke(app, ["samples", "show", "Witness 1", "--runs-dir", str(runs)])
     assert shown.exit_code == 0 and "sealed" in shown.output
+
+
+def test_a_negative_seed_is_refused_before_anything_is_written(tmp_path):
+    runs = tmp_path / "runs"
+    result = runner.invoke(app, ["mission", "--seed", "-1", "--runs-dir", str(runs)])
+    _one_line_error(result, "--seed")
+    assert not runs.exists()
+
+
+def test_resume_takes_no_new_settings(tmp_path):
+    result = runner.invoke(app, ["mission", "--resume", "r", "--seed", "3"])
+    _one_line_error(result, "--resume continues a run as it was started")
+
+
+def test_resume_refuses_a_scenario_that_changed_since_the_start(tmp_path, monkeypatch):
+    from importlib import resources
+
+    scenario = tmp_path / "mine.toml"
+    text = resources.files("perseverance.data.scenarios").joinpath("default.toml").read_text()
+    scenario.write_text(text)
+    run = start_mission(str(scenario), sols=3, runs_dir=tmp_path, run_id="edit")
+    run.store.release("edit")
+    scenario.write_text(text.replace("duration_s = 1800", "duration_s = 1700", 1))
+    monkeypatch.chdir(tmp_path.parent)  # the stored path is absolute: any folder will do
+    result = runner.invoke(app, ["mission", "--resume", "edit", "--runs-dir", str(tmp_path)])
+    _one_line_error(result, "changed since the run started")
+    assert run.store.last_committed_sol("edit") is None

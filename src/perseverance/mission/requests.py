@@ -145,7 +145,8 @@ def _depot_requests(p: PlannedActivity, sol: int, models: Models, state: Mission
     n = _runs_wanted(p, sol, models.scenario, state.done.get(p.where, 0))
     d = models.caching.depot
     blind = models.mobility.mode("blind")
-    move_s = d.spacing_max_m / blind.speed_mps
+    # the move abreast of the next drop, at the worst slip (the drive stops at the budget)
+    move_s = d.spacing_max_m / blind.speed_mps / (1.0 - models.mobility.slip.max_fraction)
     duration = planned_duration_s(models.caching, "deposit", n=1) + move_s
     power = max(_step_power_w(models.caching, "depot"), blind.power_w)
     return [

@@ -13,6 +13,7 @@ seeded by (seed, sol, purpose).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ import numpy as np
 from perseverance.edl.api import fly_edl, prepare_edl
 from perseverance.edl.products import write_flight
 from perseverance.edl.status import Status
-from perseverance.errors import ScenarioError, StoreError
+from perseverance.errors import ConfigError, ScenarioError, StoreError
 from perseverance.mars.time import parse_utc
 from perseverance.mission.clock import MissionClock
 from perseverance.mission.requests import Models, sol_requests
@@ -99,6 +100,26 @@ def _config(scenario: Scenario, seed: int) -> dict[str, Any]:
     }
 
 
+#: Seeds accepted (numpy's SeedSequence takes non-negative integers; stored as BIGINT).
+MAX_SEED = 2**63 - 1
+
+
+def _source(scenario: str) -> str:
+    """The scenario as a resume will find it: a packaged name, or a file's absolute path."""
+    path = Path(scenario)
+    if path.suffix == ".toml" or "/" in scenario or path.exists():
+        return str(path.resolve())
+    return scenario
+
+
+def _fingerprint(scenario: Scenario, models: Models) -> str:
+    """SHA-256 of the scenario as loaded (before ``--sols``) and of the model data files."""
+    digest = hashlib.sha256(scenario.model_dump_json().encode())
+    for model in (models.power, models.mobility, models.caching, models.telecom):
+        digest.update(model.model_dump_json().encode())
+    return digest.hexdigest()
+
+
 def start_mission(
     scenario: str = "default",
     *,
@@ -113,16 +134,23 @@ def start_mission(
     ``sols``: the last sol to fly (default: the scenario's). Validates everything
     before anything is written.
     """
-    sc = load_scenario(scenario)
-    if sols is not None:
-        sc = sc.with_last_sol(sols)
-    config = _config(sc, seed) | {"scenario_source": scenario}
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"--seed = {seed!r}: must be a whole number in 0..{MAX_SEED}")
+    loaded = load_scenario(scenario)
+    sc = loaded.with_last_sol(sols) if sols is not None else loaded
+    config = _config(sc, seed) | {
+        "scenario_source": _source(scenario),
+        "data_sha256": _fingerprint(loaded, _models(loaded)),
+    }
     if db is None:
         run_id = run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         path = run_db_path(run_id, runs_dir)
         if path.exists():
             raise StoreError(f"run {run_id} already exists at {path}: --resume {run_id}")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot make the run folder {path.parent}: {exc.strerror}") from None
         store = open_store(path)
     else:
         store = open_store(db)
@@ -151,9 +179,14 @@ class MissionRunner:
     def __init__(self, run: MissionRun, *, cache_dir: Path | None = None):
         self.run = run
         cfg = run.config
-        scenario = load_scenario(cfg.get("scenario_source", cfg["scenario"]))
-        if scenario.last_sol != cfg["last_sol"]:
-            scenario = scenario.with_last_sol(cfg["last_sol"])
+        loaded = load_scenario(cfg["scenario_source"])
+        self.models = _models(loaded)
+        if _fingerprint(loaded, self.models) != cfg["data_sha256"]:
+            raise StoreError(
+                f"run {run.run_id}: the scenario {cfg['scenario_source']} or the model data "
+                "changed since the run started; resume it with the same files, or start a new run"
+            )
+        scenario = loaded.with_last_sol(cfg["last_sol"])
         self.scenario = scenario
         self.models = _models(scenario)
         self.seed = int(cfg["seed"])
@@ -271,17 +304,20 @@ class MissionRunner:
                 self._carry_over(slot, state)
                 continue
             kind, _ = slot.request.detail
-            if kind == "drive":
-                ops.drive_to(sol, slot, rec, state)
-            elif kind == "drive_scripted":
-                ops.scripted_drive(sol, slot, rec, state)
-            elif kind in ("sample", "retry"):
-                ops.sample(sol, slot, rec, state, self.cache)
-            elif kind == "depot":
-                ops.depot_drop(sol, slot, rec, state, self.cache)
-            else:
-                ops.plain(slot, rec, state)
-                relay_passes += slot.request.kind == "uhf_relay"
+            try:
+                if kind == "drive":
+                    ops.drive_to(sol, slot, rec, state)
+                elif kind == "drive_scripted":
+                    ops.scripted_drive(sol, slot, rec, state)
+                elif kind in ("sample", "retry"):
+                    ops.sample(sol, slot, rec, state, self.cache)
+                elif kind == "depot":
+                    ops.depot_drop(sol, slot, rec, state, self.cache)
+                else:
+                    ops.plain(slot, rec, state)
+                    relay_passes += slot.request.kind == "uhf_relay"
+            except ScenarioError as exc:  # no path, no tube left, no depot site: go on
+                rec.failed(sol, slot, str(exc))
         for r in held:
             rec.skipped(Slot(r, None, SKIPPED_DATA))
         budget = simulate_sol(models.power, state.battery_j, rec.power_activities, utc_start)

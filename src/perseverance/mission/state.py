@@ -101,6 +101,7 @@ class MissionState:
             raise StoreError(f"the run's checkpoint is damaged ({exc}): start a new run") from None
 
 
-def sol_rng(seed: int, sol: int, purpose: int) -> np.random.Generator:
-    """The generator for one purpose on one sol: the same numbers on a resumed run."""
-    return np.random.default_rng([int(seed), int(sol), int(purpose)])
+def sol_rng(seed: int, sol: int, purpose: int, index: int = 0) -> np.random.Generator:
+    """The generator of the ``index``-th draw for one purpose on one sol: the same numbers
+    on a resumed run, and independent numbers for two operations of one sol."""
+    return np.random.default_rng([int(seed), int(sol), int(purpose), int(index)])

@@ -28,6 +28,7 @@ from perseverance.rover.sampling import (
     ProcedureResult,
     SampleCache,
     TubeState,
+    planned_duration_s,
 )
 from perseverance.terrain.tiles import MultiResolutionTerrain
 
@@ -87,6 +88,18 @@ class SolRecord:
         if duration_s > 0:
             self.power_activities.append(Activity(name, start_s, duration_s, power_w, awake))
 
+    def failed(self, sol: int, slot: Slot, reason: str) -> None:
+        """Record an operation the rover could not do (it changed nothing), and why."""
+        r = slot.request
+        self.activities.append(
+            {"kind": r.kind, "name": r.name[:128], "start_s": slot.start_s or 0.0,
+             "duration_s": 0.0, "energy_j": 0.0, "outcome": "failed"}
+        )  # fmt: skip
+        self.events.append(
+            {"name": "activity_failed", "sol": sol,
+             "payload": {"kind": r.kind, "name": r.name, "reason": reason}}
+        )  # fmt: skip
+
     def skipped(self, slot: Slot) -> None:
         r = slot.request
         self.activities.append(
@@ -117,6 +130,13 @@ class SurfaceOps:
         self.grid = grid
         self.seed = seed
         self.traverse_so_far = traverse_so_far
+        self._draws: dict[tuple[int, int], int] = {}
+
+    def _rng(self, sol: int, purpose: int) -> np.random.Generator:
+        """A fresh, independent generator for each operation of the sol (in start order)."""
+        index = self._draws.get((sol, purpose), 0)
+        self._draws[(sol, purpose)] = index + 1
+        return sol_rng(self.seed, sol, purpose, index)
 
     # ------------------------------------------------------------------ drives
 
@@ -185,7 +205,7 @@ class SurfaceOps:
             rec.activity("drive", a.name, slot.start_s, 0.0, 0.0, outcome="done: already there")
             return
         path = plan_path(self.grid, state.position, goal)
-        rng = sol_rng(self.seed, sol, RNG_SLIP)
+        rng = self._rng(sol, RNG_SLIP)
         result = drive(
             path,
             a.mode or "visual_odometry",
@@ -226,7 +246,7 @@ class SurfaceOps:
             path,
             a.mode or "blind",
             budget_s=slot.request.duration_s,
-            rng=sol_rng(self.seed, sol, RNG_SLIP),
+            rng=self._rng(sol, RNG_SLIP),
             mobility=self.models.mobility,
         )
         self._record_drive(
@@ -289,7 +309,7 @@ class SurfaceOps:
             result = cache.core(
                 sol,
                 rock,
-                sol_rng(self.seed, sol, RNG_CORING),
+                self._rng(sol, RNG_CORING),
                 pos,
                 lmst_hours=lmst_h,
                 name=name,
@@ -381,7 +401,7 @@ class SurfaceOps:
         _, p = slot.request.detail
         assert slot.start_s is not None
         if state.depot is None:
-            state.depot = self._lay_out_depot(sol, p.activity.total or 1, state, cache)
+            state.depot = self._lay_out_depot(sol, p.activity.total or 1, state, cache, rec)
         plan = state.depot
         if plan.dropped >= len(plan.tube_ids):
             rec.activity(
@@ -401,8 +421,19 @@ class SurfaceOps:
         t = slot.start_s
         if math.hypot(*(abreast - np.array(state.position))) > 0.01:
             path = self._straight_path(state.position, (float(abreast[0]), float(abreast[1])))
-            result = drive(path, "blind", mobility=self.models.mobility)
+            deposit_s = planned_duration_s(self.models.caching, "deposit", n=1)
+            budget_s = slot.request.duration_s - deposit_s
+            result = drive(
+                path, "blind", budget_s=budget_s, rng=self._rng(sol, RNG_SLIP),
+                mobility=self.models.mobility,
+            )  # fmt: skip
             self._record_drive(sol, rec, state, result, t, f"{slot.request.name}: move")
+            if not result.arrived:  # slipped too much: drop it another sol
+                rec.events.append(
+                    {"name": "depot_drop_deferred", "sol": sol,
+                     "payload": {"reason": f"the move stopped: {result.stop_reason}"}}
+                )  # fmt: skip
+                return
             t += result.time_s
         tube_id = plan.tube_ids[plan.dropped]
         result_drop = cache.deposit([tube_id], [site], sol, lmst_hours=t / MARS_HOUR_S)
@@ -425,8 +456,9 @@ class SurfaceOps:
         state.done[p.where] = state.done.get(p.where, 0) + 1
 
     def _lay_out_depot(
-        self, sol: int, total: int, state: MissionState, cache: SampleCache
+        self, sol: int, total: int, state: MissionState, cache: SampleCache, rec: SolRecord
     ) -> DepotPlan:
+        """Drop sites on flat, rock-free ground clear of every wheel path so far."""
         stored = [t for t in cache.in_state(TubeState.STORED) if t.name in state.depot_bound]
         stored.sort(key=lambda t: (t.acquired_sol or 0, t.id))
         tube_ids = [t.id for t in stored[:total]]
@@ -434,6 +466,8 @@ class SurfaceOps:
         d = self.models.caching.depot
         band = d.track_half_width_m + d.wheel_half_width_m
         past_e, past_n = self.traverse_so_far
+        past_e = np.concatenate([past_e, [r["east_m"] for r in rec.traverse]])
+        past_n = np.concatenate([past_n, [r["north_m"] for r in rec.traverse]])
         terrain = self.terrain
         terrain.set_focus(*state.position)
 
@@ -450,7 +484,7 @@ class SurfaceOps:
             state.east_m,
             state.north_m,
             heading,
-            sol_rng(self.seed, sol, RNG_DEPOT),
+            self._rng(sol, RNG_DEPOT),
             is_free,
         )
         return DepotPlan(
