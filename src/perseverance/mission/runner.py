@@ -46,6 +46,9 @@ from perseverance.store.locate import DEFAULT_RUNS_DIR, run_db_path, run_dir
 from perseverance.terrain.landing_region import LandingRegion
 from perseverance.terrain.tiles import FineTerrain, MultiResolutionTerrain
 
+#: Data a sol is expected to make [bit], for the number of relay passes to ask for (E:
+#: imaging, a drive and the weather station at telecom.toml's rates make ~0.5 Gbit).
+TYPICAL_SOL_DATA_BITS = 6.0e8
 #: State of charge at the start of sol 0 (E: charged in cruise).
 LANDING_STATE_OF_CHARGE = 1.0
 
@@ -292,7 +295,7 @@ class MissionRunner:
         utc_start = clock.sol_start_utc(sol)
         earliest_s = clock.landing_lmst_s if sol == 0 else 0.0
         self.terrain.set_focus(*state.position)
-        relay_expected = state.backlog_bits + 6.0e8  # a typical sol's data [bit] (E)
+        relay_expected = state.backlog_bits + TYPICAL_SOL_DATA_BITS
         requests, held = sol_requests(sol, models, state, relay_expected)
         slots = plan_sol(requests, models.power, state.battery_j, utc_start, earliest_s=earliest_s)
         rec = SolRecord()
