@@ -402,11 +402,7 @@ class FineTerrain:
         point test, not dilated by any footprint: to check a vehicle, query the points
         under it.
         """
-        slope_limit, rock_limit = _limits(self.site, max_slope_rad, max_rock_m)
-        return (
-            (self.slope(east_m, north_m) > slope_limit)
-            | (self.rock_height(east_m, north_m) > rock_limit)
-        )[()]
+        return _hazard(self, self.site, east_m, north_m, max_slope_rad, max_rock_m)
 
     # ---------------------------------------------------------------- query plumbing
 
@@ -857,11 +853,7 @@ class MultiResolutionTerrain:
 
         Limits default to the site's (``site.hazard``); a point test, as in `FineTerrain`.
         """
-        slope_limit, rock_limit = _limits(self.coarse.site, max_slope_rad, max_rock_m)
-        return (
-            (self.slope(east_m, north_m) > slope_limit)
-            | (self.rock_height(east_m, north_m) > rock_limit)
-        )[()]
+        return _hazard(self, self.coarse.site, east_m, north_m, max_slope_rad, max_rock_m)
 
     # ---------------------------------------------------------------- helpers
 
@@ -924,10 +916,21 @@ def _whole(ratio: float, what: str) -> int:
     return int(whole)
 
 
-def _limits(site: Site, max_slope_rad: float | None, max_rock_m: float | None):
+def _hazard(
+    terrain: FineTerrain | MultiResolutionTerrain,
+    site: Site,
+    east_m: ArrayLike,
+    north_m: ArrayLike,
+    max_slope_rad: float | None,
+    max_rock_m: float | None,
+) -> NDArray[np.bool_]:
+    """``terrain``'s slope > the limit [rad] or rock height > the limit [m], pointwise;
+    None takes the site's landing limits (``site.hazard``)."""
     slope = site.hazard.max_slope_rad if max_slope_rad is None else float(max_slope_rad)
     rock = site.hazard.max_rock_height_m if max_rock_m is None else float(max_rock_m)
-    return slope, rock
+    return (
+        (terrain.slope(east_m, north_m) > slope) | (terrain.rock_height(east_m, north_m) > rock)
+    )[()]
 
 
 def _bilinear(
