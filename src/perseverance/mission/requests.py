@@ -27,7 +27,7 @@ from perseverance.mission.sol_planner import Request
 from perseverance.mission.state import MissionState, Retry
 from perseverance.rover.mobility import Mobility
 from perseverance.rover.power import MARS_HOUR_S, PowerConfig
-from perseverance.rover.sampling import CachingSystem, planned_duration_s
+from perseverance.rover.sampling import CachingSystem, planned_duration_s, planned_power_w
 from perseverance.rover.telecom import Telecom
 
 #: Kinds that run alongside anything else (no actuator, no mast camera).
@@ -55,19 +55,6 @@ class Models:
     telecom: Telecom
 
 
-def _step_power_w(caching: CachingSystem, operation: str) -> float:
-    """The largest step power [W] of a sampling operation: its planning power."""
-    c, h = caching.coring, caching.handling
-    steps = {
-        "core": [c.abrasion, c.proximity_science, c.coring, c.percuss_to_ingest, c.discard],
-        "regolith": [caching.regolith.proximity_science, caching.regolith.acquisition],
-        "witness": [caching.witness.exposure],
-        "depot": [caching.depot.drop, caching.depot.watson_image],
-    }[operation]
-    steps = [*steps, h.volume_assessment, h.cachecam_image, h.seal, h.store]
-    return max(s.power_w for s in steps if s is not None)
-
-
 def _spread_starts(window_h: tuple[float, float], n: int, duration_s: float) -> list[float]:
     """``n`` starts [s] spread evenly over the window, each run inside it."""
     lo, hi = window_h[0] * MARS_HOUR_S, window_h[1] * MARS_HOUR_S
@@ -93,31 +80,19 @@ def _drive_request(p: PlannedActivity, models: Models, state: MissionState) -> R
         if state.done.get(p.where, 0):
             return None
         duration = a.duration_s or a.distance_m / mode.speed_mps
-        return Request(
-            "drive",
-            a.name,
-            a.lmst_hours,
-            duration,
-            mode.power_w,
-            priority=PRIORITY_FIXED,
-            detail=("drive_scripted", p),
-        )
-    if p.where in state.arrived or a.to is None:
+        priority, tag = PRIORITY_FIXED, "drive_scripted"
+    elif p.where in state.arrived or a.to is None:
         return None
-    goal = models.scenario.waypoints()[a.to]
-    distance = math.hypot(goal.east_m - state.east_m, goal.north_m - state.north_m)
-    window_s = (a.lmst_hours[1] - a.lmst_hours[0]) * MARS_HOUR_S
-    budget = models.mobility.budget.max_drive_time_per_sol_s
-    wanted = DRIVE_TIME_MARGIN * distance / mode.speed_mps + 60.0
-    duration = min(budget, window_s, wanted)
+    else:
+        goal = models.scenario.waypoints()[a.to]
+        distance = math.hypot(goal.east_m - state.east_m, goal.north_m - state.north_m)
+        window_s = (a.lmst_hours[1] - a.lmst_hours[0]) * MARS_HOUR_S
+        budget = models.mobility.budget.max_drive_time_per_sol_s
+        wanted = DRIVE_TIME_MARGIN * distance / mode.speed_mps + 60.0
+        duration = min(budget, window_s, wanted)
+        priority, tag = PRIORITY_DRIVE, "drive"
     return Request(
-        "drive",
-        a.name,
-        a.lmst_hours,
-        duration,
-        mode.power_w,
-        priority=PRIORITY_DRIVE,
-        detail=("drive", p),
+        "drive", a.name, a.lmst_hours, duration, mode.power_w, priority=priority, detail=(tag, p)
     )
 
 
@@ -134,7 +109,7 @@ def _sampling_request(p: PlannedActivity, models: Models, state: MissionState) -
         a.name,
         a.lmst_hours,
         duration,
-        _step_power_w(models.caching, a.kind),
+        planned_power_w(models.caching, a.kind, failure=failure),
         priority=PRIORITY_FIXED,
         detail=("sample", p),
     )
@@ -148,7 +123,7 @@ def _depot_requests(p: PlannedActivity, sol: int, models: Models, state: Mission
     # the move abreast of the next drop, at the worst slip (the drive stops at the budget)
     move_s = d.spacing_max_m / blind.speed_mps / (1.0 - models.mobility.slip.max_fraction)
     duration = planned_duration_s(models.caching, "deposit", n=1) + move_s
-    power = max(_step_power_w(models.caching, "depot"), blind.power_w)
+    power = max(planned_power_w(models.caching, "deposit"), blind.power_w)
     return [
         Request(
             "depot",
@@ -172,7 +147,7 @@ def retry_request(retry: Retry, models: Models) -> Request:
         retry.name,
         RETRY_WINDOW_H,
         duration,
-        _step_power_w(models.caching, retry.kind),
+        planned_power_w(models.caching, retry.kind, failure=failure),
         priority=PRIORITY_FIXED,
         detail=("retry", retry),
     )

@@ -360,6 +360,31 @@ def planned_duration_s(
     checks against midnight. The sum runs in step order, exactly as the operation's own
     clock adds it up, so a run's ``duration_s`` never exceeds it.
     """
+    paths = _planned_paths(system, operation, n, failure, keep_crumbled_as_atmospheric)
+    return max(_sum_steps(path) for path in paths)
+
+
+def planned_power_w(
+    system: CachingSystem,
+    operation: str,
+    *,
+    failure: Failure | None = None,
+    keep_crumbled_as_atmospheric: bool | None = None,
+) -> float:
+    """The highest power [W] of any step the operation may run (arguments as for
+    `planned_duration_s`): with its duration, a bound on what a run draws."""
+    paths = _planned_paths(system, operation, 1, failure, keep_crumbled_as_atmospheric)
+    return max((s.power_w for path in paths for s in path if s is not None), default=0.0)
+
+
+def _planned_paths(
+    system: CachingSystem,
+    operation: str,
+    n: int,
+    failure: Failure | None,
+    keep_crumbled_as_atmospheric: bool | None,
+) -> list[list[Step | None]]:
+    """The step sequences an operation may take (one, or a core's possible outcomes)."""
     if operation not in OPERATIONS:
         raise SamplingError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
     if failure is not None and failure not in FAILURES:
@@ -368,14 +393,14 @@ def planned_duration_s(
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise SamplingError(f"a deposit drops a whole number of tubes >= 0, not {n!r}")
         d = system.depot
-        return _sum_steps([d.drop, d.watson_image] * int(n))
+        return [[d.drop, d.watson_image] * int(n)]
     h = system.handling
     handling = [h.volume_assessment, h.cachecam_image, h.seal, h.store]
     if operation == "regolith":
         r = system.regolith
-        return _sum_steps([r.proximity_science, r.acquisition, *handling])
+        return [[r.proximity_science, r.acquisition, *handling]]
     if operation == "witness":
-        return _sum_steps([system.witness.exposure, h.seal, h.store])
+        return [[system.witness.exposure, h.seal, h.store]]
     c, f = system.coring, system.failures
     keep = f.keep_crumbled_as_atmospheric
     keep = keep if keep_crumbled_as_atmospheric is None else keep_crumbled_as_atmospheric
@@ -386,13 +411,13 @@ def planned_duration_s(
         "crumble": prefix + (handling if keep else [h.volume_assessment]),
     }
     if failure != "random":
-        return _sum_steps(paths[failure or "none"])
+        return [paths[failure or "none"]]
     possible = [
         ("none", f.crumble_probability + f.jam_probability < 1),
         ("crumble", f.crumble_probability > 0),
         ("jam", f.jam_probability > 0),
     ]
-    return max(_sum_steps(paths[k]) for k, p in possible if p)
+    return [paths[k] for k, p in possible if p]
 
 
 def _sum_steps(steps: Sequence[Step | None]) -> float:
