@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from perseverance.cli_output import console, err_console, fail
+from perseverance.cli_output import console, err_console, fail, print_json
 from perseverance.errors import PerseveranceError
 
 
@@ -97,7 +96,7 @@ def mission(
         raise typer.Exit(code=130) from None
     summary = mission_summary(run.store, run.run_id, run.folder)
     if as_json:
-        print(json.dumps(summary, indent=2))
+        print_json(summary)
     else:
         _print_summary(summary)
 
@@ -117,11 +116,12 @@ def _progress(quiet: bool) -> Progress:
 
 def mission_summary(store: Any, run_id: str, folder: Path) -> dict[str, Any]:
     """What the run did, from its database: landing, sols, odometry, samples, depot, outputs."""
-    landing = next(e.payload for e in store.events(run_id, sol=0) if e.name == "landing")
+    events = store.events(run_id)
+    landing = next(e.payload for e in events if e.name == "landing")
     sols = store.sols(run_id)
     samples = store.samples(run_id)
     tubes = {t.tube_id: t for t in store.tubes(run_id)}
-    depot = [e.payload for e in store.events(run_id) if e.name == "tube_deposited"]
+    depot = [e.payload for e in events if e.name == "tube_deposited"]
     report = store.products(run_id, kind="report")
     return {
         "run": run_id,

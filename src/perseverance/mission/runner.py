@@ -13,6 +13,7 @@ seeded by (seed, sol, purpose).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -183,15 +184,15 @@ class MissionRunner:
         self.run = run
         cfg = run.config
         loaded = load_scenario(cfg["scenario_source"])
-        self.models = _models(loaded)
-        if _fingerprint(loaded, self.models) != cfg["data_sha256"]:
+        models = _models(loaded)
+        if _fingerprint(loaded, models) != cfg["data_sha256"]:
             raise StoreError(
                 f"run {run.run_id}: the scenario {cfg['scenario_source']} or the model data "
                 "changed since the run started; resume it with the same files, or start a new run"
             )
         scenario = loaded.with_last_sol(cfg["last_sol"])
         self.scenario = scenario
-        self.models = _models(scenario)
+        self.models = dataclasses.replace(models, scenario=scenario)
         self.seed = int(cfg["seed"])
         self.edl_system = prepare_edl(scenario.edl.vehicle, terrain_seed=int(cfg["terrain_seed"]))
         region = self.edl_system.terrain

@@ -142,7 +142,6 @@ class SurfaceOps:
 
     def _record_drive(
         self,
-        sol: int,
         rec: SolRecord,
         state: MissionState,
         result: DriveResult,
@@ -213,7 +212,7 @@ class SurfaceOps:
             rng=rng,
             mobility=self.models.mobility,
         )
-        self._record_drive(sol, rec, state, result, slot.start_s, a.name)
+        self._record_drive(rec, state, result, slot.start_s, a.name)
         if result.arrived:
             self._arrive(sol, rec, state, p.where, a.to)
 
@@ -250,7 +249,7 @@ class SurfaceOps:
             mobility=self.models.mobility,
         )
         self._record_drive(
-            sol, rec, state, result, slot.start_s, a.name, duration_s=slot.request.duration_s
+            rec, state, result, slot.start_s, a.name, duration_s=slot.request.duration_s
         )
         if p.phase == "first_drive" or "first drive" in a.name.lower():
             rec.events.append(
@@ -427,7 +426,7 @@ class SurfaceOps:
                 path, "blind", budget_s=budget_s, rng=self._rng(sol, RNG_SLIP),
                 mobility=self.models.mobility,
             )  # fmt: skip
-            self._record_drive(sol, rec, state, result, t, f"{slot.request.name}: move")
+            self._record_drive(rec, state, result, t, f"{slot.request.name}: move")
             if not result.arrived:  # slipped too much: drop it another sol
                 rec.events.append(
                     {"name": "depot_drop_deferred", "sol": sol,
