@@ -91,27 +91,17 @@ class SolRecord:
     def failed(self, sol: int, slot: Slot, reason: str) -> None:
         """Record an operation the rover could not do (it changed nothing), and why."""
         r = slot.request
-        self.activities.append(
-            {"kind": r.kind, "name": r.name[:128], "start_s": slot.start_s or 0.0,
-             "duration_s": 0.0, "energy_j": 0.0, "outcome": "failed"}
-        )  # fmt: skip
+        self.activity(r.kind, r.name, slot.start_s or 0.0, 0.0, 0.0, outcome="failed")
         self.events.append(
             {"name": "activity_failed", "sol": sol,
              "payload": {"kind": r.kind, "name": r.name, "reason": reason}}
         )  # fmt: skip
 
     def skipped(self, slot: Slot) -> None:
+        """Record a request the planner did not run, with why (``slot.outcome``)."""
         r = slot.request
-        self.activities.append(
-            {
-                "kind": r.kind,
-                "name": r.name[:128],
-                "start_s": r.window_h[0] * MARS_HOUR_S,
-                "duration_s": 0.0,
-                "energy_j": 0.0,
-                "outcome": slot.outcome,
-            }
-        )
+        start_s = r.window_h[0] * MARS_HOUR_S
+        self.activity(r.kind, r.name, start_s, 0.0, 0.0, outcome=slot.outcome)
 
 
 class SurfaceOps:
