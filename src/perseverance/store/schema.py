@@ -37,6 +37,16 @@ from sqlalchemy.types import TypeDecorator
 #: The version of the tables below; a database of any other version is refused.
 SCHEMA_VERSION = 2
 
+#: Column widths that data files must respect too (a scenario's names are checked against
+#: them on load, so a value SQLite would keep but PostgreSQL refuses never reaches a commit).
+RUN_ID_LENGTH = 64
+SCENARIO_NAME_LENGTH = 128
+PHASE_NAME_LENGTH = 64
+ACTIVITY_NAME_LENGTH = 128
+ACTIVITY_KIND_LENGTH = 32
+EVENT_NAME_LENGTH = 64
+SAMPLE_NAME_LENGTH = 64
+
 #: The run a row belongs to; deleting the run deletes the row.
 _RUN_FK = "runs.id"
 
@@ -87,7 +97,9 @@ class Base(DeclarativeBase):
 
 
 def _run_id() -> Mapped[str]:
-    return mapped_column(String(64), ForeignKey(_RUN_FK, ondelete="CASCADE"), primary_key=True)
+    return mapped_column(
+        String(RUN_ID_LENGTH), ForeignKey(_RUN_FK, ondelete="CASCADE"), primary_key=True
+    )
 
 
 class SchemaVersionRow(Base):
@@ -112,9 +124,9 @@ class RunRow(Base):
     __tablename__ = "runs"
     _private = frozenset({"writer_token"})
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(RUN_ID_LENGTH), primary_key=True)
     created_utc: Mapped[datetime] = mapped_column(UtcDateTime)
-    scenario: Mapped[str] = mapped_column(String(128))
+    scenario: Mapped[str] = mapped_column(String(SCENARIO_NAME_LENGTH))
     seed: Mapped[int] = mapped_column(BigInteger)
     config: Mapped[Any] = mapped_column(Json)
     status: Mapped[str] = mapped_column(String(32), default="running")
@@ -142,7 +154,7 @@ class SolRow(Base):
 
     run_id: Mapped[str] = _run_id()
     sol: Mapped[int] = mapped_column(Integer, primary_key=True)
-    phase: Mapped[str | None] = mapped_column(String(64))
+    phase: Mapped[str | None] = mapped_column(String(PHASE_NAME_LENGTH))
     utc_start: Mapped[datetime] = mapped_column(UtcDateTime)
     lmst_start: Mapped[str | None] = mapped_column(String(12))
     energy_used_j: Mapped[float] = mapped_column(Double)
@@ -158,10 +170,12 @@ class ActivityRow(Base):
     __table_args__ = (Index("ix_activities_run_sol", "run_id", "sol"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(String(64), ForeignKey(_RUN_FK, ondelete="CASCADE"))
+    run_id: Mapped[str] = mapped_column(
+        String(RUN_ID_LENGTH), ForeignKey(_RUN_FK, ondelete="CASCADE")
+    )
     sol: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(32))
-    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(ACTIVITY_KIND_LENGTH))
+    name: Mapped[str] = mapped_column(String(ACTIVITY_NAME_LENGTH))
     start_s: Mapped[float] = mapped_column(Double)
     duration_s: Mapped[float] = mapped_column(Double)
     energy_j: Mapped[float] = mapped_column(Double)
@@ -179,10 +193,12 @@ class EventRow(Base):
     __table_args__ = (Index("ix_events_run_sol", "run_id", "sol"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(String(64), ForeignKey(_RUN_FK, ondelete="CASCADE"))
+    run_id: Mapped[str] = mapped_column(
+        String(RUN_ID_LENGTH), ForeignKey(_RUN_FK, ondelete="CASCADE")
+    )
     sol: Mapped[int | None] = mapped_column(Integer)
     t_s: Mapped[float | None] = mapped_column(Double)
-    name: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(EVENT_NAME_LENGTH))
     payload: Mapped[Any] = mapped_column(Json, nullable=True)
 
 
@@ -240,7 +256,7 @@ class SampleRow(Base):
     )
 
     run_id: Mapped[str] = _run_id()
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(SAMPLE_NAME_LENGTH), primary_key=True)
     tube_id: Mapped[str] = mapped_column(String(32))
     sol: Mapped[int] = mapped_column(Integer)
     sample_type: Mapped[str] = mapped_column(String(32))
@@ -266,7 +282,9 @@ class CustodyRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(String(64), ForeignKey(_RUN_FK, ondelete="CASCADE"))
+    run_id: Mapped[str] = mapped_column(
+        String(RUN_ID_LENGTH), ForeignKey(_RUN_FK, ondelete="CASCADE")
+    )
     tube_id: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str] = mapped_column(String(32))
@@ -284,7 +302,9 @@ class ProductRow(Base):
     __table_args__ = (UniqueConstraint("run_id", "path", name="uq_products_path"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(String(64), ForeignKey(_RUN_FK, ondelete="CASCADE"))
+    run_id: Mapped[str] = mapped_column(
+        String(RUN_ID_LENGTH), ForeignKey(_RUN_FK, ondelete="CASCADE")
+    )
     kind: Mapped[str] = mapped_column(String(32))
     path: Mapped[str] = mapped_column(String(512))
     sol: Mapped[int | None] = mapped_column(Integer)
