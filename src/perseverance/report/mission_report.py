@@ -20,11 +20,8 @@ left out with a note in the page rather than failing the report.
 from __future__ import annotations
 
 import base64
-import os
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -33,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from perseverance.errors import PerseveranceError
+from perseverance.outputs import write_atomic
 from perseverance.report import mission_plots as plots
 from perseverance.store import (
     ActivityRow,
@@ -142,7 +140,8 @@ def write_mission_report(
     run_dir = Path(run_dir)
     text = mission_report_html(store, run_id, run_dir, terrain=terrain)
     path = run_dir / REPORT_NAME
-    _write_atomic(path, text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text)
     return path
 
 
@@ -151,22 +150,6 @@ def mission_report_html(
 ) -> str:
     """The report page as a string (what `write_mission_report` writes; same arguments)."""
     return _Report(store, run_id, Path(run_dir), terrain).render()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
 
 
 def _terrain_from_config(config: Mapping[str, Any], notes: list[str]) -> LandingRegion | None:
