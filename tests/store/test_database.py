@@ -1,9 +1,7 @@
 """The mission database on SQLite, and on PostgreSQL when a server is given.
 
-Set ``PERSEVERANCE_TEST_POSTGRES_URL`` (e.g.
-``postgresql+psycopg://postgres@127.0.0.1:54329/perseverance_test``) to run every
-``db_url`` test against that server as well; each test gets its own schema,
-dropped afterwards.
+The ``db_url`` and ``store`` fixtures are in ``conftest.py``: set
+``PERSEVERANCE_TEST_POSTGRES_URL`` to run those tests on a server as well.
 """
 
 from __future__ import annotations
@@ -14,59 +12,18 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, select, text, update
-from sqlalchemy.engine import make_url
 
 from perseverance.errors import StoreError
 from perseverance.store import SCHEMA_VERSION, open_store
 from perseverance.store.schema import TABLES, RunRow, SampleRow
 
-POSTGRES_URL = os.environ.get("PERSEVERANCE_TEST_POSTGRES_URL")
 LANDING_UTC = datetime(2021, 2, 18, 20, 55, 0, tzinfo=UTC)
 #: Refusing an unreachable server must not hang the CLI.
 QUICKLY_S = 5.0
-
-
-def _postgres_url(base: str):
-    url = make_url(base)
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    return url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A fresh, empty database: a SQLite file, or a new schema on the PostgreSQL server."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "runs" / "r1" / "mission.db")
-        return
-    if not POSTGRES_URL:
-        pytest.skip(
-            "PostgreSQL not configured: set PERSEVERANCE_TEST_POSTGRES_URL="
-            "postgresql+psycopg://USER@HOST:PORT/DB to run the store tests on a server"
-        )
-    base = _postgres_url(POSTGRES_URL)
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
-@pytest.fixture
-def store(db_url):
-    with open_store(db_url) as opened:
-        yield opened
 
 
 def _count(store, table: str, **where) -> int:
@@ -269,10 +226,15 @@ def test_schema_version_mismatch_is_one_line(db_url):
     with open_store(db_url) as store:
         store.create_run(scenario="default", seed=7, config={})
         with store.engine.begin() as conn:
-            conn.execute(update(TABLES["schema_version"].__table__).values(version=3))
+            conn.execute(
+                update(TABLES["schema_version"].__table__).values(version=SCHEMA_VERSION + 1)
+            )
     with pytest.raises(StoreError) as err:
         open_store(db_url)
-    assert f"has schema version 3; this program reads version {SCHEMA_VERSION}" in _one_line(err)
+    expected = (
+        f"has schema version {SCHEMA_VERSION + 1}; this program reads version {SCHEMA_VERSION}"
+    )
+    assert expected in _one_line(err)
 
 
 def test_foreign_keys_are_enforced(store):

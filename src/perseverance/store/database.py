@@ -11,7 +11,13 @@
 SQLite is the default (a file path); any SQLAlchemy URL works too, e.g.
 ``postgresql+psycopg://user@host/db`` (a bare ``postgresql://`` means psycopg 3).
 SQLite runs with write-ahead logging and foreign keys on, so readers (the web
-server, ``samples list``) never block the writer.
+server, ``samples list``) never block the writer. Every write is checkpointed
+into the main file as it commits (a passive checkpoint: it never waits for a
+reader), and a finished run leaves the ``-wal`` file empty, so the main file
+alone holds every committed sol. Readers open the file read-only: with
+``mode=ro``, or, when its folder is read-only and there is no ``-wal`` file with
+content (no writer can be at work there), as ``immutable``, which needs no
+``-shm`` file beside it.
 
 **One writer per run.** A run is written only by the `Store` that holds its
 lease: the ``writer_token`` column, taken by a conditional UPDATE in
@@ -27,19 +33,33 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, create_engine, event, exc, insert, inspect, select, text, update
+from sqlalchemy import (
+    Table,
+    create_engine,
+    event,
+    exc,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import DateTime, Double, Integer, String, TypeDecorator
 
 from perseverance.errors import StoreError
 from perseverance.store.schema import (
@@ -65,11 +85,17 @@ DEFAULT_LEASE_S = 600.0
 CONNECT_TIMEOUT_S = 10
 #: How long SQLite waits for another process's write lock before giving up [s].
 SQLITE_BUSY_TIMEOUT_S = 30.0
+#: How long a finished run's final checkpoint waits for readers to let go of the WAL [s].
+FINAL_CHECKPOINT_WAIT_S = 2.0
 
 _HOST = socket.gethostname()
 _RUNS: Table = RunRow.__table__  # type: ignore[assignment]
 #: Arbitrary key of the PostgreSQL advisory lock that serialises creating the tables.
 _PG_CREATE_LOCK = 0x4D32303230
+#: The password of a URL that SQLAlchemy cannot parse (its own pattern: up to the ``@``).
+_PASSWORD = re.compile(r"^([\w+.-]*://[^:/@]*:)[^@]*@")
+#: SQLite's true values of a boolean URI parameter.
+_SQLITE_TRUE = ("1", "yes", "true", "on")
 
 
 def open_store(
@@ -77,6 +103,7 @@ def open_store(
     *,
     create: bool = True,
     readonly: bool = False,
+    durable: bool = False,
     lease_s: float = DEFAULT_LEASE_S,
 ) -> Store:
     """Open (and by default create) the mission database.
@@ -92,35 +119,58 @@ def open_store(
     readonly
         Open for reading only (SQLite opens the file read-only, so a read-only
         file or folder works); every write raises `StoreError`.
+    durable
+        The database must outlive this process (a mission run): an in-memory
+        one (``:memory:``, ``sqlite://``, ``file::memory:``...) is refused.
     lease_s
         How long this store's writer lease on a run lasts without a commit [s].
 
     Raises
     ------
     StoreError
-        One line: the database cannot be reached or opened, is read-only, is
-        missing (``create=False``), or holds another schema version.
+        One line: the target is empty or not a URL, in memory (``durable``),
+        read-only by its URL (``mode=ro``, ``immutable=1``) but opened for
+        writing, cannot be reached or opened, is read-only, is missing
+        (``create=False``), or holds another schema version.
     """
     target = os.fspath(url_or_path)
+    if not target.strip():
+        raise StoreError(f"--db {target!r}: empty; give a file path or a database URL")
     if "://" in target:
-        try:
-            url = make_url(target)
-        except exc.ArgumentError:
-            raise StoreError(f"--db {target!r}: not a database URL or file path") from None
+        url = _parse_url(target)
         if url.drivername in ("postgresql", "postgres"):
             url = url.set(drivername="postgresql+psycopg")
-        name = url.render_as_string(hide_password=True)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            url, name = None, url.database
-            target = name
+        sqlite = url.get_backend_name() == "sqlite"
+        # A SQLite URL as given (rendering it would percent-encode its ":memory:").
+        name = (
+            _PASSWORD.sub(r"\1***@", target) if sqlite else url.render_as_string(hide_password=True)
+        )
+        memory = sqlite and _sqlite_in_memory(url.database or "", url.query.get("mode"))
     else:
-        url, name = None, target
-    if url is None and target != ":memory:":
-        url = _sqlite_file_url(Path(target), name=name, create=create, readonly=readonly)
-    elif url is None:
+        url, name, sqlite = None, target, True
+        memory = _sqlite_in_memory(target, None)
+    if memory and durable:
+        raise StoreError(
+            f"--db {name!r} is an in-memory database: it vanishes with this process; give a "
+            "file path or a database server URL"
+        )
+    if url is not None and sqlite and not readonly:
+        _refuse_read_only_query(url, name)
+    if memory:
         url = make_url("sqlite://")
+    elif sqlite:
+        path = target if url is None else url.database
+        assert path is not None
+        name = path
+        url = _sqlite_file_url(Path(path), name=name, create=create, readonly=readonly)
+    assert url is not None
+    wal = sqlite and not (memory or readonly)
     store = Store(
-        _engine(url, name=name, readonly=readonly), name=name, readonly=readonly, lease_s=lease_s
+        _engine(url, name=name, readonly=readonly),
+        name=name,
+        readonly=readonly,
+        lease_s=lease_s,
+        wal=wal,
     )
     try:
         store._check_schema(create=create)
@@ -130,14 +180,54 @@ def open_store(
     return store
 
 
+def _parse_url(target: str) -> URL:
+    """A SQLAlchemy URL, or one line naming it (password hidden) when it cannot be parsed."""
+    try:
+        return make_url(target)
+    except (exc.ArgumentError, ValueError) as e:
+        shown = _PASSWORD.sub(r"\1***@", target)
+        port = re.search(r"invalid literal for int\(\) with base 10: (.*)", str(e))
+        why = f" (port {port[1]} is not a number)" if port else ""
+        raise StoreError(f"--db {shown}: not a database URL or file path{why}") from None
+
+
+def _sqlite_in_memory(database: str, mode: str | None) -> bool:
+    """Whether a SQLite file name (or ``file:`` URI) names an in-memory database."""
+    if database in ("", ":memory:") or database.startswith("file::memory:") or mode == "memory":
+        return True
+    if database.startswith("file:"):
+        query = database.partition("?")[2]
+        return "mode=memory" in query.split("&")
+    return False
+
+
+def _refuse_read_only_query(url: URL, name: str) -> None:
+    """Refuse to write through a SQLite URL that asks for a read-only database."""
+    query = {k: str(v).lower() for k, v in url.query.items()}
+    found = [
+        f"{key}={url.query[key]}"
+        for key, read_only in (
+            ("mode", query.get("mode") == "ro"),
+            ("immutable", query.get("immutable") in _SQLITE_TRUE),
+        )
+        if read_only
+    ]
+    if found:
+        raise StoreError(
+            f"--db {name}: the URL opens the database read-only ({found[0]}), so nothing can "
+            f"be written to it; drop {found[0]} from the URL to write"
+        )
+
+
 def _sqlite_file_url(path: Path, *, name: str, create: bool, readonly: bool) -> URL:
     """The URL of a SQLite file, after checking it can be opened the way asked."""
     if readonly:
         if not path.is_file():
             raise StoreError(f"no mission database at {name}")
-        return URL.create(
-            "sqlite", database=path.resolve().as_uri(), query={"mode": "ro", "uri": "true"}
-        )
+        query = {"mode": "ro", "uri": "true"}
+        if _nobody_writes(path):
+            query["immutable"] = "1"
+        return URL.create("sqlite", database=path.resolve().as_uri(), query=query)
     if path.exists():
         if path.is_dir():
             raise StoreError(f"{name} is a folder, not a mission database file")
@@ -160,6 +250,23 @@ def _sqlite_file_url(path: Path, *, name: str, create: bool, readonly: bool) -> 
         except OSError as e:
             raise StoreError(f"cannot create {name}: {e.strerror}") from None
     return URL.create("sqlite", database=str(path))
+
+
+def _nobody_writes(path: Path) -> bool:
+    """Whether no one can be writing a SQLite file: its folder is read-only to us (no
+    ``-wal`` file can be made there) and there is no ``-wal`` file with content.
+
+    Then it may be opened ``immutable``, which needs no ``-shm`` file; otherwise a
+    reader must use the WAL, and ``mode=ro`` does.
+    """
+    if os.access(path.parent, os.W_OK):
+        return False
+    try:
+        return Path(f"{path}-wal").stat().st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def _engine(url: URL, *, name: str, readonly: bool) -> Engine:
@@ -243,6 +350,36 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+#: The Python types a column of each SQLAlchemy type reads back as.
+_PYTHON_TYPES: tuple[tuple[type, tuple[type, ...]], ...] = (
+    (Integer, (int,)),
+    (Double, (float, int)),
+    (String, (str,)),
+    (DateTime, (datetime,)),
+)
+
+
+@cache
+def _column_types(model: type) -> tuple[tuple[str, tuple[type, ...]], ...]:
+    """(attribute, allowed Python types) of every column of ``model`` with a fixed type."""
+    spec = []
+    for attr in inspect(model).column_attrs:
+        (column,) = attr.columns
+        sql_type = column.type
+        if isinstance(sql_type, TypeDecorator):
+            sql_type = sql_type.impl_instance
+        for sql, python in _PYTHON_TYPES:
+            if isinstance(sql_type, sql):
+                spec.append((attr.key, python + ((type(None),) if column.nullable else ())))
+                break
+    return tuple(spec)
+
+
+def _type_names(types: tuple[type, ...]) -> str:
+    names = {"str": "text", "int": "an integer", "float": "a number", "datetime": "a time"}
+    return " or ".join(names.get(t.__name__, t.__name__) for t in types if t is not type(None))
+
+
 def _pid_alive(pid: int) -> bool:
     """Whether a process of this machine with that PID is running (zombies count as gone)."""
     if os.name != "posix":
@@ -288,11 +425,14 @@ class Store:
     `claim`). Close it (or use it as a context manager) to give leases back.
     """
 
-    def __init__(self, engine: Engine, *, name: str, readonly: bool, lease_s: float):
+    def __init__(
+        self, engine: Engine, *, name: str, readonly: bool, lease_s: float, wal: bool = False
+    ):
         self.engine = engine
         self.name = name
         self.readonly = readonly
         self.lease_s = float(lease_s)
+        self._wal = wal
         self._token = uuid.uuid4().hex
         self._held: set[str] = set()
         self._write_engine = engine.execution_options(perseverance_write=True)
@@ -342,6 +482,59 @@ class Store:
             session.begin(),
         ):
             yield session
+        if write:
+            self._checkpoint()
+
+    @contextmanager
+    def _decoding(self, table: str) -> Iterator[None]:
+        """A stored value that cannot be turned back into Python (a row changed outside
+        perseverance, a damaged file) becomes one line naming the database and table."""
+        try:
+            yield
+        except (ValueError, TypeError, OverflowError) as e:
+            raise StoreError(
+                f"{self.name}: table {table} holds a value that cannot be read ({_reason(e)}); "
+                "the database was changed outside perseverance or is damaged"
+            ) from None
+
+    def _checked(self, model: type, rows: list) -> list:
+        """``rows``, after checking their values have the column types (SQLite keeps any
+        value in any column; the server refuses them on write)."""
+        if self.dialect != "sqlite":
+            return rows
+        spec = _column_types(model)
+        for row in rows:
+            for key, types in spec:
+                value = getattr(row, key)
+                if not isinstance(value, types) or isinstance(value, bool):
+                    raise TypeError(f"{key} = {value!r} is not {_type_names(types)}")
+        return rows
+
+    def _checkpoint(self, mode: str = "PASSIVE") -> None:
+        """Copy the WAL's committed pages into the main file (SQLite in WAL mode only).
+
+        PASSIVE never waits; TRUNCATE (a finished run) waits up to
+        `FINAL_CHECKPOINT_WAIT_S` for readers, then empties the ``-wal`` file. A
+        checkpoint that cannot be done is left to the next one: the commit stands.
+        """
+        if not self._wal:
+            return
+        with suppress(exc.DBAPIError, sqlite3.Error):
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                wait_ms = int(FINAL_CHECKPOINT_WAIT_S * 1000)
+                try:
+                    if mode != "PASSIVE":
+                        cursor.execute(f"PRAGMA busy_timeout = {wait_ms}")
+                    cursor.execute(f"PRAGMA wal_checkpoint({mode})")
+                    cursor.fetchall()
+                finally:
+                    if mode != "PASSIVE":
+                        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+                    cursor.close()
+            finally:
+                raw.close()
 
     def _check_schema(self, *, create: bool) -> None:
         """Refuse a database of another schema version; create the tables if asked."""
@@ -378,7 +571,12 @@ class Store:
                 raise StoreError(
                     f"{self.name} has an empty schema_version table; use a new database"
                 )
-            return int(version)
+            if not isinstance(version, int) or isinstance(version, bool):
+                raise StoreError(
+                    f"{self.name}: table schema_version holds {version!r}, not a version "
+                    "number; the database was changed outside perseverance or is damaged"
+                )
+            return version
         ours = sorted(names & set(TABLES))
         if ours:
             raise StoreError(
@@ -398,9 +596,17 @@ class Store:
             if found is None:
                 raise StoreError(f"{self.name} holds no runs yet; `perseverance mission` makes one")
             return found
-        if session.get(RunRow, run_id) is None:
+        if session.scalar(select(RunRow.id).where(RunRow.id == run_id)) is None:
             raise StoreError(f"no run {run_id} in {self.name}; `perseverance runs list` shows them")
         return run_id
+
+    def _run_row(self, session: Session, run_id: str) -> RunRow | None:
+        """The row of a run (None if there is none), its values checked."""
+        with self._decoding("runs"):
+            run = session.get(RunRow, run_id, populate_existing=True)
+            if run is not None:
+                self._checked(RunRow, [run])
+            return run
 
     def _lease(self) -> dict[str, Any]:
         return {
@@ -420,7 +626,7 @@ class Store:
             cond.append((_RUNS.c.last_committed_sol.is_(None)) | (_RUNS.c.last_committed_sol < sol))
         if session.execute(update(_RUNS).where(*cond).values(**values)).rowcount == 1:
             return
-        run = session.get(RunRow, run_id)
+        run = self._run_row(session, run_id)
         if run is None:
             raise StoreError(f"no run {run_id} in {self.name}; `perseverance runs list` shows them")
         if run.writer_token != self._token:
@@ -454,7 +660,7 @@ class Store:
         run_id = run_id or f"{created:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         try:
             with self._session("create a run", write=True) as session:
-                if session.get(RunRow, run_id) is not None:
+                if session.scalar(select(RunRow.id).where(RunRow.id == run_id)) is not None:
                     raise StoreError(
                         f"run {run_id} already exists in {self.name}; "
                         f"--resume {run_id} continues it"
@@ -484,7 +690,7 @@ class Store:
         """
         with self._session(f"claim run {run_id}", write=True) as session:
             run_id = self._resolve(session, run_id)
-            run = session.get(RunRow, run_id)
+            run = self._run_row(session, run_id)
             assert run is not None
             held = run.writer_token
             if held not in (None, self._token) and _holder_alive(run, _now()):
@@ -493,7 +699,8 @@ class Store:
             stmt = update(_RUNS).where(_RUNS.c.id == run_id, same).values(**self._lease())
             if session.execute(stmt).rowcount != 1:
                 raise StoreError(f"run {run_id} is being written by another process")
-            session.refresh(run)
+            run = self._run_row(session, run_id)
+            assert run is not None
         self._held.add(run_id)
         return run
 
@@ -512,13 +719,18 @@ class Store:
             )
 
     def finish_run(self, run_id: str, status: str = "complete") -> None:
-        """Set the run's final status (``complete``, ``failed``...) and give back its lease."""
+        """Set the run's final status (``complete``, ``failed``...) and give back its lease.
+
+        On SQLite the WAL is then checkpointed and emptied, so the main file alone
+        holds the finished run (and it can be read from a read-only folder).
+        """
         with self._session(f"finish run {run_id}", write=True) as session:
             self._fence(session, run_id, None)
             session.execute(
                 update(_RUNS).where(_RUNS.c.id == run_id).values(status=status, finished_utc=_now())
             )
         self.release(run_id)
+        self._checkpoint("TRUNCATE")
 
     @contextmanager
     def sol_transaction(self, run_id: str, sol: int) -> Iterator[RunWriter]:
@@ -543,20 +755,21 @@ class Store:
 
     def list_runs(self) -> list[RunRow]:
         """Every run, oldest first."""
-        with self._session("list runs") as session:
-            return list(session.scalars(select(RunRow).order_by(RunRow.created_utc, RunRow.id)))
+        with self._session("list runs") as session, self._decoding("runs"):
+            stmt = select(RunRow).order_by(RunRow.created_utc, RunRow.id)
+            return self._checked(RunRow, list(session.scalars(stmt)))
 
     def latest_run(self) -> RunRow | None:
         """The most recently created run, or None in an empty database."""
-        with self._session("read runs") as session:
-            return session.scalar(
-                select(RunRow).order_by(RunRow.created_utc.desc(), RunRow.id.desc()).limit(1)
-            )
+        with self._session("read runs") as session, self._decoding("runs"):
+            stmt = select(RunRow).order_by(RunRow.created_utc.desc(), RunRow.id.desc()).limit(1)
+            found = list(session.scalars(stmt))
+            return self._checked(RunRow, found)[0] if found else None
 
     def run(self, run_id: str = "latest") -> RunRow:
         """One run by id (``"latest"``: the most recent); `StoreError` if there is none."""
         with self._session("read runs") as session:
-            run = session.get(RunRow, self._resolve(session, run_id))
+            run = self._run_row(session, self._resolve(session, run_id))
             assert run is not None
             return run
 
@@ -574,7 +787,8 @@ class Store:
             for key, value in where.items():
                 if value is not None:
                     stmt = stmt.where(getattr(model, key) == value)
-            return list(session.scalars(stmt.order_by(*order)))
+            with self._decoding(model.__tablename__):
+                return self._checked(model, list(session.scalars(stmt.order_by(*order))))
 
     def sols(self, run_id: str = "latest") -> list[SolRow]:
         """Per-sol summaries, in sol order."""
@@ -608,7 +822,9 @@ class Store:
         """One sample by name; `StoreError` naming the way to list them if there is none."""
         with self._session("read samples") as session:
             run_id = self._resolve(session, run_id)
-            found = session.get(SampleRow, (run_id, name))
+            with self._decoding(SampleRow.__tablename__):
+                found = session.get(SampleRow, (run_id, name))
+                self._checked(SampleRow, [found] if found is not None else [])
         if found is None:
             raise StoreError(
                 f"no sample named {name!r} in run {run_id}; `perseverance samples list` "
@@ -637,6 +853,8 @@ class RunWriter:
         self._session = session
         self.run_id = run_id
         self.sol = sol
+        #: The next ``id`` of each numbered table of the run (see `_number`).
+        self._next_id: dict[str, int] = {}
 
     def __repr__(self) -> str:
         where = "" if self.sol is None else f" sol {self.sol}"
@@ -644,9 +862,8 @@ class RunWriter:
 
     def _prepare(self, model: type, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         table: Table = model.__table__  # type: ignore[attr-defined]
-        columns = {
-            c.name: c for c in table.columns if not (c.primary_key and c.autoincrement is True)
-        }
+        numbered = getattr(model, "_numbered", False)
+        columns = {c.name: c for c in table.columns if not (numbered and c.name == "id")}
         required = {
             n for n, c in columns.items() if not c.nullable and c.default is None and n != "run_id"
         }
@@ -679,9 +896,28 @@ class RunWriter:
             out.append(full)
         return out
 
+    def _number(self, model: type, rows: list[dict[str, Any]]) -> None:
+        """Give each row of a numbered table the run's next ``id`` (1 for its first row).
+
+        The next id is one more than the run's largest, read in this transaction:
+        safe because only the holder of the run's lease writes to it, and the same
+        on every backend and after a resume, unlike a sequence.
+        """
+        table: Table = model.__table__  # type: ignore[attr-defined]
+        if table.name not in self._next_id:
+            top = self._session.scalar(
+                select(func.max(table.c.id)).where(table.c.run_id == self.run_id)
+            )
+            self._next_id[table.name] = int(top or 0) + 1
+        for row in rows:
+            row["id"] = self._next_id[table.name]
+            self._next_id[table.name] += 1
+
     def _insert(self, model: type, rows: Iterable[Mapping[str, Any]]) -> None:
         prepared = self._prepare(model, rows)
         if prepared:
+            if getattr(model, "_numbered", False):
+                self._number(model, prepared)
             self._session.execute(insert(model.__table__), prepared)  # type: ignore[attr-defined]
 
     def add_sol(self, **fields: Any) -> None:

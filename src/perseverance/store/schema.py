@@ -7,8 +7,12 @@ Bulk arrays (telemetry, images, audio) are not stored here: they go to files in
 the run folder and the ``products`` table points at them.
 
 Every table but ``runs`` and ``schema_version`` belongs to a run and is deleted
-with it. Changing any table here means raising `SCHEMA_VERSION`: a database of
-another version is refused on open rather than misread.
+with it. The ``id`` of ``activities``, ``events``, ``custody_events`` and
+``products`` numbers a run's rows 1, 2, 3... in the order they were written: the
+key is ``(run_id, id)`` and `RunWriter` assigns the id, never a database sequence,
+so a run killed and resumed holds the same ids as one never interrupted.
+Changing any table here means raising `SCHEMA_VERSION`: a database of another
+version is refused on open rather than misread.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 #: The version of the tables below; a database of any other version is refused.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Column widths that data files must respect too (a scenario's names are checked against
 #: them on load, so a value SQLite would keep but PostgreSQL refuses never reaches a commit).
@@ -77,6 +81,8 @@ class Base(DeclarativeBase):
 
     #: Columns left out of `to_dict` (internal bookkeeping).
     _private: ClassVar[frozenset[str]] = frozenset()
+    #: Whether ``id`` numbers the run's rows (assigned by the writer, see the module).
+    _numbered: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
         """The row's columns as a dict; datetimes as ISO 8601 strings ending in ``Z``."""
@@ -100,6 +106,11 @@ def _run_id() -> Mapped[str]:
     return mapped_column(
         String(RUN_ID_LENGTH), ForeignKey(_RUN_FK, ondelete="CASCADE"), primary_key=True
     )
+
+
+def _row_number() -> Mapped[int]:
+    """The number of a row within its run (1, 2, 3...); with ``run_id``, the key."""
+    return mapped_column(Integer, primary_key=True, autoincrement=False)
 
 
 class SchemaVersionRow(Base):
@@ -169,10 +180,10 @@ class ActivityRow(Base):
     __tablename__ = "activities"
     __table_args__ = (Index("ix_activities_run_sol", "run_id", "sol"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(
-        String(RUN_ID_LENGTH), ForeignKey(_RUN_FK, ondelete="CASCADE")
-    )
+    _numbered = True
+
+    run_id: Mapped[str] = _run_id()
+    id: Mapped[int] = _row_number()
     sol: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(ACTIVITY_KIND_LENGTH))
     name: Mapped[str] = mapped_column(String(ACTIVITY_NAME_LENGTH))
@@ -192,10 +203,10 @@ class EventRow(Base):
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_run_sol", "run_id", "sol"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(
-        String(RUN_ID_LENGTH), ForeignKey(_RUN_FK, ondelete="CASCADE")
-    )
+    _numbered = True
+
+    run_id: Mapped[str] = _run_id()
+    id: Mapped[int] = _row_number()
     sol: Mapped[int | None] = mapped_column(Integer)
     t_s: Mapped[float | None] = mapped_column(Double)
     name: Mapped[str] = mapped_column(String(EVENT_NAME_LENGTH))
@@ -281,10 +292,10 @@ class CustodyRow(Base):
         Index("ix_custody_run_tube", "run_id", "tube_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(
-        String(RUN_ID_LENGTH), ForeignKey(_RUN_FK, ondelete="CASCADE")
-    )
+    _numbered = True
+
+    run_id: Mapped[str] = _run_id()
+    id: Mapped[int] = _row_number()
     tube_id: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str] = mapped_column(String(32))
@@ -301,10 +312,10 @@ class ProductRow(Base):
     __tablename__ = "products"
     __table_args__ = (UniqueConstraint("run_id", "path", name="uq_products_path"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(
-        String(RUN_ID_LENGTH), ForeignKey(_RUN_FK, ondelete="CASCADE")
-    )
+    _numbered = True
+
+    run_id: Mapped[str] = _run_id()
+    id: Mapped[int] = _row_number()
     kind: Mapped[str] = mapped_column(String(32))
     path: Mapped[str] = mapped_column(String(512))
     sol: Mapped[int | None] = mapped_column(Integer)
