@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -174,6 +175,34 @@ def test_runs_list_warns_about_an_unreadable_database(runs):
     assert result.exit_code == 0, result.output
     assert [d["id"] for d in json.loads(result.stdout)] == ["zz-old", "aa-new"]
     assert "warning:" in result.stderr and "broken" in result.stderr
+
+
+def test_runs_list_skips_a_database_with_a_tampered_row(runs):
+    with sqlite3.connect(run_db_path("zz-old")) as conn:
+        conn.execute("UPDATE runs SET created_utc = 'yesterday'")
+    conn.close()
+    result = invoke("runs", "list", "--json")
+    assert result.exit_code == 0, result.output
+    assert [d["id"] for d in json.loads(result.stdout)] == ["aa-new"]
+    (warning,) = result.stderr.strip().splitlines()
+    assert warning.startswith("warning: ") and str(run_db_path("zz-old")) in warning
+    assert "table runs" in warning
+
+
+@pytest.mark.parametrize(
+    ("table", "assignment"),
+    [("samples", "east_m = 'far'"), ("custody_events", "sol = 'x'"), ("runs", "config = '{'")],
+)
+def test_a_tampered_row_is_one_line(runs, table, assignment):
+    with sqlite3.connect(run_db_path("aa-new")) as conn:
+        conn.execute(f"UPDATE {table} SET {assignment}")
+    conn.close()
+    commands = [("samples", "show", "Montdenier", "--run", "aa-new"), ("report", "aa-new")]
+    if table != "custody_events":  # the only command that does not read it
+        commands.append(("samples", "list", "--run", "aa-new"))
+    for args in commands:
+        message = one_line_error(invoke(*args, "--runs-dir", str(runs)))
+        assert str(run_db_path("aa-new")) in message and f"table {table}" in message, args
 
 
 # -- samples list ----------------------------------------------------------------------

@@ -254,6 +254,18 @@ def test_a_tampered_schema_version_is_one_line(tmp_path, version):
         assert str(path) in message and "schema_version" in message
 
 
+def test_a_tampered_id_is_one_line_when_writing(tmp_path):
+    path = tmp_path / "mission.db"
+    _make_run(path, "r", finish=False)
+    _tamper(path, "events", "id = 'x' WHERE id = 2")
+    with open_store(path) as store:
+        store.claim("r")
+        with pytest.raises(StoreError, match="table events of run r holds the id 'x'") as err:
+            _write_sol(store, "r", 2)
+        _one_line(err)
+        assert store.last_committed_sol("r") == 1
+
+
 def test_runs_list_skips_a_tampered_database_and_lists_the_rest(tmp_path, monkeypatch):
     from perseverance.records_cli import runs_app
 
@@ -401,6 +413,29 @@ def test_a_killed_run_in_a_read_only_folder_can_be_read(shared_dir):
     assert _as_nobody(lambda: _summary(shared_dir / "runs", "k")) == "k running 2 [1, 2, 3]"
 
 
+def test_a_wal_that_cannot_be_read_in_a_read_only_folder_is_one_line(shared_dir):
+    """A -wal file without its -shm (copied, or cleaned up) in a read-only folder."""
+    path = run_db_path("k", shared_dir / "runs")
+    with open_store(path) as store:
+        store.create_run(scenario="default", seed=7, config={}, run_id="k")
+        _write_sol(store, "k", 0)
+        shutil.copy(f"{path}-wal", shared_dir / "wal")  # a clean close removes it
+    shutil.copy(shared_dir / "wal", f"{path}-wal")
+    _read_only(shared_dir)
+    if os.geteuid() == 0:
+        _summary(shared_dir / "runs", "k")  # as root: imports, and makes a -shm file
+    Path(f"{path}-shm").unlink(missing_ok=True)
+
+    def read() -> str:
+        try:
+            return _summary(shared_dir / "runs", "k")
+        except StoreError as e:
+            return str(e)
+
+    message = _as_nobody(read)
+    assert str(path) in message and "-shm" in message and "\n" not in message
+
+
 def test_a_read_only_file_in_a_writable_folder_can_be_read(shared_dir):
     path = run_db_path("r", shared_dir / "runs")
     _make_run(path, "r")
@@ -459,6 +494,38 @@ def test_a_rolled_back_sol_leaves_no_gap_in_the_ids(db_url):
             "products": [1, 2],
         }
         assert [e.name for e in store.events("r")] == ["drive_end", "drive_end", "report"]
+
+
+def test_a_writer_killed_after_its_inserts_leaves_no_gap_in_the_ids(db_url):
+    """SIGKILL between a sol's inserts and its commit: a sequence would have moved on."""
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from perseverance.store import open_store
+
+        activity = {_activity("x")!r}
+        store = open_store({db_url!r})
+        store.create_run(scenario="default", seed=7, config={{}}, run_id="k")
+        for sol in range(3):
+            with store.sol_transaction("k", sol) as writer:
+                writer.add_activities([activity] * 3)
+                writer.add_events([{{"name": "e"}}] * 2)
+                if sol == 2:
+                    os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    with open_store(db_url) as store:
+        assert store.last_committed_sol("k") == 1
+        store.claim("k")
+        with store.sol_transaction("k", 2) as writer:
+            writer.add_activities([_activity("x")] * 3)
+            writer.add_events([{"name": "e"}] * 2)
+        assert [a.id for a in store.activities("k")] == list(range(1, 10))
+        assert [e.id for e in store.events("k")] == list(range(1, 7))
 
 
 def test_ids_are_not_the_writers_to_choose(store):

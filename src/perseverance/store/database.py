@@ -156,13 +156,13 @@ def open_store(
         )
     if url is not None and sqlite and not readonly:
         _refuse_read_only_query(url, name)
+    file: Path | None = None
     if memory:
         url = make_url("sqlite://")
     elif sqlite:
-        path = target if url is None else url.database
-        assert path is not None
-        name = path
-        url = _sqlite_file_url(Path(path), name=name, create=create, readonly=readonly)
+        name = target if url is None else (url.database or "")
+        file = Path(name)
+        url = _sqlite_file_url(file, name=name, create=create, readonly=readonly)
     assert url is not None
     wal = sqlite and not (memory or readonly)
     store = Store(
@@ -174,6 +174,14 @@ def open_store(
     )
     try:
         store._check_schema(create=create)
+    except StoreError as e:
+        store.engine.dispose()
+        if readonly and file is not None and _wal_without_shm_here(file):
+            raise StoreError(
+                f"{e} (its folder is read-only and holds a -wal file, which SQLite reads only "
+                "with the -shm file beside it: copy the run folder somewhere writable to read it)"
+            ) from None
+        raise
     except BaseException:
         store.engine.dispose()
         raise
@@ -267,6 +275,13 @@ def _nobody_writes(path: Path) -> bool:
         return True
     except OSError:
         return False
+
+
+def _wal_without_shm_here(path: Path) -> bool:
+    """Whether a reader of ``path`` cannot read its ``-wal`` file: the folder is read-only
+    and the ``-shm`` file that the WAL needs is missing."""
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    return not os.access(path.parent, os.W_OK) and wal.exists() and not shm.exists()
 
 
 def _engine(url: URL, *, name: str, readonly: bool) -> Engine:
@@ -519,19 +534,20 @@ class Store:
         """
         if not self._wal:
             return
+        waits = mode != "PASSIVE"
         with suppress(exc.DBAPIError, sqlite3.Error):
             raw = self.engine.raw_connection()
             try:
                 cursor = raw.cursor()
-                wait_ms = int(FINAL_CHECKPOINT_WAIT_S * 1000)
                 try:
-                    if mode != "PASSIVE":
-                        cursor.execute(f"PRAGMA busy_timeout = {wait_ms}")
-                    cursor.execute(f"PRAGMA wal_checkpoint({mode})")
-                    cursor.fetchall()
+                    if waits:
+                        cursor.execute(
+                            f"PRAGMA busy_timeout = {FINAL_CHECKPOINT_WAIT_S * 1000:.0f}"
+                        )
+                    cursor.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
                 finally:
-                    if mode != "PASSIVE":
-                        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+                    if waits:
+                        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000:.0f}")
                     cursor.close()
             finally:
                 raw.close()
@@ -908,7 +924,12 @@ class RunWriter:
             top = self._session.scalar(
                 select(func.max(table.c.id)).where(table.c.run_id == self.run_id)
             )
-            self._next_id[table.name] = int(top or 0) + 1
+            if top is not None and (not isinstance(top, int) or isinstance(top, bool)):
+                raise StoreError(
+                    f"table {table.name} of run {self.run_id} holds the id {top!r}, not a "
+                    "number; the database was changed outside perseverance or is damaged"
+                )
+            self._next_id[table.name] = (top or 0) + 1
         for row in rows:
             row["id"] = self._next_id[table.name]
             self._next_id[table.name] += 1
