@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -297,38 +297,65 @@ def test_runs_list_skips_a_tampered_database_and_lists_the_rest(tmp_path, monkey
 # -- 16: reading a finished run from a read-only folder ------------------------------------
 
 
-def _as_nobody(read: Callable[[], str]) -> str:
-    """``read()`` in a child process of user nobody (permission bits apply to it).
+#: A reader run as nobody: it warms up as root (so every module it needs is imported:
+#: the interpreter may be in a folder nobody may enter), drops to nobody, then reads.
+_READER = """
+import os, shutil, sys, tempfile
+from perseverance.errors import StoreError
+from perseverance.store import open_store
+from perseverance.store.locate import list_all_runs, open_run
 
-    As root the child drops to nobody with setuid (a fork, so the interpreter need not
-    be one nobody may run); otherwise it runs as this user. Returns what ``read``
-    returns; raises AssertionError with the child's error.
+def summary(runs, run_id):
+    store, run = open_run(run_id, runs_dir=runs)
+    with store:
+        mode = "immutable" if store.engine.url.query.get("immutable") else "ro"
+        ids = [a.id for a in store.activities(run.id)]
+        return f"{run.id} {run.status} {run.last_committed_sol} {ids} {mode}"
+
+def read(what, runs, run_id):
+    try:
+        if what == "list":
+            listed = [located.run.id for located in list_all_runs(runs_dir=runs)]
+            store, latest = open_run(None, runs_dir=runs)
+            store.close()
+            return f"{summary(runs, run_id)} {listed} {latest.id}"
+        return summary(runs, run_id)
+    except StoreError as e:
+        return f"StoreError: {e}"
+
+what, runs, run_id, nobody = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+warm = tempfile.mkdtemp()
+with open_store(os.path.join(warm, "w", "mission.db")) as store:
+    store.create_run(scenario="default", seed=7, config={}, run_id="w")
+    with store.sol_transaction("w", 0) as writer:
+        writer.add_activities([{"kind": "k", "name": "n", "start_s": 0, "duration_s": 1,
+                                "energy_j": 1}])
+    store.finish_run("w")
+read(what, warm, "w")
+shutil.rmtree(warm)
+if os.geteuid() == 0:
+    os.setgroups([])
+    os.setgid(nobody)
+    os.setuid(nobody)
+print(read(what, runs, run_id))
+"""
+
+
+def _as_nobody(what: str, runs: Path, run_id: str) -> str:
+    """What the reader prints, run as user nobody (as this user when not root): permission
+    bits apply to it. ``what``: ``summary`` of the run, or ``list`` (every run, the latest).
     """
     if os.name != "posix":
         pytest.skip("POSIX permissions")
-    if os.geteuid() != 0:
-        return read()
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        code = 0
-        try:
-            os.close(r)
-            signal.alarm(CHILD_TIMEOUT_S)
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            out = read()
-        except BaseException as e:
-            out, code = f"{type(e).__name__}: {e}", 1
-        os.write(w, out.encode())
-        os._exit(code)
-    os.close(w)
-    with os.fdopen(r) as pipe:
-        out = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, out
-    return out
+    done = subprocess.run(
+        [sys.executable, "-c", _READER, what, str(runs), run_id, str(NOBODY)],
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT_S,
+        env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
 @pytest.fixture
@@ -348,13 +375,6 @@ def shared_dir() -> Iterator[Path]:
 def _read_only(folder: Path) -> None:
     for p in folder.rglob("*"):
         p.chmod(0o555 if p.is_dir() else 0o444)
-
-
-def _summary(runs: Path, run_id: str) -> str:
-    store, run = open_run(run_id, runs_dir=runs)
-    with store:
-        ids = _ids(store, run.id)
-        return f"{run.id} {run.status} {run.last_committed_sol} {ids['activities']}"
 
 
 def test_a_finished_run_leaves_its_main_file_complete(tmp_path):
@@ -377,20 +397,13 @@ def test_a_finished_run_in_a_read_only_folder_can_be_read(shared_dir):
     _make_run(run_db_path("s", runs), "s")
     assert sorted(p.name for p in (runs / "r").iterdir()) == ["mission.db"]
     _read_only(shared_dir)
-    _summary(runs, "r")  # as root first: everything the child needs is imported
-
-    def read() -> str:
-        listed = [located.run.id for located in list_all_runs(runs_dir=runs)]
-        store, latest = open_run(None, runs_dir=runs)
-        store.close()
-        return f"{_summary(runs, 'r')} {listed} {latest.id}"
-
-    assert _as_nobody(read) == "r complete 1 [1, 2, 3, 4] ['r', 's'] s"
+    summary = "r complete 1 [1, 2, 3, 4] immutable"
+    assert _as_nobody("list", runs, "r") == f"{summary} ['r', 's'] s"
+    assert sorted(p.name for p in (runs / "r").iterdir()) == ["mission.db"]
 
 
-def test_a_killed_run_in_a_read_only_folder_can_be_read(shared_dir):
-    """A writer killed mid-run leaves -wal and -shm: not immutable, read with mode=ro."""
-    path = run_db_path("k", shared_dir / "runs")
+def _killed_run(path: Path, sols: int) -> None:
+    """A run whose writer was killed after committing ``sols`` sols (-wal and -shm left)."""
     script = textwrap.dedent(
         f"""
         import os, signal
@@ -398,7 +411,7 @@ def test_a_killed_run_in_a_read_only_folder_can_be_read(shared_dir):
 
         store = open_store({str(path)!r})
         store.create_run(scenario="default", seed=7, config={{}}, run_id="k")
-        for sol in range(3):
+        for sol in range({sols}):
             with store.sol_transaction("k", sol) as writer:
                 writer.add_activities([{_activity("x")!r}])
         os.kill(os.getpid(), signal.SIGKILL)
@@ -408,32 +421,23 @@ def test_a_killed_run_in_a_read_only_folder_can_be_read(shared_dir):
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == -signal.SIGKILL, done.stderr
+
+
+def test_a_killed_run_in_a_read_only_folder_can_be_read(shared_dir):
+    """A writer killed mid-run leaves -wal and -shm: not immutable, read with mode=ro."""
+    _killed_run(run_db_path("k", shared_dir / "runs"), 3)
     _read_only(shared_dir)
-    _summary(shared_dir / "runs", "k")
-    assert _as_nobody(lambda: _summary(shared_dir / "runs", "k")) == "k running 2 [1, 2, 3]"
+    assert _as_nobody("summary", shared_dir / "runs", "k") == "k running 2 [1, 2, 3] ro"
 
 
 def test_a_wal_that_cannot_be_read_in_a_read_only_folder_is_one_line(shared_dir):
     """A -wal file without its -shm (copied, or cleaned up) in a read-only folder."""
     path = run_db_path("k", shared_dir / "runs")
-    with open_store(path) as store:
-        store.create_run(scenario="default", seed=7, config={}, run_id="k")
-        _write_sol(store, "k", 0)
-        shutil.copy(f"{path}-wal", shared_dir / "wal")  # a clean close removes it
-    shutil.copy(shared_dir / "wal", f"{path}-wal")
+    _killed_run(path, 3)
+    Path(f"{path}-shm").unlink()
     _read_only(shared_dir)
-    if os.geteuid() == 0:
-        _summary(shared_dir / "runs", "k")  # as root: imports, and makes a -shm file
-    Path(f"{path}-shm").unlink(missing_ok=True)
-
-    def read() -> str:
-        try:
-            return _summary(shared_dir / "runs", "k")
-        except StoreError as e:
-            return str(e)
-
-    message = _as_nobody(read)
-    assert str(path) in message and "-shm" in message and "\n" not in message
+    message = _as_nobody("summary", shared_dir / "runs", "k")
+    assert message.startswith("StoreError: ") and str(path) in message and "-shm" in message
 
 
 def test_a_read_only_file_in_a_writable_folder_can_be_read(shared_dir):
@@ -441,8 +445,7 @@ def test_a_read_only_file_in_a_writable_folder_can_be_read(shared_dir):
     _make_run(path, "r")
     path.chmod(0o444)
     path.parent.chmod(0o777)
-    _summary(shared_dir / "runs", "r")
-    assert _as_nobody(lambda: _summary(shared_dir / "runs", "r")) == "r complete 1 [1, 2, 3, 4]"
+    assert _as_nobody("summary", shared_dir / "runs", "r") == "r complete 1 [1, 2, 3, 4] ro"
 
 
 def test_a_reader_of_a_writable_folder_sees_later_commits(tmp_path):
