@@ -1,27 +1,73 @@
 """Monte Carlo chunks on Dask: a local cluster (``workers``) or an existing one (``scheduler``).
 
-Workers receive a small recipe (the vehicle, the terrain seed, the targeted
-entry state and the guidance reference) instead of the assembled system, and
-rebuild the terrain once per worker process. Per-run results do not depend on
-how the runs are split, so a distributed campaign equals an in-process one.
+Each task carries the small recipe of the system (the vehicle, the terrain seed,
+the targeted entry state and the guidance reference, pickled once: ~90 kB), so
+no data lives on one worker that another task needs: a worker that dies takes
+nothing with it, and the scheduler reruns its chunk elsewhere. Workers rebuild
+the terrain once per process and recipe. Per-run results do not depend on how
+the runs are split or where they ran, so a distributed campaign equals an
+in-process one, worker deaths included.
+
+Every wait has a bound (the constants below): connecting, the first worker,
+each scheduler query, the gap between two finished chunks, the whole campaign
+and the shutdown. A scheduler that goes away, a cluster without workers or one
+that stops making progress ends in one `ClusterError` line, with nothing
+written. An error raised by the simulation inside a task is re-raised as is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import hashlib
+import logging
+import pickle
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from perseverance.edl.montecarlo import chunks, concatenate, fly_runs
 from perseverance.edl.sequence import DEFAULT_STEPS, StepSizes
 from perseverance.edl.system import EdlSystem
-from perseverance.errors import ClusterError
+from perseverance.errors import ClusterError, PerseveranceError
 
-#: Seconds to wait for a scheduler before giving up.
-CONNECT_TIMEOUT_S = 10
+if TYPE_CHECKING:
+    from distributed import Client, Future
 
-_WORKER_SYSTEMS: dict[str, EdlSystem] = {}
+#: Seconds to wait for a scheduler to answer the first connection.
+CONNECT_TIMEOUT_S = 10.0
+#: Seconds to wait for the first worker, and for a new one after all have left.
+WORKER_WAIT_S = 60.0
+#: Seconds one query to the scheduler (its worker count) may take.
+RPC_TIMEOUT_S = 30.0
+#: Seconds between checks of the cluster while no chunk finishes.
+POLL_S = 1.0
+#: Upper bound of the seconds one worker thread needs per run. Measured: ~1.4 ms
+#: per run for Mars 2020 in 1000-run chunks on one core; this allows ~35 times that.
+RUN_BOUND_S = 0.05
+#: Upper bound of the fixed seconds of one chunk (measured ~1 s) plus rebuilding
+#: the system on a new or restarted worker (measured ~0.7 s).
+CHUNK_BOUND_S = 30.0
+#: Seconds a restarted or newly joined worker may need before it runs a chunk.
+WORKER_START_S = 60.0
+#: Chunks in flight per worker thread: enough to keep every thread busy, few
+#: enough that the scheduler holds only a few recipes.
+IN_FLIGHT_PER_THREAD = 2
+#: Times a chunk may be on a worker that dies before it counts as the chunk's
+#: fault (the scheduler's ``allowed-failures``, set for a local cluster).
+ALLOWED_FAILURES = 3
+#: Extra attempts of a chunk whose task raised (e.g. out of memory on one worker).
+RETRIES = 1
+#: Seconds the client and a local cluster may take to shut down.
+CLOSE_TIMEOUT_S = 10.0
+#: Recipes (systems) a worker process keeps built, most recent first.
+_SYSTEMS_KEPT = 2
+
+_WORKER_SYSTEMS: dict[bytes, EdlSystem] = {}
 
 
 @dataclass(frozen=True)
@@ -43,28 +89,48 @@ class SystemRecipe:
         )
 
     def build(self) -> EdlSystem:
-        """The system, assembled once per worker process and then reused."""
-        key = f"{hash(self.vehicle_json)}:{self.terrain_seed}:{self.entry_state.tobytes().hex()}"
-        if key not in _WORKER_SYSTEMS:
-            from perseverance.edl.vehicle import Vehicle
+        """The system: the vehicle over its terrain, with the recipe's entry state and reference."""
+        from perseverance.edl.vehicle import Vehicle
 
-            vehicle = Vehicle.model_validate_json(self.vehicle_json)
-            system = EdlSystem.assemble(vehicle, self.terrain_seed)
-            system.entry_state = self.entry_state
-            system.reference = self.reference
-            _WORKER_SYSTEMS[key] = system
-        return _WORKER_SYSTEMS[key]
+        vehicle = Vehicle.model_validate_json(self.vehicle_json)
+        system = EdlSystem.assemble(vehicle, self.terrain_seed)
+        system.entry_state = self.entry_state
+        system.reference = self.reference
+        return system
+
+    def payload(self) -> bytes:
+        """The recipe pickled once, to travel with every task."""
+        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _system(payload: bytes) -> EdlSystem:
+    """The system of a pickled recipe, built once per worker process and then reused."""
+    key = hashlib.blake2b(payload, digest_size=16).digest()
+    system = _WORKER_SYSTEMS.pop(key, None)
+    if system is None:
+        system = pickle.loads(payload).build()
+    _WORKER_SYSTEMS[key] = system  # most recent last
+    for old in list(_WORKER_SYSTEMS)[:-_SYSTEMS_KEPT]:
+        del _WORKER_SYSTEMS[old]
+    return system
 
 
 def _fly_chunk(
-    recipe: SystemRecipe,
+    payload: bytes,
     seed: int,
     start: int,
     stop: int,
     steps: StepSizes,
     deploy_on_velocity: bool | None,
-):
-    return fly_runs(recipe.build(), seed, start, stop, steps, deploy_on_velocity=deploy_on_velocity)
+) -> dict[str, np.ndarray]:
+    return fly_runs(
+        _system(payload), seed, start, stop, steps, deploy_on_velocity=deploy_on_velocity
+    )
+
+
+def chunk_bound_s(runs: int) -> float:
+    """Upper bound of the seconds one worker thread needs for a chunk of ``runs`` runs."""
+    return CHUNK_BOUND_S + runs * RUN_BOUND_S
 
 
 def run_on_dask(
@@ -80,37 +146,216 @@ def run_on_dask(
     on_chunk: Callable[[int], None] | None = None,
 ) -> dict[str, np.ndarray]:
     """Fly ``n`` runs on a local Dask cluster of ``workers`` processes, or on the
-    cluster at ``scheduler`` (an address such as ``tcp://host:8786``)."""
+    cluster at ``scheduler`` (an address such as ``tcp://host:8786``).
+
+    ``on_chunk(runs)`` is called after each finished chunk. Raises `ClusterError`
+    when the scheduler cannot be reached or goes away, when no worker appears
+    within `WORKER_WAIT_S`, or when the campaign stops making progress.
+    """
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        import dask
+        from dask.distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - dask is a dependency
         raise ClusterError(f"Dask is not installed ({exc})") from None
-    cluster = None
-    try:
-        if scheduler:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
-        else:
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    where = scheduler or f"a local cluster of {workers} workers"
+    scratch = None if scheduler else tempfile.mkdtemp(prefix="perseverance-dask-")
+    cluster = client = None
+    with _quiet_dask():
+        try:
+            try:
+                if scheduler:
+                    client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+                else:
+                    settings = {
+                        "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                        "temporary-directory": scratch,  # the scheduler's scratch space
+                    }
+                    with dask.config.set(settings):
+                        cluster = LocalCluster(
+                            n_workers=workers,
+                            threads_per_worker=1,
+                            processes=True,
+                            dashboard_address=None,
+                            local_directory=scratch,
+                            silence_logs=logging.CRITICAL,
+                            death_timeout=WORKER_START_S,
+                        )
+                    client = Client(cluster, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+            except Exception as exc:  # anything from Dask while connecting
+                raise ClusterError(
+                    f"cannot reach the Dask scheduler at {where}: {_line(exc)}"
+                ) from None
+            return _Campaign(client, where, n, chunk_runs).run(
+                SystemRecipe.of(system).payload(), seed, steps, deploy_on_velocity, on_chunk
             )
-            client = Client(cluster)
-    except (OSError, TimeoutError, ValueError) as exc:
-        where = scheduler or f"a local cluster of {workers} workers"
-        raise ClusterError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
-    try:
-        recipe = client.scatter(SystemRecipe.of(system), broadcast=True)
-        futures = [
-            client.submit(_fly_chunk, recipe, seed, a, b, steps, deploy_on_velocity, pure=False)
-            for a, b in chunks(n, chunk_runs)
-        ]
-        parts = []
-        for future in as_completed(futures):
-            part = future.result()
-            parts.append(part)
-            if on_chunk:
-                on_chunk(part["run"].size)
+        finally:
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.close(timeout=CLOSE_TIMEOUT_S)
+            if cluster is not None:
+                with contextlib.suppress(Exception):
+                    cluster.close(timeout=CLOSE_TIMEOUT_S)
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+
+class _Campaign:
+    """The chunks of one campaign on one client, with a bound on every wait."""
+
+    def __init__(self, client: Client, where: str, n: int, chunk_runs: int):
+        self.client, self.where = client, where
+        self.ranges = chunks(n, chunk_runs)
+        #: Seconds without a finished chunk after which the cluster counts as stuck.
+        self.stall_s = WORKER_START_S + chunk_bound_s(min(chunk_runs, n))
+        #: Seconds for the whole campaign: every chunk in turn on one thread.
+        self.deadline_s = WORKER_START_S + sum(chunk_bound_s(b - a) for a, b in self.ranges)
+
+    def run(
+        self,
+        payload: bytes,
+        seed: int,
+        steps: StepSizes,
+        deploy_on_velocity: bool | None,
+        on_chunk: Callable[[int], None] | None,
+    ) -> dict[str, np.ndarray]:
+        """The per-run table of the campaign, in run order."""
+        from distributed import wait
+
+        threads = self._wait_for_threads()
+        start = last_progress = time.monotonic()
+        todo = iter(self.ranges)
+        pending: dict[Future, tuple[int, int]] = {}
+        parts: list[dict[str, np.ndarray]] = []
+
+        def refill(threads: int) -> None:
+            for a, b in todo:
+                with self._dask():
+                    future = self.client.submit(
+                        _fly_chunk, payload, seed, a, b, steps, deploy_on_velocity,
+                        pure=False, retries=RETRIES,
+                    )  # fmt: skip
+                pending[future] = (a, b)
+                if len(pending) >= IN_FLIGHT_PER_THREAD * max(threads, 1):
+                    return
+
+        refill(threads)
+        while pending:
+            try:
+                with self._dask(bound_s=None), self.client.as_current():
+                    done, _ = wait(list(pending), timeout=POLL_S, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                now = time.monotonic()
+                if now - last_progress > self.stall_s:
+                    raise ClusterError(
+                        f"the Dask cluster at {self.where} finished no chunk of runs in "
+                        f"{self.stall_s:.0f} s; nothing was written"
+                    ) from None
+                if now - start > self.deadline_s:
+                    raise ClusterError(
+                        f"the campaign on the Dask cluster at {self.where} did not finish in "
+                        f"{self.deadline_s:.0f} s; nothing was written"
+                    ) from None
+                if self._threads() == 0:
+                    self._wait_for_threads(again=True)
+                continue
+            for future in done:
+                a, b = pending.pop(future)
+                parts.append(self._result(future, a, b))
+                if on_chunk:
+                    on_chunk(b - a)
+            last_progress = time.monotonic()
+            refill(self._threads())
         return concatenate(parts)
+
+    def _result(self, future: Future, a: int, b: int) -> dict[str, np.ndarray]:
+        """The table of a finished chunk; a task's own error is re-raised as is."""
+        from distributed import KilledWorker
+
+        if future.status == "error":
+            with self._dask():
+                error = future.exception(timeout=RPC_TIMEOUT_S)
+            if isinstance(error, KilledWorker):
+                raise ClusterError(
+                    f"runs {a}..{b - 1} were on {ALLOWED_FAILURES + 1} or more Dask workers "
+                    f"that died (out of memory?) at {self.where}; nothing was written"
+                )
+            future.result(timeout=RPC_TIMEOUT_S)  # raises the task's error, traceback included
+        bound_s = RPC_TIMEOUT_S + chunk_bound_s(b - a)  # a lost result is flown again
+        with self._dask(bound_s):
+            return future.result(timeout=bound_s)
+
+    def _threads(self) -> int:
+        """Worker threads the scheduler has now (one bounded query)."""
+        with self._dask():
+            info = self.client.sync(
+                self.client.scheduler.identity, n_workers=0, callback_timeout=RPC_TIMEOUT_S
+            )
+        return int(info.get("total_threads", 0))
+
+    def _wait_for_threads(self, again: bool = False) -> int:
+        """Worker threads once a worker is there; `ClusterError` after `WORKER_WAIT_S`."""
+        deadline = time.monotonic() + WORKER_WAIT_S
+        while (threads := self._threads()) == 0:
+            if time.monotonic() > deadline:
+                what = "all Dask workers left and none joined" if again else "no Dask worker joined"
+                raise ClusterError(
+                    f"{what} the scheduler at {self.where} within {WORKER_WAIT_S:.0f} s; "
+                    "nothing was written"
+                )
+            time.sleep(min(POLL_S, 0.2))
+        return threads
+
+    @contextlib.contextmanager
+    def _dask(self, bound_s: float | None = RPC_TIMEOUT_S) -> Iterator[None]:
+        """Turn a failure of Dask itself (not of a task) into one `ClusterError` line.
+
+        ``bound_s`` is the timeout of the call inside, for the message; with ``None``
+        a `TimeoutError` passes through (the caller's poll).
+        """
+        try:
+            yield
+        except PerseveranceError:
+            raise
+        except TimeoutError:
+            if bound_s is None:
+                raise
+            raise ClusterError(
+                f"the Dask scheduler at {self.where} did not answer within {bound_s:.0f} s "
+                "during the campaign; nothing was written"
+            ) from None
+        except Exception as exc:
+            raise ClusterError(
+                f"the Dask scheduler at {self.where} went away during the campaign "
+                f"({_line(exc)}); nothing was written"
+            ) from None
+
+
+def _line(exc: BaseException) -> str:
+    """An exception as one short line: its type and the first line of its message
+    (for cancelled futures, why they were cancelled)."""
+    reasons = {group.reason for group in getattr(exc, "error_groups", ())}
+    reasons |= {exc.reason} if getattr(exc, "reason", None) else set()
+    text = "cancelled: " + ", ".join(sorted(map(str, reasons))) if reasons else str(exc)
+    text = " ".join(text.split("\n", 1)[0].split())
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Silence Dask's own log lines (worker deaths, lost connections, their tracebacks)
+    while a campaign runs; what matters reaches the user as a `ClusterError`."""
+    loggers: list[Any] = [logging.getLogger("distributed")]
+    loggers += [
+        logger
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if name.startswith("distributed.") and isinstance(logger, logging.Logger)
+    ]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
