@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import pickle
 import shutil
@@ -26,7 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -54,6 +55,12 @@ RUN_BOUND_S = 0.05
 CHUNK_BOUND_S = 30.0
 #: Seconds a restarted or newly joined worker may need before it runs a chunk.
 WORKER_START_S = 60.0
+#: Seconds of silence after which a scheduler drops a worker (frozen, cut off) and
+#: reruns its chunks elsewhere: its ``worker-ttl``, checked every ``worker-ttl``
+#: seconds (so a silent worker goes within twice that). Set for a local cluster ...
+LOCAL_WORKER_TTL_S = 30.0
+#: ... and Dask's default, assumed for a cluster we did not start.
+DEFAULT_WORKER_TTL_S = 300.0
 #: Chunks in flight per worker thread: enough to keep every thread busy, few
 #: enough that the scheduler holds only a few recipes.
 IN_FLIGHT_PER_THREAD = 2
@@ -64,7 +71,7 @@ ALLOWED_FAILURES = 3
 RETRIES = 1
 #: Seconds the client and a local cluster may take to shut down.
 CLOSE_TIMEOUT_S = 10.0
-#: Recipes (systems) a worker process keeps built, most recent first.
+#: Systems a worker process keeps built (the most recently used).
 _SYSTEMS_KEPT = 2
 
 _WORKER_SYSTEMS: dict[bytes, EdlSystem] = {}
@@ -157,7 +164,7 @@ def run_on_dask(
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - dask is a dependency
         raise ClusterError(f"Dask is not installed ({exc})") from None
-    where = scheduler or f"a local cluster of {workers} workers"
+    where = scheduler or f"a local Dask cluster of {workers} workers"
     scratch = None if scheduler else tempfile.mkdtemp(prefix="perseverance-dask-")
     cluster = client = None
     with _quiet_dask():
@@ -168,6 +175,7 @@ def run_on_dask(
                 else:
                     settings = {
                         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                        "distributed.scheduler.worker-ttl": f"{LOCAL_WORKER_TTL_S}s",
                         "temporary-directory": scratch,  # the scheduler's scratch space
                     }
                     with dask.config.set(settings):
@@ -181,11 +189,13 @@ def run_on_dask(
                             death_timeout=WORKER_START_S,
                         )
                     client = Client(cluster, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-            except Exception as exc:  # anything from Dask while connecting
-                raise ClusterError(
-                    f"cannot reach the Dask scheduler at {where}: {_line(exc)}"
-                ) from None
-            return _Campaign(client, where, n, chunk_runs).run(
+            except Exception as exc:  # anything from Dask while connecting or starting
+                what = f"reach the Dask scheduler at {scheduler}" if scheduler else f"start {where}"
+                raise ClusterError(f"cannot {what}: {_line(exc)}") from None
+            if cluster is not None:
+                where = f"{cluster.scheduler_address} ({where})"
+            ttl_s = DEFAULT_WORKER_TTL_S if scheduler else LOCAL_WORKER_TTL_S
+            return _Campaign(client, where, n, chunk_runs, ttl_s).run(
                 SystemRecipe.of(system).payload(), seed, steps, deploy_on_velocity, on_chunk
             )
         finally:
@@ -202,13 +212,15 @@ def run_on_dask(
 class _Campaign:
     """The chunks of one campaign on one client, with a bound on every wait."""
 
-    def __init__(self, client: Client, where: str, n: int, chunk_runs: int):
+    def __init__(self, client: Client, where: str, n: int, chunk_runs: int, ttl_s: float):
         self.client, self.where = client, where
         self.ranges = chunks(n, chunk_runs)
-        #: Seconds without a finished chunk after which the cluster counts as stuck.
-        self.stall_s = WORKER_START_S + chunk_bound_s(min(chunk_runs, n))
-        #: Seconds for the whole campaign: every chunk in turn on one thread.
-        self.deadline_s = WORKER_START_S + sum(chunk_bound_s(b - a) for a, b in self.ranges)
+        #: Seconds without a finished chunk after which the cluster counts as stuck:
+        #: long enough for the scheduler to drop a silent worker (within ``2 * ttl_s``)
+        #: and for a (new) worker to start and fly the chunk again.
+        self.stall_s = 2 * ttl_s + WORKER_START_S + chunk_bound_s(min(chunk_runs, n))
+        #: Seconds for the whole campaign: one stall, then every chunk in turn on one thread.
+        self.deadline_s = self.stall_s + sum(chunk_bound_s(b - a) for a, b in self.ranges)
 
     def run(
         self,
@@ -228,15 +240,14 @@ class _Campaign:
         parts: list[dict[str, np.ndarray]] = []
 
         def refill(threads: int) -> None:
-            for a, b in todo:
+            room = IN_FLIGHT_PER_THREAD * max(threads, 1) - len(pending)
+            for a, b in itertools.islice(todo, max(room, 0)):
                 with self._dask():
                     future = self.client.submit(
                         _fly_chunk, payload, seed, a, b, steps, deploy_on_velocity,
                         pure=False, retries=RETRIES,
                     )  # fmt: skip
                 pending[future] = (a, b)
-                if len(pending) >= IN_FLIGHT_PER_THREAD * max(threads, 1):
-                    return
 
         refill(threads)
         while pending:
@@ -276,8 +287,13 @@ class _Campaign:
                 error = future.exception(timeout=RPC_TIMEOUT_S)
             if isinstance(error, KilledWorker):
                 raise ClusterError(
-                    f"runs {a}..{b - 1} were on {ALLOWED_FAILURES + 1} or more Dask workers "
-                    f"that died (out of memory?) at {self.where}; nothing was written"
+                    f"every Dask worker that flew runs {a}..{b - 1} died (out of memory?), as "
+                    f"many times as the scheduler at {self.where} allows; nothing was written"
+                )
+            if isinstance(error, ImportError):
+                raise ClusterError(
+                    f"the Dask workers of the scheduler at {self.where} cannot run the "
+                    f"simulation ({_line(error)}): install perseverance on every worker"
                 )
             future.result(timeout=RPC_TIMEOUT_S)  # raises the task's error, traceback included
         bound_s = RPC_TIMEOUT_S + chunk_bound_s(b - a)  # a lost result is flown again
@@ -345,7 +361,7 @@ def _line(exc: BaseException) -> str:
 def _quiet_dask() -> Iterator[None]:
     """Silence Dask's own log lines (worker deaths, lost connections, their tracebacks)
     while a campaign runs; what matters reaches the user as a `ClusterError`."""
-    loggers: list[Any] = [logging.getLogger("distributed")]
+    loggers = [logging.getLogger("distributed")]
     loggers += [
         logger
         for name, logger in logging.Logger.manager.loggerDict.items()
