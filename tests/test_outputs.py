@@ -46,7 +46,7 @@ def test_a_folder_of_other_files_is_never_replaced(tmp_path):
     out = tmp_path / "documents"
     out.mkdir()
     (out / "thesis.tex").write_text("precious")
-    with pytest.raises(ConfigError, match="thesis.tex"), staged_directory(out) as stage:
+    with pytest.raises(ConfigError, match=r"thesis.tex"), staged_directory(out) as stage:
         (stage / "summary.json").write_text("{}")
     assert (out / "thesis.tex").read_text() == "precious"
 
@@ -57,7 +57,7 @@ def test_a_summary_json_does_not_make_a_folder_ours(tmp_path):
     out.mkdir()
     (out / "summary.json").write_text("{}")
     (out / "important.txt").write_text("precious")
-    with pytest.raises(ConfigError, match="no manifest.json of ours"), staged_directory(out):
+    with pytest.raises(ConfigError, match=r"no manifest.json of ours"), staged_directory(out):
         pass
     assert (out / "important.txt").read_text() == "precious"
     assert sorted(p.name for p in out.iterdir()) == ["important.txt", "summary.json"]
@@ -67,7 +67,7 @@ def test_a_file_added_to_our_folder_stops_the_replacement(tmp_path):
     out = tmp_path / "out"
     _ours(out, **{"summary.json": "ours"})
     (out / "notes.txt").write_text("the user's")
-    with pytest.raises(ConfigError, match="notes.txt, which we did not write"):
+    with pytest.raises(ConfigError, match=r"notes.txt, which we did not write"):
         _ours(out, **{"summary.json": "new"})
     assert (out / "notes.txt").read_text() == "the user's"
 
@@ -76,7 +76,7 @@ def test_a_file_changed_since_we_wrote_it_stops_the_replacement(tmp_path):
     out = tmp_path / "out"
     _ours(out, **{"summary.json": "ours"})
     (out / "summary.json").write_text("edited by hand")
-    with pytest.raises(ConfigError, match="summary.json was changed since we wrote it"):
+    with pytest.raises(ConfigError, match=r"summary.json was changed since we wrote it"):
         _ours(out, **{"summary.json": "new"})
     assert (out / "summary.json").read_text() == "edited by hand"
 
@@ -96,7 +96,7 @@ def test_a_forged_manifest_that_does_not_match_stops_the_replacement(tmp_path):
 def test_out_dot_in_a_project_folder_is_refused(tmp_path, monkeypatch):
     (tmp_path / "main.py").write_text("print('precious')")
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ConfigError, match="main.py"), staged_directory("."):
+    with pytest.raises(ConfigError, match=r"main.py"), staged_directory("."):
         pass
     assert (tmp_path / "main.py").read_text() == "print('precious')"
 
@@ -123,7 +123,7 @@ def test_a_failed_swap_puts_the_old_folder_back(tmp_path, monkeypatch):
         return real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", flaky)
-    with pytest.raises(ConfigError, match="writing failed"), staged_directory(out) as stage:
+    with pytest.raises(ConfigError, match=r"writing failed"), staged_directory(out) as stage:
         (stage / "summary.json").write_text("new")
     assert (out / "summary.json").read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]

@@ -1,7 +1,8 @@
 """The `perseverance` command: parses, calls the library, prints.
 
 A `PerseveranceError` (bad input the user can fix) prints as one line on
-stderr with exit code 2; anything else is a bug and keeps its traceback.
+stderr with exit code 2, and so does a usage error (an unknown option, a value
+of the wrong type); anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer._click.exceptions import ClickException, UsageError
 
 from perseverance.cli_output import console, err_console, fail
 from perseverance.edl.status import Status
 from perseverance.errors import PerseveranceError
 from perseverance.mission_cli import mission
 from perseverance.records_cli import report, runs_app, samples_app
+from perseverance.seeds import check_seed
 
 app = typer.Typer(
     help="Perseverance: fly NASA's Mars 2020 mission yourself.",
@@ -80,6 +84,11 @@ def edl(
     from perseverance.edl import api, products
 
     try:
+        check_seed(seed)
+        if scheduler is not None and not scheduler.strip():
+            raise PerseveranceError(
+                "--scheduler '': empty; give the scheduler's address, e.g. tcp://host:8786"
+            )
         if monte_carlo is not None:
             api.check_campaign(monte_carlo, workers)  # before the slow setup
             system = api.prepare_edl(vehicle, terrain_seed=seed)
@@ -140,7 +149,7 @@ def _print_flight(result, as_json: bool, written: list[Path]) -> None:
     if as_json:
         print(json.dumps(doc, indent=2, allow_nan=False))
         return
-    table = Table(title=f"{doc['vehicle']}: entry, descent and landing")
+    table = Table(title=f"{escape(doc['vehicle'])}: entry, descent and landing")
     for col in ("event", "T+ s", "altitude [m]", "speed [m/s]", "Mach", "g"):
         table.add_column(col, justify="left" if col == "event" else "right")
     for ev in doc["events"]:
@@ -155,7 +164,7 @@ def _print_flight(result, as_json: bool, written: list[Path]) -> None:
     console.print(table)
     td = doc["touchdown"]
     if td is None:
-        console.print(f"[red]No touchdown:[/red] {result.failure_message()}")
+        console.print(f"[red]No touchdown:[/red] {escape(result.failure_message())}")
     else:
         console.print(
             f"Touchdown [bold]{doc['status']}[/bold] at "
@@ -168,7 +177,7 @@ def _print_flight(result, as_json: bool, written: list[Path]) -> None:
             f"{td['flyaway_distance_m']:,.0f} m away."
         )
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", markup=False, highlight=False)
 
 
 def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
@@ -177,7 +186,7 @@ def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
         print(json.dumps(s, indent=2, allow_nan=False))
         return
     console.print(
-        f"[bold]{s['vehicle']}[/bold], {s['runs']:,} runs (seed {s['seed']}, "
+        f"[bold]{escape(s['vehicle'])}[/bold], {s['runs']:,} runs (seed {s['seed']}, "
         f"{s['parachute_trigger']} trigger): {100 * s['success_rate']:.2f}% landed safely"
     )
     counts = ", ".join(f"{k} {v}" for k, v in s["status_counts"].items() if v)
@@ -198,7 +207,7 @@ def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
         table.add_row(q.replace("_", " "), *(_fmt(p[k], 3) for k in ("p01", "p50", "p99")))
     console.print(table)
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", markup=False, highlight=False)
 
 
 @app.command()
@@ -211,7 +220,9 @@ def time(
     from perseverance.terrain.site import load_site
 
     try:
-        when = parse_utc(utc) if utc else datetime.now(UTC)
+        if utc is not None and not utc.strip():
+            raise PerseveranceError("UTC '': empty; give an ISO 8601 instant or leave it out")
+        when = parse_utc(utc) if utc is not None else datetime.now(UTC)
         site = load_site("jezero")
         clock = mars_clock(
             when,
@@ -230,8 +241,25 @@ def time(
     )
 
 
-def main() -> None:  # pragma: no cover - console entry for python -m
-    app()
+def main(argv: list[str] | None = None) -> int:
+    """The console entry point: runs the app; a usage error is one line and exit code 2."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except ClickException as exc:
+        hint = ""
+        ctx = getattr(exc, "ctx", None)
+        if isinstance(exc, UsageError) and ctx is not None:
+            hint = f" (see {ctx.command_path} --help)"
+        err_console.print(
+            f"[red]error:[/red] {escape(exc.format_message())}{escape(hint)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return exc.exit_code
+    except typer.Abort:
+        err_console.print("interrupted", highlight=False)
+        return 130
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,3 +25,7 @@ class ClusterError(PerseveranceError):
 
 class StoreError(PerseveranceError):
     """The mission database cannot be opened, read or written as asked."""
+
+
+class LandingFailedError(PerseveranceError):
+    """The simulation ran, and the vehicle did not land safely (the CLI exits with 1)."""

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from perseverance.cli_output import console, err_console, fail, print_json
-from perseverance.errors import PerseveranceError
+from perseverance.errors import LandingFailedError, PerseveranceError
 
 
 def mission(
@@ -62,11 +63,22 @@ def mission(
             run = resume_mission(resume, db=db, runs_dir=runs_dir)
         else:
             run = start_mission(
-                scenario, seed=seed or 0, sols=sols, db=db, runs_dir=runs_dir, run_id=run_id
+                scenario,
+                seed=0 if seed is None else seed,
+                sols=sols,
+                db=db,
+                runs_dir=runs_dir,
+                run_id=run_id,
             )
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
-    err_console.print(f"run {run.run_id}", highlight=False)
+    err_console.print(f"run {run.run_id}", highlight=False, markup=False)
+    if run.status == "complete":
+        err_console.print(
+            f"run {run.run_id} is already complete: nothing left to fly", markup=False
+        )
+        _finish(run, as_json)
+        return
     try:
         runner = MissionRunner(run)
     except PerseveranceError as exc:
@@ -88,13 +100,29 @@ def mission(
                 )
 
             runner.fly(show)
+    except LandingFailedError as exc:
+        err_console.print(f"[red]landing failed:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
     except (PerseveranceError, OSError) as exc:
-        reason = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)
+        if isinstance(exc, OSError):
+            reason = f"{exc.filename or run.folder}: {exc.strerror or exc}"
+        else:
+            reason = str(exc)
         raise fail(f"{reason} (run {run.run_id}: --resume {run.run_id} continues it)") from None
     except KeyboardInterrupt:
-        err_console.print(f"interrupted: --resume {run.run_id} continues the run")
+        err_console.print(f"interrupted: --resume {run.run_id} continues the run", markup=False)
         raise typer.Exit(code=130) from None
-    summary = mission_summary(run.store, run.run_id, run.folder)
+    _finish(run, as_json)
+
+
+def _finish(run: Any, as_json: bool) -> None:
+    """Print the run's summary (JSON or text) and close its database."""
+    try:
+        summary = mission_summary(run.store, run.run_id, run.folder)
+    except PerseveranceError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        run.store.close()
     if as_json:
         print_json(summary)
     else:
@@ -153,7 +181,7 @@ def mission_summary(store: Any, run_id: str, folder: Path) -> dict[str, Any]:
 def _print_summary(s: dict[str, Any]) -> None:
     land = s["landing"]
     console.print(
-        f"\n[bold]Landed[/bold] {land['utc']} (LMST {land['lmst']}) at "
+        f"\n[bold]Landed[/bold] {escape(str(land['utc']))} (LMST {escape(str(land['lmst']))}) at "
         f"{land['latitude_deg']:.4f}° N, {land['longitude_deg'] % 360:.4f}° E, "
         f"{land['east_m']:.0f} m E {land['north_m']:.0f} m N of the real touchdown point",
         highlight=False,
@@ -163,10 +191,10 @@ def _print_summary(s: dict[str, Any]) -> None:
         f"odometry {s['odometry_m'] / 1000:.2f} km",
         highlight=False,
     )
-    by_type = ", ".join(f"{n} {t}" for t, n in sorted(s["samples_by_type"].items()))
+    by_type = escape(", ".join(f"{n} {t}" for t, n in sorted(s["samples_by_type"].items())))
+    sealed = f"{s['samples_sealed']} samples ({by_type})" if by_type else "no samples"
     console.print(
-        f"[bold]Sealed[/bold] {s['samples_sealed']} samples ({by_type}); "
-        f"{s['kept_aboard']} aboard, {len(s['depot'])} in the depot",
+        f"[bold]Sealed[/bold] {sealed}; {s['kept_aboard']} aboard, {len(s['depot'])} in the depot",
         highlight=False,
     )
     if s["depot"]:
@@ -174,8 +202,13 @@ def _print_summary(s: dict[str, Any]) -> None:
         for col in ("tube", "sample", "east (m)", "north (m)"):
             table.add_column(col, justify="right" if "(" in col else "left")
         for d in s["depot"]:
-            table.add_row(d["designation"], d["name"], f"{d['east_m']:.1f}", f"{d['north_m']:.1f}")
+            table.add_row(
+                escape(d["designation"]),
+                escape(d["name"]),
+                f"{d['east_m']:.1f}",
+                f"{d['north_m']:.1f}",
+            )
         console.print(table)
-    console.print(f"database {s['database']}", highlight=False)
+    console.print(f"database {s['database']}", highlight=False, markup=False)
     if s["report"]:
-        console.print(f"report   {s['report']}", highlight=False)
+        console.print(f"report   {s['report']}", highlight=False, markup=False)

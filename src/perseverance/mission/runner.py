@@ -27,10 +27,19 @@ import numpy as np
 from perseverance.edl.api import fly_edl, prepare_edl
 from perseverance.edl.products import write_flight
 from perseverance.edl.status import Status
-from perseverance.errors import ConfigError, ScenarioError, StoreError
+from perseverance.edl.system import EdlSystem
+from perseverance.edl.vehicle import load_vehicle
+from perseverance.errors import ConfigError, LandingFailedError, ScenarioError, StoreError
 from perseverance.mars.time import parse_utc
 from perseverance.mission.clock import MissionClock
 from perseverance.mission.requests import Models, sol_requests
+from perseverance.mission.run_folder import (
+    RUN_MARKER,
+    check_new_run_folder,
+    check_run_marker,
+    forget_new_run_folder,
+    write_run_marker,
+)
 from perseverance.mission.scenario import Scenario, load_scenario
 from perseverance.mission.sol_planner import SKIPPED_DATA, Slot, plan_sol
 from perseverance.mission.state import MissionState, Retry
@@ -42,9 +51,12 @@ from perseverance.rover.planner import traversability
 from perseverance.rover.power import load_power, simulate_sol
 from perseverance.rover.sampling import SampleCache, load_caching
 from perseverance.rover.telecom import load_telecom
+from perseverance.seeds import check_seed
 from perseverance.store.database import Store, open_store
-from perseverance.store.locate import DEFAULT_RUNS_DIR, run_db_path, run_dir
+from perseverance.store.locate import DB_NAME, DEFAULT_RUNS_DIR, run_db_path, run_dir
+from perseverance.store.schema import RUN_ID_LENGTH
 from perseverance.terrain.landing_region import LandingRegion
+from perseverance.terrain.site import load_site
 from perseverance.terrain.tiles import FineTerrain, MultiResolutionTerrain
 
 #: Data a sol is expected to make [bit], for the number of relay passes to ask for (E:
@@ -52,6 +64,8 @@ from perseverance.terrain.tiles import FineTerrain, MultiResolutionTerrain
 TYPICAL_SOL_DATA_BITS = 6.0e8
 #: State of charge at the start of sol 0 (E: charged in cruise).
 LANDING_STATE_OF_CHARGE = 1.0
+#: The event that records why a run failed.
+RUN_FAILED = "run_failed"
 
 Progress = Callable[[int, int, MissionState, "SolSummary"], None]
 
@@ -71,12 +85,14 @@ class SolSummary:
 
 @dataclass
 class MissionRun:
-    """An open run: its database, id and folder."""
+    """An open run: its database, id and folder (and, for a new run, what was prepared)."""
 
     store: Store
     run_id: str
     folder: Path
     config: dict[str, Any]
+    prepared: PreparedMission | None = None
+    status: str = "running"
 
 
 def _models(scenario: Scenario) -> Models:
@@ -104,10 +120,6 @@ def _config(scenario: Scenario, seed: int) -> dict[str, Any]:
     }
 
 
-#: Seeds accepted (numpy's SeedSequence takes non-negative integers; stored as BIGINT).
-MAX_SEED = 2**63 - 1
-
-
 def _source(scenario: str) -> str:
     """The scenario as a resume will find it: a packaged name, or a file's absolute path."""
     path = Path(scenario)
@@ -124,6 +136,68 @@ def _fingerprint(scenario: Scenario, models: Models) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class PreparedMission:
+    """Everything a run needs, loaded and checked before anything is written.
+
+    ``loaded`` is the scenario as in its file; ``scenario`` the same with the
+    run's last sol; ``edl_system`` the vehicle targeted over its site.
+    """
+
+    loaded: Scenario
+    scenario: Scenario
+    models: Models
+    edl_system: EdlSystem
+    terrain_seed: int
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the scenario file's content and of the model data."""
+        return _fingerprint(self.loaded, self.models)
+
+
+def prepare_mission(scenario: str, *, seed: int, last_sol: int | None = None) -> PreparedMission:
+    """Load and check the scenario and everything it names (vehicle, site, model data),
+    and target the landing; raises a one-line `PerseveranceError` on any problem."""
+    loaded = load_scenario(scenario)
+    sc = loaded.with_last_sol(last_sol) if last_sol is not None else loaded
+    models = dataclasses.replace(_models(loaded), scenario=sc)
+    _check_site(sc)
+    system = prepare_edl(sc.edl.vehicle, terrain_seed=int(seed))
+    if not isinstance(system.terrain, LandingRegion):
+        raise ScenarioError(
+            f"scenario {sc.name}: the vehicle {sc.edl.vehicle} lands on no site model "
+            "(target.site); the surface mission needs one to drive on"
+        )
+    return PreparedMission(loaded, sc, models, system, int(seed))
+
+
+def _check_site(scenario: Scenario) -> None:
+    """The scenario's ``edl.site`` loads, and is the site the vehicle targets."""
+    site = load_site(scenario.edl.site)
+    vehicle = load_vehicle(scenario.edl.vehicle)
+    if vehicle.target.site is None or load_site(vehicle.target.site) != site:
+        raise ScenarioError(
+            f"scenario edl.site = {scenario.edl.site!r}, but the vehicle {scenario.edl.vehicle} "
+            f"targets target.site = {vehicle.target.site!r}: name the same site in both"
+        )
+
+
+def check_run_id(run_id: str) -> str:
+    """A run id a user may give: 1..64 printable characters naming one folder."""
+    if not run_id or not run_id.isprintable() or run_id != run_id.strip():
+        raise ConfigError(
+            f"--run-id {run_id!r}: a run id is 1 to {RUN_ID_LENGTH} printable characters, "
+            "without spaces at either end"
+        )
+    if len(run_id) > RUN_ID_LENGTH:
+        raise ConfigError(
+            f"--run-id {run_id[:20]}...: {len(run_id)} characters, at most {RUN_ID_LENGTH}"
+        )
+    run_dir(run_id)  # one folder name: no separators, not . or ..
+    return run_id
+
+
 def start_mission(
     scenario: str = "default",
     *,
@@ -136,45 +210,80 @@ def start_mission(
     """Create a run (and its database, by default ``runs/<run-id>/mission.db``).
 
     ``sols``: the last sol to fly (default: the scenario's). Validates everything
-    before anything is written.
+    (the scenario and the vehicle, site and model data it names, the run id, the
+    run folder, the database) before anything is written.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise ConfigError(f"--seed = {seed!r}: must be a whole number in 0..{MAX_SEED}")
-    loaded = load_scenario(scenario)
-    sc = loaded.with_last_sol(sols) if sols is not None else loaded
+    check_seed(seed)
+    if run_id is not None:
+        check_run_id(run_id)
+    prepared = prepare_mission(scenario, seed=seed, last_sol=sols)
+    sc = prepared.scenario
     config = _config(sc, seed) | {
         "scenario_source": _source(scenario),
-        "data_sha256": _fingerprint(loaded, _models(loaded)),
+        "data_sha256": prepared.fingerprint,
     }
-    if db is None:
-        run_id = run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-        path = run_db_path(run_id, runs_dir)
-        if path.exists():
-            raise StoreError(f"run {run_id} already exists at {path}: --resume {run_id}")
+    run_id = run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    folder = run_dir(run_id, runs_dir)
+    path = folder / DB_NAME
+    if db is None and path.exists():
+        raise StoreError(f"run {run_id} already exists at {path}: --resume {run_id}")
+    check_new_run_folder(folder, run_id)
+    made_folder = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot make the run folder {folder}: {exc.strerror}") from None
+    try:
+        store = open_store(path if db is None else db, durable=True)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot make the run folder {path.parent}: {exc.strerror}") from None
-        store = open_store(path)
-    else:
-        store = open_store(db)
-    run_id = store.create_run(scenario=sc.name, seed=seed, config=config, run_id=run_id)
-    return MissionRun(store, run_id, run_dir(run_id, runs_dir), config)
+            created = datetime.now(UTC)
+            write_run_marker(folder, run_id, store.name, created)
+            run_id = store.create_run(
+                scenario=sc.name, seed=seed, config=config, run_id=run_id, created_utc=created
+            )
+        except BaseException:
+            store.close()
+            raise
+    except BaseException:
+        forget_new_run_folder(folder, made_folder=made_folder)
+        raise
+    return MissionRun(store, run_id, folder, config, prepared=prepared)
 
 
 def resume_mission(
     run: str, *, db: str | None = None, runs_dir: Path = DEFAULT_RUNS_DIR
 ) -> MissionRun:
-    """Reopen a run to continue it from its last committed sol (takes its writer lease)."""
+    """Reopen a run to continue it from its last committed sol (takes its writer lease).
+
+    A complete run is returned as it is (``status == "complete"``, no lease taken);
+    a failed one is refused with its reason.
+    """
     if db is None:
         path = run_db_path(run, runs_dir)
         if not path.exists():
             raise StoreError(f"--resume {run}: no run database at {path}")
         store = open_store(path, create=False)
     else:
-        store = open_store(db, create=False)
-    row = store.claim(run)
-    return MissionRun(store, row.id, run_dir(row.id, runs_dir), dict(row.config))
+        store = open_store(db, create=False, durable=True)
+    try:
+        row = store.run(run)
+        folder = run_dir(row.id, runs_dir)
+        check_run_marker(folder, row.id, row.created_utc)
+        if row.status == "failed":
+            reasons = [e.payload for e in store.events(row.id) if e.name == RUN_FAILED]
+            why = reasons[-1].get("reason") if reasons and reasons[-1] else None
+            raise StoreError(
+                f"run {row.id} failed ({why or 'no reason recorded'}) and cannot be resumed: "
+                "start a new run"
+            )
+        if row.status != "complete":
+            row = store.claim(row.id)
+            if not (folder / RUN_MARKER).exists():
+                write_run_marker(folder, row.id, store.name, row.created_utc)
+    except BaseException:
+        store.close()
+        raise
+    return MissionRun(store, row.id, folder, dict(row.config), status=row.status)
 
 
 class MissionRunner:
@@ -183,21 +292,20 @@ class MissionRunner:
     def __init__(self, run: MissionRun, *, cache_dir: Path | None = None):
         self.run = run
         cfg = run.config
-        loaded = load_scenario(cfg["scenario_source"])
-        models = _models(loaded)
-        if _fingerprint(loaded, models) != cfg["data_sha256"]:
+        prepared = run.prepared or prepare_mission(
+            cfg["scenario_source"], seed=int(cfg["terrain_seed"]), last_sol=cfg["last_sol"]
+        )
+        if prepared.fingerprint != cfg["data_sha256"]:
             raise StoreError(
                 f"run {run.run_id}: the scenario {cfg['scenario_source']} or the model data "
                 "changed since the run started; resume it with the same files, or start a new run"
             )
-        scenario = loaded.with_last_sol(cfg["last_sol"])
-        self.scenario = scenario
-        self.models = dataclasses.replace(models, scenario=scenario)
+        self.scenario = prepared.scenario
+        self.models = prepared.models
         self.seed = int(cfg["seed"])
-        self.edl_system = prepare_edl(scenario.edl.vehicle, terrain_seed=int(cfg["terrain_seed"]))
+        self.edl_system = prepared.edl_system
         region = self.edl_system.terrain
-        if not isinstance(region, LandingRegion):  # pragma: no cover - EDL builds one
-            raise ScenarioError("the EDL system has no landing region to drive on")
+        assert isinstance(region, LandingRegion)  # prepare_mission checked it
         self.region = region
         self.terrain = MultiResolutionTerrain(FineTerrain(region, cache_dir=cache_dir))
         self.grid = traversability(region, self.models.mobility)
@@ -213,7 +321,11 @@ class MissionRunner:
         try:
             last = store.last_committed_sol(run_id)
             if last is None:
-                self._fly_landing(progress)
+                try:
+                    self._fly_landing(progress)
+                except LandingFailedError as exc:
+                    self._fail(str(exc))
+                    raise
                 last = 0
             else:
                 self._restore()
@@ -228,6 +340,13 @@ class MissionRunner:
         store.finish_run(run_id)
         assert self.state is not None
         return self.state
+
+    def _fail(self, reason: str) -> None:
+        """End the run as ``failed``, with its reason as a ``run_failed`` event."""
+        store, run_id = self.run.store, self.run.run_id
+        with store.transaction(run_id) as w:
+            w.add_events([{"name": RUN_FAILED, "payload": {"reason": reason}}])
+        store.finish_run(run_id, status="failed")
 
     def write_report(self) -> Path:
         """Write (or rewrite) the run's ``report.html`` and record it once as a product."""
@@ -251,7 +370,10 @@ class MissionRunner:
         """Sol 0: entry, descent and landing, then the first activities after touchdown."""
         result = fly_edl(self.scenario.edl.vehicle, system=self.edl_system)
         if result.status is not Status.LANDED:
-            raise ScenarioError(f"the landing failed: {result.failure_message()}")
+            raise LandingFailedError(
+                f"the landing failed: {result.failure_message()}; run {self.run.run_id} "
+                "is marked failed"
+            )
         touchdown = result.touchdown()
         assert touchdown is not None
         east = float(result.flight.touchdown["east_m"][result.run])
