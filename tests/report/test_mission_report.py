@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from perseverance import outputs
 from perseverance.report import mission_report
 from perseverance.report.mission_report import SECTIONS, write_mission_report
 from perseverance.store import open_store
@@ -357,7 +358,7 @@ def test_failed_write_keeps_the_old_report(early_run, monkeypatch):
     def replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(mission_report.os, "replace", replace)
+    monkeypatch.setattr(outputs.os, "replace", replace)
     with (
         open_store(early_run / "mission.db", create=False, readonly=True) as store,
         pytest.raises(OSError, match="disk full"),
