@@ -62,6 +62,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import DateTime, Double, Integer, String, TypeDecorator
 
 from perseverance.errors import StoreError
+from perseverance.processes import pid_alive
 from perseverance.store.schema import (
     SCHEMA_VERSION,
     TABLES,
@@ -395,23 +396,6 @@ def _type_names(types: tuple[type, ...]) -> str:
     return " or ".join(names.get(t.__name__, t.__name__) for t in types if t is not type(None))
 
 
-def _pid_alive(pid: int) -> bool:
-    """Whether a process of this machine with that PID is running (zombies count as gone)."""
-    if os.name != "posix":
-        return True  # no cheap, safe check: rely on the lease expiry
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
-
-
 def _holder_alive(run: RunRow, now: datetime) -> bool:
     """Whether the lease written in a run's row still protects its writer."""
     if run.writer_token is None or run.lease_expires_utc is None:
@@ -419,7 +403,7 @@ def _holder_alive(run: RunRow, now: datetime) -> bool:
     if run.lease_expires_utc <= now:
         return False
     if run.writer_host == _HOST and run.writer_pid is not None:
-        return _pid_alive(run.writer_pid)
+        return pid_alive(run.writer_pid)
     return True
 
 
