@@ -12,17 +12,57 @@ import math
 import tomllib
 import types
 import typing
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import annotated_types
 import pydantic
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from perseverance.errors import ConfigError
 
 Model = TypeVar("Model", bound=pydantic.BaseModel)
+
+#: The largest data file read [bytes]; ours are a few kB.
+MAX_DATA_FILE_BYTES = 4 * 2**20
+
+
+class DataModel(BaseModel):
+    """The base of every data-file model (vehicles, sites, scenarios, rover tables).
+
+    Unknown fields are errors, values are immutable once loaded, types are strict (no
+    ``"700"`` for an integer, no ``"yes"`` for a boolean; an integer is a float) and
+    every float is finite. Fields that hold arrays as tuples take TOML arrays through
+    `FileTuple`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+#: Marks a ``tuple[...]`` field so that it takes a TOML array (a list); its items stay
+#: strict. Use as ``Annotated[tuple[X, ...], FileTuple]``.
+FileTuple = pydantic.Field(strict=False)
+
+#: The span of dates a data file may hold (UTC): from the space age to well past any
+#: mission, so that every date and every mission clock built on one stays in range.
+EARLIEST_DATE = datetime(1950, 1, 1)
+LATEST_DATE = datetime(2200, 1, 1)
+
+
+def _check_date(value: datetime) -> datetime:
+    wall = value.replace(tzinfo=None)  # an offset of hours does not matter at these bounds
+    if not EARLIEST_DATE <= wall <= LATEST_DATE:
+        raise ValueError(
+            f"{value.isoformat()} is out of range "
+            f"({EARLIEST_DATE:%Y-%m-%d}..{LATEST_DATE:%Y-%m-%d})"
+        )
+    return value
+
+
+#: A date and time in a data file, within `EARLIEST_DATE`..`LATEST_DATE`.
+DataDate = Annotated[datetime, pydantic.AfterValidator(_check_date)]
 
 
 def packaged_names(package: str) -> list[str]:
@@ -39,9 +79,7 @@ def read_toml(name_or_path: str, package: str, kind: str) -> tuple[str, dict]:
     """
     path = Path(name_or_path)
     if path.suffix == ".toml" or "/" in name_or_path or path.exists():
-        if not path.is_file():
-            raise ConfigError(f"{name_or_path}: {kind} file not found")
-        label, raw = name_or_path, path.read_bytes()
+        label, raw = name_or_path, _read_file(path, kind)
     else:
         names = packaged_names(package)
         if name_or_path not in names:
@@ -55,6 +93,24 @@ def read_toml(name_or_path: str, package: str, kind: str) -> tuple[str, dict]:
         return label, tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{label}: not a valid TOML file ({_one_line(str(exc))})") from None
+
+
+def _read_file(path: Path, kind: str) -> bytes:
+    """The bytes of a data file given by path; `ConfigError` (one line) if it is not a
+    readable regular file of at most `MAX_DATA_FILE_BYTES`."""
+    try:
+        if not path.is_file():
+            raise ConfigError(f"{path}: {kind} file not found (or not a regular file)")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_DATA_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {kind} file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_DATA_FILE_BYTES:
+        raise ConfigError(
+            f"{path}: the {kind} file is over {MAX_DATA_FILE_BYTES // 2**20} MiB: "
+            "not a data file of ours"
+        )
+    return raw
 
 
 def load_model(model: type[Model], name_or_path: str, package: str, kind: str) -> Model:
@@ -79,6 +135,11 @@ def describe_validation_error(label: str, exc: ValidationError, root: type[BaseM
         text = f"{field} is missing (required)"
     elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         text = f"{field} = {format_number(value)} is out of range ({_bounds(root, loc)})"
+    elif kind == "finite_number":
+        text = f"{field} = {value!r} is not a finite number (allowed: {_bounds(root, loc)})"
+    elif kind == "string_too_long":
+        limit = err.get("ctx", {}).get("max_length")
+        text = f"{field} = {_short(value)} is {len(value)} characters long (at most {limit})"
     elif kind == "extra_forbidden":
         owner, _ = _walk(root, loc[:-1])
         allowed = _field_names(owner) if owner is not None else []
@@ -87,7 +148,7 @@ def describe_validation_error(label: str, exc: ValidationError, root: type[BaseM
         msg = str(err["msg"]).removeprefix("Value error, ")
         text = f"{field}: {msg}" if loc else msg
     else:
-        text = f"{field} = {value!r} is invalid ({err['msg']})"
+        text = f"{field} = {_short(value)} is invalid ({err['msg']})"
     if len(errors) > 1:
         text += f" (and {len(errors) - 1} more)"
     return _one_line(f"{label}: {text}")
@@ -166,6 +227,12 @@ def format_number(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return repr(value)
+
+
+def _short(value: object, limit: int = 40) -> str:
+    """``repr(value)``, cut to about ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _one_line(text: str) -> str:

@@ -16,23 +16,17 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from perseverance.datafiles import load_model
+from perseverance.datafiles import DataDate, DataModel, load_model
 
 PACKAGE = "perseverance.data.vehicles"
 
-Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 SmallFraction = Annotated[float, Field(ge=0, le=0.3)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MachTable(Strict):
+class MachTable(DataModel):
     """A coefficient against Mach number (piecewise linear, clamped at the ends)."""
 
     mach: list[Annotated[float, Field(ge=0, le=50)]] = Field(min_length=2)
@@ -61,7 +55,7 @@ class Aeroshell(MachTable):
         return math.pi * self.diameter_m**2 / 4
 
 
-class Masses(Strict):
+class Masses(DataModel):
     rover_kg: Annotated[float, Field(gt=0, le=5000)]
     descent_stage_dry_kg: Annotated[float, Field(gt=0, le=5000)]
     propellant_kg: Annotated[float, Field(ge=0, le=3000)]
@@ -105,12 +99,12 @@ class Parachute(MachTable):
         return math.pi * self.diameter_m**2 / 4
 
 
-class DescentStage(Strict):
+class DescentStage(DataModel):
     engine_count: Annotated[int, Field(ge=1, le=16)]
     engine_max_thrust_n: Annotated[float, Field(gt=0, le=20000)]
     min_throttle: Fraction
     isp_s: Annotated[float, Field(gt=50, le=500)]
-    drag_area_m2: NonNegative
+    drag_area_m2: Annotated[float, Field(ge=0, le=100)]
     backshell_separation_altitude_m: Annotated[float, Field(gt=100, le=10000)]
     free_fall_s: Annotated[float, Field(ge=0, le=5)]
     gate_altitude_m: Annotated[float, Field(gt=30, le=2000)]
@@ -123,15 +117,15 @@ class DescentStage(Strict):
     flyaway_elevation_deg: Annotated[float, Field(gt=0, le=90)]
     flyaway_throttle: Fraction
     bridle_deploy_s: Annotated[float, Field(gt=0, le=60)]
-    max_touchdown_vertical_speed_mps: Positive
-    max_touchdown_horizontal_speed_mps: Positive
+    max_touchdown_vertical_speed_mps: Annotated[float, Field(gt=0, le=20)]
+    max_touchdown_horizontal_speed_mps: Annotated[float, Field(gt=0, le=20)]
 
     @property
     def max_thrust_n(self) -> float:
         return self.engine_count * self.engine_max_thrust_n
 
 
-class Sequence(Strict):
+class Sequence(DataModel):
     sufr_velocity_mps: Annotated[float, Field(gt=100, le=3000)]
     sufr_duration_s: Annotated[float, Field(ge=0, le=60)]
     heatshield_separation_delay_s: Annotated[float, Field(gt=0, le=120)]
@@ -139,11 +133,11 @@ class Sequence(Strict):
     radar_max_altitude_m: Annotated[float, Field(gt=100, le=20000)]
     lvs: bool
     lvs_fix_altitude_m: Annotated[float, Field(gt=100, le=20000)]
-    divert_reach_m: NonNegative
-    safe_target_clearance_m: NonNegative
+    divert_reach_m: Annotated[float, Field(ge=0, le=5000)]
+    safe_target_clearance_m: Annotated[float, Field(ge=0, le=1000)]
 
 
-class Guidance(Strict):
+class Guidance(DataModel):
     start_g: Annotated[float, Field(gt=0, le=2)]
     reference_bank_deg: Annotated[float, Field(ge=0, le=90)]
     overcontrol_gain: Annotated[float, Field(gt=0, le=20)]
@@ -154,18 +148,18 @@ class Guidance(Strict):
     bank_acceleration_max_deg_s2: Annotated[float, Field(gt=0, le=90)]
     min_bank_deg: Annotated[float, Field(ge=0, le=90)]
     max_bank_deg: Annotated[float, Field(ge=90, le=180)]
-    deadband_high_m: NonNegative
-    deadband_low_m: NonNegative
-    deadband_high_velocity_mps: Positive
-    deadband_low_velocity_mps: Positive
+    deadband_high_m: Annotated[float, Field(ge=0, le=200_000)]
+    deadband_low_m: Annotated[float, Field(ge=0, le=200_000)]
+    deadband_high_velocity_mps: Annotated[float, Field(gt=0, le=10_000)]
+    deadband_low_velocity_mps: Annotated[float, Field(gt=0, le=10_000)]
     initial_bank_sign: Literal[-1, 1]
 
 
-class EntryState(Strict):
+class EntryState(DataModel):
     """Entry interface state. Latitude/longitude may be left out: then they are
     derived by targeting so that the nominal trajectory reaches the target."""
 
-    epoch_utc: datetime
+    epoch_utc: DataDate
     frame: Literal["inertial", "relative"]
     altitude_m: Annotated[float, Field(gt=50_000, le=200_000)]
     speed_mps: Annotated[float, Field(gt=1000, le=10_000)]
@@ -187,14 +181,14 @@ class EntryState(Strict):
         return self
 
 
-class Target(Strict):
+class Target(DataModel):
     latitude_deg: Annotated[float, Field(ge=-90, le=90)]
     longitude_deg: Annotated[float, Field(ge=-360, le=360)]
     site: str | None = None
     elevation_m: Annotated[float, Field(ge=-9000, le=22000)]
 
 
-class AtmosphereSpec(Strict):
+class AtmosphereSpec(DataModel):
     surface_pressure_pa: Annotated[float, Field(gt=50, le=1500)]
     surface_temperature_k: Annotated[float, Field(gt=120, le=320)]
     lower_lapse_k_per_m: Annotated[float, Field(ge=0, le=0.01)]
@@ -203,30 +197,30 @@ class AtmosphereSpec(Strict):
     floor_temperature_k: Annotated[float, Field(gt=50, le=300)]
 
 
-class Dispersions(Strict):
+class Dispersions(DataModel):
     """One-sigma values (normal distributions unless a name says otherwise); fractions are
     capped at 0.3 so that no draw within 3 sigma flips a sign."""
 
-    entry_flight_path_angle_deg: NonNegative
-    entry_speed_mps: NonNegative
-    entry_heading_deg: NonNegative
-    entry_position_m: NonNegative
-    navigation_position_m: NonNegative
-    atmosphere_ln_density_low: NonNegative
-    atmosphere_ln_density_high: NonNegative
+    entry_flight_path_angle_deg: Annotated[float, Field(ge=0, le=2)]
+    entry_speed_mps: Annotated[float, Field(ge=0, le=100)]
+    entry_heading_deg: Annotated[float, Field(ge=0, le=5)]
+    entry_position_m: Annotated[float, Field(ge=0, le=50_000)]
+    navigation_position_m: Annotated[float, Field(ge=0, le=50_000)]
+    atmosphere_ln_density_low: Annotated[float, Field(ge=0, le=1)]
+    atmosphere_ln_density_high: Annotated[float, Field(ge=0, le=1)]
     atmosphere_wave_amplitude_max: SmallFraction
-    wind_low_mps: NonNegative
-    wind_high_mps: NonNegative
+    wind_low_mps: Annotated[float, Field(ge=0, le=100)]
+    wind_high_mps: Annotated[float, Field(ge=0, le=200)]
     drag_coefficient_fraction: SmallFraction
     lift_to_drag_fraction: SmallFraction
     mass_fraction: SmallFraction
     parachute_drag_fraction: SmallFraction
-    lvs_position_m: NonNegative
+    lvs_position_m: Annotated[float, Field(ge=0, le=1000)]
     engine_thrust_fraction: SmallFraction
     engine_isp_fraction: SmallFraction
 
 
-class Vehicle(Strict):
+class Vehicle(DataModel):
     """One EDL system and its arrival, as loaded from a vehicle data file."""
 
     name: str

@@ -45,7 +45,6 @@ from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -55,6 +54,8 @@ from pydantic import (
 )
 
 from perseverance.datafiles import (
+    DataModel,
+    FileTuple,
     describe_validation_error,
     format_number,
     packaged_names,
@@ -65,6 +66,13 @@ from perseverance.mars.constants import SOL_S
 from perseverance.rover.mobility import ModeName
 from perseverance.rover.power import MARS_HOUR_S, load_power
 from perseverance.rover.sampling import CachingSystem, SampleType, load_caching, planned_duration_s
+from perseverance.store.schema import (
+    ACTIVITY_KIND_LENGTH,
+    ACTIVITY_NAME_LENGTH,
+    PHASE_NAME_LENGTH,
+    SAMPLE_NAME_LENGTH,
+    SCENARIO_NAME_LENGTH,
+)
 
 __all__ = [
     "MAX_SOLS",
@@ -101,6 +109,16 @@ TUBE_OPERATIONS = ("core", "regolith", "witness")
 #: Kinds never allowed in the solar conjunction, whatever the file says: "no commanding,
 #: no driving/arm/sampling" (B: surface.md, Telecom).
 NEVER_IN_CONJUNCTION = frozenset({"drive", "arm", "pixl", "sherloc"} | SAMPLING_OPERATIONS.keys())
+
+#: Room a retried core's attempt number takes in its sample's name (" 3").
+_RETRY_SUFFIX_ROOM = 2
+#: Room a procedure step takes in an activity row's name ("Roubion: percuss_to_ingest").
+_STEP_SUFFIX_ROOM = 32
+#: The longest activity (and sample) name: what the store's columns hold once a retry
+#: number or a step name is added.
+NAME_MAX_LENGTH = min(
+    SAMPLE_NAME_LENGTH - _RETRY_SUFFIX_ROOM, ACTIVITY_NAME_LENGTH - _STEP_SUFFIX_ROOM
+)
 
 Sol = Annotated[int, Field(ge=0, le=MAX_SOLS)]
 LmstHour = Annotated[float, Field(ge=0, le=24)]
@@ -140,8 +158,8 @@ def procedure_duration_s(kind: str) -> float:
     return planned_duration_s(_caching(), kind)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class _Strict(DataModel):
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class Edl(_Strict):
@@ -177,7 +195,7 @@ class Conjunction(_Strict):
 
     first_sol: Sol
     last_sol: Sol
-    allowed_kinds: tuple[str, ...] = ()
+    allowed_kinds: Annotated[tuple[str, ...], FileTuple] = ()
     source: str = ""
 
     @model_validator(mode="after")
@@ -234,12 +252,12 @@ class Activity(_Strict):
     runs; with ``total``, that many times over its sols in all.
     """
 
-    kind: str
-    name: str = ""
+    kind: str = Field(max_length=ACTIVITY_KIND_LENGTH)
+    name: str = Field(default="", max_length=NAME_MAX_LENGTH)
     sol: Sol | None = None
     first_sol: Sol | None = None
     last_sol: Sol | None = None
-    lmst_hours: tuple[LmstHour, LmstHour] = (0.0, 24.0)
+    lmst_hours: Annotated[tuple[LmstHour, LmstHour], FileTuple] = (0.0, 24.0)
     duration_s: Annotated[float, Field(gt=0, le=SOL_S)] | None = None
     per_sol: Annotated[int, Field(ge=1, le=100)] = 1
     per_sol_max: Annotated[int, Field(ge=1, le=100)] | None = None
@@ -363,13 +381,13 @@ class Activity(_Strict):
 class Phase(_Strict):
     """A stretch of the mission over consecutive sols, with what it asks for."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=PHASE_NAME_LENGTH)
     title: str = ""
     first_sol: Sol
     last_sol: Sol | None = None
     """None for the last phase only: it runs to the scenario's ``last_sol``."""
     source: str = ""
-    activities: tuple[Activity, ...] = ()
+    activities: Annotated[tuple[Activity, ...], FileTuple] = ()
 
     @model_validator(mode="after")
     def _check(self) -> Phase:
@@ -435,7 +453,7 @@ class Scenario(_Strict):
     on another sol (``--sols N``).
     """
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=SCENARIO_NAME_LENGTH)
     title: str = ""
     source: str = ""
     last_sol: Annotated[int, Field(ge=1, le=MAX_SOLS)]
@@ -443,7 +461,7 @@ class Scenario(_Strict):
     conjunction: Conjunction
     waypoint_table: dict[str, Waypoint] = Field(default_factory=dict, alias="waypoints")
     phases: dict[str, Phase] = Field(min_length=1)
-    recurring: tuple[Activity, ...] = ()
+    recurring: Annotated[tuple[Activity, ...], FileTuple] = ()
 
     _planned: tuple[PlannedActivity, ...] = PrivateAttr(default=())
 

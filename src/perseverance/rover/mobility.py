@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from perseverance.datafiles import format_number, load_model
+from perseverance.datafiles import DataModel, format_number, load_model
 from perseverance.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -63,11 +63,7 @@ StopReason = Literal["arrived", "time", "energy", "mode_limit"]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Limits(_Table):
+class Limits(DataModel):
     """What the rover can drive over."""
 
     wheel_obstacle_height_m: float = Field(gt=0.0, le=2.0)
@@ -82,7 +78,7 @@ class Limits(_Table):
         return math.radians(self.tilt_limit_deg)
 
 
-class Sand(_Table):
+class Sand(DataModel):
     """The sand proxy and its planning cost."""
 
     roughness_threshold_m: float = Field(gt=0.0, le=10.0)
@@ -92,7 +88,7 @@ class Sand(_Table):
     source: str = ""
 
 
-class Slip(_Table):
+class Slip(DataModel):
     """Slip fraction s = 1 - made good / odometry, as a function of slope and sand."""
 
     flat_fraction: Fraction
@@ -120,7 +116,7 @@ class Slip(_Table):
         return self
 
 
-class Budget(_Table):
+class Budget(DataModel):
     """Flight-rule limits of one sol's drive."""
 
     max_drive_time_per_sol_s: float = Field(gt=0.0, le=88_775.244)
@@ -128,7 +124,7 @@ class Budget(_Table):
     source: str = ""
 
 
-class DriveMode(_Table):
+class DriveMode(DataModel):
     """One way of driving: its rate, power and per-sol distance limit."""
 
     speed_m_per_h: float = Field(gt=0.0, le=500.0)
@@ -145,13 +141,13 @@ class DriveMode(_Table):
         return self.speed_m_per_h / 3600.0
 
 
-class Modes(_Table):
+class Modes(DataModel):
     blind: DriveMode
     visual_odometry: DriveMode
     autonav: DriveMode
 
 
-class Mobility(_Table):
+class Mobility(DataModel):
     """A rover's mobility, as loaded from a mobility data file with `load_mobility`."""
 
     name: str = Field(min_length=1)

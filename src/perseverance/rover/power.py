@@ -44,9 +44,9 @@ from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from perseverance.datafiles import load_model
+from perseverance.datafiles import DataDate, DataModel, load_model
 from perseverance.errors import ScenarioError
 from perseverance.mars.constants import SOL_S
 from perseverance.mars.time import julian_date_utc
@@ -81,14 +81,10 @@ DEFAULT_STEP_S = 60.0
 Fraction = Annotated[float, Field(gt=0, le=1)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Mmrtg(_Strict):
+class Mmrtg(DataModel):
     """The Multi-Mission Radioisotope Thermoelectric Generator."""
 
-    launch_utc: datetime
+    launch_utc: DataDate
     power_at_launch_w: Annotated[float, Field(gt=10, le=1000)]
     pu238_half_life_years: Annotated[float, Field(gt=1, le=1000)]
     thermoelectric_degradation_per_year: Annotated[float, Field(ge=0, le=0.5)]
@@ -104,7 +100,7 @@ class Mmrtg(_Strict):
         )
 
 
-class BatterySpec(_Strict):
+class BatterySpec(DataModel):
     """The rover's Li-ion batteries, taken together as one energy store."""
 
     count: Annotated[int, Field(ge=1, le=8)]
@@ -115,14 +111,14 @@ class BatterySpec(_Strict):
     state_of_charge_floor: Annotated[float, Field(ge=0, lt=1)]
 
 
-class Loads(_Strict):
+class Loads(DataModel):
     """Loads that do not belong to one activity [W]."""
 
     sleep_w: Annotated[float, Field(ge=0, le=1000)]
     awake_w: Annotated[float, Field(ge=0, le=1000)]
 
 
-class Heaters(_Strict):
+class Heaters(DataModel):
     """Survival heater power [W], piecewise constant in LMST hours from midnight."""
 
     lmst_start_hours: list[Annotated[float, Field(ge=0, lt=24)]] = Field(min_length=1)
@@ -147,14 +143,14 @@ class Heaters(_Strict):
         return np.interp(t_s, knots, energy)
 
 
-class ActivityKind(_Strict):
+class ActivityKind(DataModel):
     """One kind of activity: its power [W] above the sleep load, and whether the rover is awake."""
 
     power_w: Annotated[float, Field(ge=0, le=2000)]
     awake: bool
 
 
-class PowerConfig(_Strict):
+class PowerConfig(DataModel):
     """The rover's power system as loaded from ``data/rover/power.toml``."""
 
     mmrtg: Mmrtg

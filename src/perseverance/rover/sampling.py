@@ -48,9 +48,9 @@ from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from perseverance.datafiles import load_model
+from perseverance.datafiles import DataModel, load_model
 from perseverance.errors import ScenarioError
 from perseverance.mars.constants import SOL_S
 from perseverance.rover.depot import depot_layout
@@ -67,11 +67,7 @@ Fraction = Annotated[float, Field(ge=0, le=1)]
 Length = Annotated[float, Field(gt=0, le=100)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Step(_Strict):
+class Step(DataModel):
     """One step of a procedure: ``repeats`` x ``duration_s`` [s] at ``power_w`` [W]."""
 
     duration_s: Annotated[float, Field(gt=0, le=86_400)]
@@ -83,7 +79,7 @@ class Step(_Strict):
         return self.duration_s * self.repeats
 
 
-class Tubes(_Strict):
+class Tubes(DataModel):
     total: Annotated[int, Field(ge=1, le=99)]
     sample: Annotated[int, Field(ge=0, le=99)]
     witness: Annotated[int, Field(ge=0, le=99)]
@@ -100,7 +96,7 @@ class Tubes(_Strict):
         return self
 
 
-class Coring(_Strict):
+class Coring(DataModel):
     """Rock coring, in order; ``discard`` runs only after a jam."""
 
     abrasion: Step | None = None
@@ -110,16 +106,16 @@ class Coring(_Strict):
     discard: Step
 
 
-class Regolith(_Strict):
+class Regolith(DataModel):
     proximity_science: Step | None = None
     acquisition: Step
 
 
-class Witness(_Strict):
+class Witness(DataModel):
     exposure: Step
 
 
-class Handling(_Strict):
+class Handling(DataModel):
     """Inside the caching assembly, for every tube, in order."""
 
     volume_assessment: Step
@@ -128,7 +124,7 @@ class Handling(_Strict):
     store: Step
 
 
-class Failures(_Strict):
+class Failures(DataModel):
     """Per rock-core attempt; at most one failure per attempt."""
 
     crumble_probability: Fraction
@@ -142,7 +138,7 @@ class Failures(_Strict):
         return self
 
 
-class Depot(_Strict):
+class Depot(DataModel):
     """The depot: how many tubes, the drop, and where drops lie [m] (see `rover.depot`).
 
     The rover drives along the depot line and stops abreast of each drop spot; the tube
@@ -185,7 +181,7 @@ class Depot(_Strict):
         return self
 
 
-class CachingSystem(_Strict):
+class CachingSystem(DataModel):
     """The Sample Caching System as loaded from a data file."""
 
     name: str

@@ -12,9 +12,9 @@ import os
 from functools import cache
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from perseverance.datafiles import load_model
+from perseverance.datafiles import DataModel, load_model
 
 PACKAGE = "perseverance.data.rover"
 
@@ -22,11 +22,7 @@ Bits = Annotated[float, Field(gt=0, le=1e14)]
 Rate = Annotated[float, Field(ge=0, le=1e9)]
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Relay(_Table):
+class Relay(DataModel):
     bits_per_pass: Bits
     """What one UHF relay pass returns [bit]."""
     buffer_bits: Bits
@@ -34,7 +30,7 @@ class Relay(_Table):
     source: str = ""
 
 
-class Telecom(_Table):
+class Telecom(DataModel):
     name: str = ""
     source: str = ""
     relay: Relay

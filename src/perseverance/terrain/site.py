@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import math
 import os
-from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from perseverance.datafiles import format_number, load_model, packaged_names
+from perseverance.datafiles import DataDate, DataModel, format_number, load_model, packaged_names
 
 __all__ = [
     "Craters",
@@ -39,13 +38,7 @@ __all__ = [
 _PACKAGE = "perseverance.data.sites"
 
 
-class _Table(BaseModel):
-    """A TOML table: unknown keys are errors, values are immutable once loaded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LandingSite(_Table):
+class LandingSite(DataModel):
     """Where the map is centred: the touchdown point and the floor around it."""
 
     latitude_deg: float = Field(ge=-90.0, le=90.0)
@@ -54,13 +47,13 @@ class LandingSite(_Table):
     """East-positive longitude [deg]."""
     floor_elevation_m: float = Field(ge=-9000.0, le=22000.0)
     """Elevation of the surrounding floor above the MOLA areoid [m]."""
-    landing_utc: datetime
+    landing_utc: DataDate
     """Touchdown (spacecraft event time, UTC): sol 0 of the mission begins the LMST
     midnight before it."""
     source: str = ""
 
 
-class Region(_Table):
+class Region(DataModel):
     """Extent and cell size of the local map, and its long-wavelength relief."""
 
     half_width_m: float = Field(default=8000.0, ge=100.0, le=50_000.0)
@@ -83,7 +76,7 @@ class Region(_Table):
         return self
 
 
-class Delta(_Table):
+class Delta(DataModel):
     """The delta deposit, raised behind a smooth scarp across the bearing line."""
 
     bearing_deg: float = Field(ge=0.0, le=360.0)
@@ -99,7 +92,7 @@ class Delta(_Table):
     source: str = ""
 
 
-class RuggedUnit(_Table):
+class RuggedUnit(DataModel):
     """A ridged, rippled, rockier unit (Seitah-like), a disc with a soft edge."""
 
     bearing_deg: float = Field(ge=0.0, le=360.0)
@@ -125,7 +118,7 @@ class RuggedUnit(_Table):
     source: str = ""
 
 
-class Craters(_Table):
+class Craters(DataModel):
     """Small bowl-shaped craters from a truncated power-law size-frequency law."""
 
     density_per_km2: float = Field(ge=0.0, le=10_000.0)
@@ -159,7 +152,7 @@ class Craters(_Table):
         return self
 
 
-class Rocks(_Table):
+class Rocks(DataModel):
     """Golombek & Rapp (1997) rock abundance of the floor."""
 
     rock_abundance_k: float = Field(ge=0.001, le=0.5)
@@ -167,7 +160,7 @@ class Rocks(_Table):
     source: str = ""
 
 
-class Hazard(_Table):
+class Hazard(DataModel):
     """What the landing system tolerates, and the lander's size."""
 
     max_slope_deg: float = Field(gt=0.0, le=90.0)
@@ -184,7 +177,7 @@ class Hazard(_Table):
         return math.radians(self.max_slope_deg)
 
 
-class Site(_Table):
+class Site(DataModel):
     """A landing site: everything `LandingRegion.generate` needs. Load with `load_site`."""
 
     name: str = Field(min_length=1)
