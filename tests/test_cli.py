@@ -62,6 +62,13 @@ def test_time_json():
         (["edl", "--monte-carlo", "-5"], "N = -5 is out of range"),
         (["edl", "--vehicle", "/nope/v.toml"], "vehicle file not found"),
         (["time", "yesterday"], "yesterday"),
+        (["time", ""], "UTC '': empty"),
+        (["edl", "--seed", "-1"], "--seed"),
+        (["edl", "--seed", str(10**23)], "--seed"),
+        (["edl", "--monte-carlo", "abc"], "Invalid value for '--monte-carlo'"),
+        (["edl", "--trigger", "sonar"], "Invalid value for '--trigger'"),
+        (["edl", "--monte-carlo", "3", "--scheduler", ""], "--scheduler ''"),
+        (["edl", "--no-such-option"], "No such option"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, needle):
@@ -91,3 +98,44 @@ def test_unreachable_scheduler():
     assert result.returncode == 2
     assert "cannot reach the Dask scheduler" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_campaign_leaves_stderr_empty_when_it_is_not_a_terminal():
+    result = _cli("edl", "--vehicle", "msl", "--monte-carlo", "3")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+def _vehicle_named(tmp_path, name: str):
+    from importlib import resources
+
+    text = resources.files("perseverance.data.vehicles").joinpath("msl.toml").read_text()
+    line = next(t for t in text.splitlines() if t.startswith("name = "))
+    path = tmp_path / "marked.toml"
+    path.write_text(text.replace(line, f"name = {json.dumps(name)}", 1))
+    return path
+
+
+def test_a_vehicle_name_with_rich_markup_is_printed_as_it_is(tmp_path):
+    name = "[/] Curiosity [bold]twin[/bold] [link=x]"
+    out = tmp_path / "out"
+    result = _cli("edl", "--vehicle", str(_vehicle_named(tmp_path, name)), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert name in " ".join(result.stdout.split())
+    assert (out / "summary.json").is_file()
+
+
+def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
+    import errno
+
+    from perseverance.edl import products
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(products, "write_flight", full)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["edl", "--vehicle", "msl", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"{out}: No space left on device" in " ".join(result.output.split())
+    assert "None" not in result.output

@@ -113,15 +113,18 @@ def edl(
             _print_flight(result, as_json, written)
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
+    except OSError as exc:  # writing --out: a full disk, a folder we may not write
+        raise fail(f"{exc.filename or out}: {exc.strerror or exc}") from None
     if monte_carlo is None and result.status is not Status.LANDED:
         raise typer.Exit(code=1)  # the simulation ran; the vehicle did not land safely
 
 
 class _Progress:
-    """A rich progress bar over runs (or nothing when quiet)."""
+    """A rich progress bar over runs (or nothing when quiet or stderr is not a terminal:
+    a transient bar would leave a blank line in a log)."""
 
     def __init__(self, total: int, quiet: bool):
-        self.total, self.quiet = total, quiet
+        self.total, self.quiet = total, quiet or not err_console.is_terminal
 
     def __enter__(self):
         if self.quiet:

@@ -138,3 +138,111 @@ def test_resume_refuses_a_scenario_that_changed_since_the_start(tmp_path, monkey
     result = runner.invoke(app, ["mission", "--resume", "edit", "--runs-dir", str(tmp_path)])
     _one_line_error(result, "changed since the run started")
     assert run.store.last_committed_sol("edit") is None
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    """The installed command in a subprocess (usage errors are formatted by its `main`)."""
+    return subprocess.run(
+        [sys.executable, "-m", "perseverance.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--sols", "abc"], "Invalid value for '--sols'"),
+        (["--run-id", ""], "--run-id ''"),
+        (["--run-id", "a\x01b"], "printable characters"),
+        (["--run-id", "x" * 65], "at most 64"),
+        (["--no-such-option"], "No such option"),
+    ],
+)
+def test_usage_errors_and_bad_run_ids_are_one_line_exit_2(tmp_path, args, needle):
+    runs = tmp_path / "runs"
+    proc = _cli("mission", "--runs-dir", str(runs), *args)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
+    assert needle in lines[0]
+    assert not runs.exists()
+
+
+def _scenario_naming(tmp_path: Path, vehicle: str, site: str = "jezero") -> Path:
+    from importlib import resources
+
+    text = resources.files("perseverance.data.scenarios").joinpath("default.toml").read_text()
+    old = 'vehicle = "m2020"'
+    assert old in text and 'site = "jezero"' in text
+    path = tmp_path / "named.toml"
+    path.write_text(text.replace(old, f'vehicle = "{vehicle}"', 1).replace(
+        'site = "jezero"', f'site = "{site}"', 1))  # fmt: skip
+    return path
+
+
+def test_a_scenario_naming_a_bad_vehicle_or_site_writes_nothing(tmp_path):
+    bad_vehicle = tmp_path / "v.toml"
+    bad_vehicle.write_text('name = "broken"\n')
+    bad_site = tmp_path / "s.toml"
+    bad_site.write_text("this is not toml\n")
+    runs = tmp_path / "runs"
+    for vehicle, site, needle in [
+        (str(bad_vehicle), "jezero", "aeroshell is missing"),
+        ("m2020", str(bad_site), "not a valid TOML file"),
+    ]:
+        scenario = _scenario_naming(tmp_path, vehicle, site)
+        result = runner.invoke(
+            app, ["mission", "--scenario", str(scenario), "--runs-dir", str(runs)]
+        )
+        _one_line_error(result, needle)
+        assert not runs.exists()
+
+
+def test_a_run_folder_belongs_to_one_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSEVERANCE_CACHE", str(tmp_path / "cache"))
+    runs = tmp_path / "runs"
+    first = runner.invoke(
+        app, ["mission", "--sols", "1", "--runs-dir", str(runs), "--run-id", "k", "-q"]
+    )
+    assert first.exit_code == 0, first.output
+    before = {p: p.stat().st_mtime_ns for p in (runs / "k").rglob("*") if p.is_file()}
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    second = runner.invoke(
+        app, ["mission", "--sols", "1", "--runs-dir", str(runs), "--run-id", "k", "--db", other]
+    )
+    _one_line_error(second, "k")
+    assert {p: p.stat().st_mtime_ns for p in (runs / "k").rglob("*") if p.is_file()} == before
+    again = runner.invoke(app, ["mission", "--resume", "k", "--runs-dir", str(runs)])
+    assert again.exit_code == 0, again.output
+    assert "already complete" in again.output
+
+
+def test_a_failed_landing_ends_the_run_as_failed_and_resume_says_so(tmp_path, monkeypatch):
+    import perseverance.mission.runner as mission_runner
+    from perseverance.edl.status import Status
+
+    real_fly = mission_runner.fly_edl
+
+    def crash(*args, **kwargs):
+        result = real_fly(*args, **kwargs)
+        result.flight.status[result.run] = int(Status.FUEL_EXHAUSTED)
+        return result
+
+    monkeypatch.setattr(mission_runner, "fly_edl", crash)
+    monkeypatch.setenv("PERSEVERANCE_CACHE", str(tmp_path / "cache"))
+    runs = tmp_path / "runs"
+    result = runner.invoke(
+        app, ["mission", "--sols", "1", "--runs-dir", str(runs), "--run-id", "f"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "the landing failed" in result.output
+    store = open_store(runs / "f" / "mission.db", create=False)
+    try:
+        assert store.run("f").status == "failed"
+        assert store.last_committed_sol("f") is None
+    finally:
+        store.close()
+    resumed = runner.invoke(app, ["mission", "--resume", "f", "--runs-dir", str(runs)])
+    _one_line_error(resumed, "run f failed (the landing failed", "cannot be resumed")
