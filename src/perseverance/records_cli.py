@@ -148,7 +148,9 @@ def list_runs(
         return
     if not located:
         where = db if db is not None else f"{runs_dir}/"
-        console.print(f"No runs in {where}: `perseverance mission` makes one.", highlight=False)
+        console.print(
+            f"No runs in {_escape(where)}: `perseverance mission` makes one.", highlight=False
+        )
         return
     table = Table(title=f"{len(located)} run{'s' if len(located) != 1 else ''}")
     _columns(
@@ -368,4 +370,4 @@ def report(
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise fail(f"cannot write the report of run {row.id} to {folder}/: {reason}") from None
-    console.print(f"wrote {path}", highlight=False)
+    console.print(f"wrote {_escape(path)}", highlight=False)
