@@ -99,8 +99,10 @@ def _read_file(path: Path, kind: str) -> bytes:
     """The bytes of a data file given by path; `ConfigError` (one line) if it is not a
     readable regular file of at most `MAX_DATA_FILE_BYTES`."""
     try:
+        if not path.exists():
+            raise ConfigError(f"{path}: {kind} file not found")
         if not path.is_file():
-            raise ConfigError(f"{path}: {kind} file not found (or not a regular file)")
+            raise ConfigError(f"{path}: not a regular file (a {kind} file is a .toml file)")
         with path.open("rb") as stream:
             raw = stream.read(MAX_DATA_FILE_BYTES + 1)
     except OSError as exc:
