@@ -139,3 +139,26 @@ def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
     assert result.exit_code == 2, result.output
     assert f"{out}: No space left on device" in " ".join(result.output.split())
     assert "None" not in result.output
+
+
+def test_a_vehicle_that_runs_dry_prints_its_summary_and_exits_1(tmp_path):
+    from importlib import resources
+
+    text = resources.files("perseverance.data.vehicles").joinpath("m2020.toml").read_text()
+    line = next(t for t in text.splitlines() if t.startswith("propellant_kg = "))
+    path = tmp_path / "dry.toml"
+    path.write_text(text.replace(line, "propellant_kg = 150", 1))
+    result = _cli("edl", "--vehicle", str(path))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    out = " ".join(result.stdout.split())
+    assert "Touched down (fuel exhausted)" in out
+    assert "ran out of propellant; check masses.propellant_kg" in out
+
+
+def test_a_vehicle_without_lvs_has_no_safe_target():
+    result = runner.invoke(app, ["edl", "--vehicle", "msl", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["touchdown"]["distance_to_safe_target_m"] is None
+    text = runner.invoke(app, ["edl", "--vehicle", "msl"]).output
+    assert "safe target" not in text and "Landed at" in " ".join(text.split())

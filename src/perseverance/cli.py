@@ -169,18 +169,44 @@ def _print_flight(result, as_json: bool, written: list[Path]) -> None:
     if td is None:
         console.print(f"[red]No touchdown:[/red] {escape(result.failure_message())}")
     else:
-        console.print(
-            f"Touchdown [bold]{doc['status']}[/bold] at "
-            f"{_latlon(td['latitude_deg'], td['longitude_deg'])}, "
-            f"{td['utc']} ({td['lmst']} LMST); {td['vertical_speed_mps']:.2f} m/s down, "
-            f"{td['horizontal_speed_mps']:.2f} m/s across, tilt {td['tilt_deg']:.1f}°; "
-            f"{td['distance_to_safe_target_m']:.1f} m from the safe target, "
-            f"{td['distance_to_target_m']:,.0f} m from the target; "
-            f"{td['propellant_margin_kg']:.0f} kg propellant left; descent stage down "
-            f"{td['flyaway_distance_m']:,.0f} m away."
-        )
+        console.print(_touchdown_line(doc["status"], td))
+        if doc["status"] != "landed":
+            console.print(f"[red]Not landed safely:[/red] {escape(result.failure_message())}")
     for path in written:
         console.print(f"wrote {path}", markup=False, highlight=False)
+
+
+def _touchdown_line(status: str, td: dict) -> str:
+    """One sentence on the touchdown; a figure the run did not produce is left out."""
+    verdict = "Landed" if status == "landed" else f"Touched down ({status.replace('_', ' ')})"
+    parts = [
+        f"{verdict} at {_latlon(td['latitude_deg'], td['longitude_deg'])}, "
+        f"{td['utc']} ({td['lmst']} LMST)"
+    ]
+    speeds = []
+    for key, text in (
+        ("vertical_speed_mps", "{:.2f} m/s down"),
+        ("horizontal_speed_mps", "{:.2f} m/s across"),
+        ("tilt_deg", "tilt {:.1f}°"),
+    ):
+        if td.get(key) is not None:
+            speeds.append(text.format(td[key]))
+    distances = []
+    for key, text in (
+        ("distance_to_safe_target_m", "{:.1f} m from the safe target"),
+        ("distance_to_target_m", "{:,.0f} m from the target"),
+    ):
+        if td.get(key) is not None:
+            distances.append(text.format(td[key]))
+    stage = []
+    if td.get("propellant_margin_kg") is not None:
+        stage.append(f"{max(td['propellant_margin_kg'], 0.0):.0f} kg propellant left")
+    if td.get("flyaway_distance_m") is not None:
+        stage.append(f"descent stage down {td['flyaway_distance_m']:,.0f} m away")
+    for group in (speeds, distances, stage):
+        if group:
+            parts.append(", ".join(group))
+    return "; ".join(parts) + "."
 
 
 def _print_campaign(result, as_json: bool, written: list[Path]) -> None:

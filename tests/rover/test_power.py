@@ -17,7 +17,6 @@ from perseverance.rover.power import (
     J_PER_WH,
     MARS_HOUR_S,
     Activity,
-    Battery,
     charge_trajectory,
     fits,
     largest_feasible_prefix,
@@ -160,14 +159,6 @@ def test_overlapping_awake_activities_pay_the_avionics_once():
     alone = simulate_sol(CONFIG, CONFIG.floor_j, [moxie], 0.0)
     both = simulate_sol(CONFIG, CONFIG.floor_j, [moxie, rimfax], 0.0)
     assert both.used_j - alone.used_j == pytest.approx(rimfax.energy_j)
-
-
-def test_battery_state():
-    battery = Battery.from_config(CONFIG, state_of_charge=0.8)
-    assert battery.charge_j == pytest.approx(0.8 * 2 * 43.0 * 28.0 * J_PER_WH)
-    after = battery.after(simulate_sol(CONFIG, battery.charge_j, _plan(), LANDING_UTC))
-    assert after.capacity_j == battery.capacity_j
-    assert 0 < after.state_of_charge <= 1
 
 
 def test_repr_in_kwh():

@@ -1,1 +1,2 @@
-"""Data files shipped with the package (vehicles, sites)."""
+"""Data files shipped with the package: vehicles, sites, rover and instrument tables,
+scenarios; every figure carries its source."""

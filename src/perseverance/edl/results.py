@@ -69,6 +69,8 @@ class EdlResult:
         out["lmst"] = clock["lmst"]
         out["propellant_margin_kg"] = round(float(td["propellant_kg"][self.run]), 2)
         out["flyaway_distance_m"] = round(float(td["flyaway_distance_m"][self.run]), 1)
+        if not self.system.vehicle.sequence.lvs:  # no Lander Vision System: no safe target
+            out["distance_to_safe_target_m"] = None
         return out
 
     def failure_message(self) -> str | None:

@@ -1,1 +1,2 @@
-"""mission layer: the scenario (phases, activities, waypoints), the sol planner, the run."""
+"""The surface mission: the scenario, the mission clock, the sol planner, surface
+operations and the runner that commits sol by sol and resumes."""

@@ -1,1 +1,1 @@
-"""Plots and reports."""
+"""Plots of EDL flights and campaigns, and the mission report (report.html)."""

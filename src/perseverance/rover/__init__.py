@@ -1,1 +1,2 @@
-"""rover layer: mobility (path planning, driving), power, sampling."""
+"""The rover: power (MMRTG, batteries), mobility and path planning, telecom, sample caching
+and the depot."""

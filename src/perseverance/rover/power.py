@@ -56,7 +56,6 @@ __all__ = [
     "MARS_HOUR_S",
     "Activity",
     "ActivityKind",
-    "Battery",
     "EnergyBudget",
     "PowerConfig",
     "charge_trajectory",
@@ -252,31 +251,6 @@ class Activity:
         return self.power_w * self.duration_s
 
 
-@dataclass(frozen=True)
-class Battery:
-    """The charge of the rover's batteries [J], with their capacity and floor [J]."""
-
-    charge_j: float
-    capacity_j: float
-    floor_j: float
-
-    @classmethod
-    def from_config(cls, config: PowerConfig, state_of_charge: float = 1.0) -> Battery:
-        """Batteries at ``state_of_charge`` (0..1) of the configured capacity."""
-        if not 0 <= state_of_charge <= 1:
-            raise ScenarioError(f"state_of_charge = {state_of_charge:g} is out of range (0..1)")
-        return cls(state_of_charge * config.capacity_j, config.capacity_j, config.floor_j)
-
-    @property
-    def state_of_charge(self) -> float:
-        """Charge as a fraction of capacity."""
-        return self.charge_j / self.capacity_j
-
-    def after(self, budget: EnergyBudget) -> Battery:
-        """The batteries at the end of a simulated sol."""
-        return Battery(budget.end_charge_j, self.capacity_j, self.floor_j)
-
-
 @dataclass(frozen=True, repr=False)
 class EnergyBudget:
     """The energy of one simulated sol.
@@ -315,11 +289,6 @@ class EnergyBudget:
     @property
     def max_charge_j(self) -> float:
         return float(self.charge_j.max())
-
-    @property
-    def above_floor(self) -> bool:
-        """True when the charge never goes below the floor."""
-        return self.min_charge_j >= self.floor_j
 
     def __repr__(self) -> str:
         kwh = 1.0 / (1000.0 * J_PER_WH)

@@ -9,7 +9,6 @@ onboard store is full.
 from __future__ import annotations
 
 import os
-from functools import cache
 from typing import Annotated
 
 from pydantic import Field
@@ -48,9 +47,3 @@ def load_telecom(name_or_path: str | os.PathLike[str] = "telecom") -> Telecom:
     Raises `perseverance.errors.ConfigError` with a one-line message on any problem.
     """
     return load_model(Telecom, name_or_path, PACKAGE, "telecom")
-
-
-@cache
-def default_telecom() -> Telecom:
-    """The shipped telecom file, loaded once."""
-    return load_telecom()

@@ -1,1 +1,1 @@
-"""scale layer."""
+"""Running Monte Carlo chunks on a Dask cluster, with every wait bounded."""

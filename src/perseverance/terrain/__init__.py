@@ -1,1 +1,2 @@
-"""terrain layer."""
+"""The landing region: site files, procedural Jezero relief, craters, rocks and hazard maps,
+and fine tiles made lazily around the rover."""

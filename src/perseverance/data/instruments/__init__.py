@@ -1,0 +1,1 @@
+"""Instrument tables (TOML): the sample caching system."""

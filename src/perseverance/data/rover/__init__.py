@@ -1,0 +1,1 @@
+"""Rover tables (TOML): power, mobility and telecom."""

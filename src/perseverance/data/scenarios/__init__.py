@@ -1,0 +1,1 @@
+"""Mission scenarios (TOML), loaded with `perseverance.mission.scenario.load_scenario`."""

@@ -1,0 +1,1 @@
+"""EDL vehicles (TOML), loaded with `perseverance.edl.vehicle.load_vehicle`."""
