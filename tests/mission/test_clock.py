@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from perseverance.mars.constants import SOL_S
+from perseverance.mars.constants import LMST_HOUR_S, SOL_S
 from perseverance.mars.time import mars_clock
 from perseverance.mission.clock import MissionClock, lmst_text
-from perseverance.rover.power import MARS_HOUR_S
 
 LANDING = datetime(2021, 2, 18, 20, 43, 49, tzinfo=UTC)
 CLOCK = MissionClock(LANDING, 77.4509)
@@ -31,5 +30,5 @@ def test_every_sol_starts_at_lmst_midnight_of_that_sol(sol):
 
 
 def test_lmst_text():
-    assert lmst_text(12.8 * MARS_HOUR_S) == "12:48:00"
+    assert lmst_text(12.8 * LMST_HOUR_S) == "12:48:00"
     assert lmst_text(0.0) == "00:00:00"

@@ -11,10 +11,11 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
+from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.runner import MissionRunner, resume_mission
 from perseverance.mission.surface import DEPOT_MAX_SLOPE_RAD, SurfaceOps
 from perseverance.rover.depot import wheel_path_clearance_m
-from perseverance.rover.power import MARS_HOUR_S, load_power
+from perseverance.rover.power import load_power
 from perseverance.rover.sampling import TubeState, load_caching
 from perseverance.terrain.tiles import FineTerrain
 
@@ -206,7 +207,7 @@ def test_sampling_happens_at_its_waypoint_in_its_window(db):
             w = arrived["roubion"]
             assert math.hypot(s.east_m - w["east_m"], s.north_m - w["north_m"]) < 1.0
     cores = [a for a in store.activities(run_id) if a.kind == "core" and a.outcome == "done"]
-    assert all(9.0 * MARS_HOUR_S <= a.start_s < 17.0 * MARS_HOUR_S for a in cores)
+    assert all(9.0 * LMST_HOUR_S <= a.start_s < 17.0 * LMST_HOUR_S for a in cores)
 
 
 @pytest.mark.skipif(

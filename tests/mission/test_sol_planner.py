@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perseverance.errors import ScenarioError
+from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.sol_planner import (
     SKIPPED_ENERGY,
     SKIPPED_TIME,
@@ -16,7 +17,7 @@ from perseverance.mission.sol_planner import (
     place,
     plan_sol,
 )
-from perseverance.rover.power import MARS_HOUR_S, load_power, simulate_sol
+from perseverance.rover.power import load_power, simulate_sol
 
 POWER = load_power()
 DATE = "2021-06-01T00:00:00Z"
@@ -33,7 +34,7 @@ def test_exclusive_requests_do_not_overlap_and_stay_in_their_window():
     assert [s.outcome for s in slots if not s.planned] == [SKIPPED_TIME]
     spans = sorted((s.start_s, s.start_s + s.request.duration_s) for s in planned)
     assert all(a1 <= b0 for (_, a1), (b0, _) in pairwise(spans))
-    assert spans[0][0] == 10.0 * MARS_HOUR_S and spans[-1][1] <= 14.0 * MARS_HOUR_S
+    assert spans[0][0] == 10.0 * LMST_HOUR_S and spans[-1][1] <= 14.0 * LMST_HOUR_S
 
 
 def test_background_requests_run_alongside_and_fixed_starts_are_kept():
@@ -44,7 +45,7 @@ def test_background_requests_run_alongside_and_fixed_starts_are_kept():
 
 
 def test_nothing_starts_before_the_landing():
-    slots = place([_request(window=(10.0, 14.0))], earliest_s=13.8 * MARS_HOUR_S)
+    slots = place([_request(window=(10.0, 14.0))], earliest_s=13.8 * LMST_HOUR_S)
     assert slots[0].outcome == SKIPPED_TIME
 
 

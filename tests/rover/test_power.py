@@ -12,10 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perseverance.errors import ConfigError, ScenarioError
-from perseverance.mars.constants import SOL_S
+from perseverance.mars.constants import LMST_HOUR_S, SOL_S
 from perseverance.rover.power import (
     J_PER_WH,
-    MARS_HOUR_S,
     Activity,
     charge_trajectory,
     fits,
@@ -100,8 +99,8 @@ def test_grid_covers_the_sol():
 def test_heaters_follow_lmst():
     """Heater energy over the first 7 LMST hours is the first table value times 7 Mars hours."""
     heaters = CONFIG.heaters
-    energy = heaters.cumulative_energy_j([7 * MARS_HOUR_S, SOL_S])
-    assert energy[0] == pytest.approx(heaters.power_w[0] * 7 * MARS_HOUR_S)
+    energy = heaters.cumulative_energy_j([7 * LMST_HOUR_S, SOL_S])
+    assert energy[0] == pytest.approx(heaters.power_w[0] * 7 * LMST_HOUR_S)
     mean_w = energy[1] / SOL_S
     assert 0 < mean_w < max(heaters.power_w)
 
@@ -186,7 +185,7 @@ def test_a_sol_that_starts_below_the_floor_fits_nothing():
 def _naive_charge(config, start, activities, years):
     """An independent per-step loop: exact overlaps, then the clamped battery update."""
     edges = [*np.arange(0.0, SOL_S, STEP_S), SOL_S]
-    heater_starts = [*(h * MARS_HOUR_S for h in config.heaters.lmst_start_hours), SOL_S]
+    heater_starts = [*(h * LMST_HOUR_S for h in config.heaters.lmst_start_hours), SOL_S]
     mmrtg = mmrtg_power_w(years, config)
     b = config.battery
     charge, out = start, [start]

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from perseverance.errors import ConfigError, ScenarioError
+from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.scenario import procedure_duration_s
 from perseverance.rover.sampling import (
     DESIGNATION,
     FAILURES,
-    LMST_HOUR_S,
     ROCK_TYPES,
     TRANSITIONS,
     CachingSystem,

@@ -113,6 +113,14 @@ class FlightResult:
     touchdown: dict[str, np.ndarray]
     telemetry: dict[str, np.ndarray] | None = None
 
+    def __repr__(self) -> str:
+        codes, counts = np.unique(self.status, return_counts=True)
+        outcome = ", ".join(
+            f"{Status(int(c)).label} {n}" for c, n in zip(codes, counts, strict=True)
+        )
+        tel = "with" if self.telemetry is not None else "no"
+        return f"<FlightResult {self.status.size} runs: {outcome}; {tel} telemetry>"
+
 
 def fly(
     system: EdlSystem,

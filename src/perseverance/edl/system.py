@@ -37,6 +37,14 @@ class EdlSystem:
     reference: EntryReference | None = None
     terrain_seed: int = 0
 
+    def __repr__(self) -> str:
+        state = "targeted" if self.entry_state is not None else "not targeted"
+        ref = ", referenced" if self.reference is not None else ""
+        return (
+            f"<EdlSystem {self.vehicle.name}: terrain {type(self.terrain).__name__} "
+            f"(seed {self.terrain_seed}), {state}{ref}>"
+        )
+
     @classmethod
     def assemble(cls, vehicle: Vehicle, terrain_seed: int = 0) -> EdlSystem:
         """Atmosphere, aerodynamics and terrain for a vehicle (no guidance reference yet)."""

@@ -30,6 +30,9 @@ OMEGA_MARS = 7.088218e-5
 #: Mean solar day, the sol [s]. Mars24 (Allison & McEwen 2000).
 SOL_S = 88_775.244
 
+#: One hour of local mean solar time (LMST) [s]: a twenty-fourth of a sol.
+LMST_HOUR_S = SOL_S / 24.0
+
 #: Specific gas constant of the Mars atmosphere [J/(kg K)] (~95% CO2).
 R_GAS_MARS = 188.92
 

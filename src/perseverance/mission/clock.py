@@ -12,9 +12,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from perseverance.mars.constants import SOL_S
+from perseverance.mars.constants import LMST_HOUR_S, SOL_S
 from perseverance.mars.time import local_mean_solar_time_hours, mars_solar_date
-from perseverance.rover.power import MARS_HOUR_S
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class MissionClock:
     def landing_lmst_s(self) -> float:
         """Time of the landing [s from the LMST midnight of sol 0]."""
         hours = float(local_mean_solar_time_hours(self._landing_msd, self.longitude_east_deg))
-        return hours * MARS_HOUR_S
+        return hours * LMST_HOUR_S
 
     def sol_start_utc(self, sol: int) -> datetime:
         """UTC of LMST midnight that starts ``sol`` (sol 0 starts before the landing)."""
@@ -46,6 +45,6 @@ class MissionClock:
 
 def lmst_text(lmst_s: float) -> str:
     """``HH:MM:SS`` for a time of sol [s from LMST midnight], truncated to the second."""
-    seconds = math.floor(round(lmst_s / MARS_HOUR_S * 3600.0, 6))
+    seconds = math.floor(round(lmst_s / LMST_HOUR_S * 3600.0, 6))
     seconds = min(max(seconds, 0), 24 * 3600 - 1)
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

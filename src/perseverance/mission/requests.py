@@ -22,11 +22,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.scenario import PlannedActivity, Scenario
 from perseverance.mission.sol_planner import Request
 from perseverance.mission.state import MissionState, Retry
 from perseverance.rover.mobility import Mobility
-from perseverance.rover.power import MARS_HOUR_S, PowerConfig
+from perseverance.rover.power import PowerConfig
 from perseverance.rover.sampling import CachingSystem, planned_duration_s, planned_power_w
 from perseverance.rover.telecom import Telecom
 
@@ -57,7 +58,7 @@ class Models:
 
 def _spread_starts(window_h: tuple[float, float], n: int, duration_s: float) -> list[float]:
     """``n`` starts [s] spread evenly over the window, each run inside it."""
-    lo, hi = window_h[0] * MARS_HOUR_S, window_h[1] * MARS_HOUR_S
+    lo, hi = window_h[0] * LMST_HOUR_S, window_h[1] * LMST_HOUR_S
     step = (hi - lo) / n
     return [min(max(lo + (i + 0.5) * step - duration_s / 2, lo), hi - duration_s) for i in range(n)]
 
@@ -86,7 +87,7 @@ def _drive_request(p: PlannedActivity, models: Models, state: MissionState) -> R
     else:
         goal = models.scenario.waypoints()[a.to]
         distance = math.hypot(goal.east_m - state.east_m, goal.north_m - state.north_m)
-        window_s = (a.lmst_hours[1] - a.lmst_hours[0]) * MARS_HOUR_S
+        window_s = (a.lmst_hours[1] - a.lmst_hours[0]) * LMST_HOUR_S
         budget = models.mobility.budget.max_drive_time_per_sol_s
         wanted = DRIVE_TIME_MARGIN * distance / mode.speed_mps + 60.0
         duration = min(budget, window_s, wanted)

@@ -62,9 +62,9 @@ from perseverance.datafiles import (
     read_toml,
 )
 from perseverance.errors import ConfigError, ScenarioError
-from perseverance.mars.constants import SOL_S
+from perseverance.mars.constants import LMST_HOUR_S, SOL_S
 from perseverance.rover.mobility import ModeName
-from perseverance.rover.power import MARS_HOUR_S, load_power
+from perseverance.rover.power import load_power
 from perseverance.rover.sampling import CachingSystem, SampleType, load_caching, planned_duration_s
 from perseverance.store.schema import (
     ACTIVITY_KIND_LENGTH,
@@ -311,7 +311,7 @@ class Activity(_Strict):
             yield "skip_conjunction is for activities over a range of sols, not one sol"
         yield from self._kind_problems(kind)
         duration = self.duration_each_s
-        window = (end - start) * MARS_HOUR_S
+        window = (end - start) * LMST_HOUR_S
         if duration is not None and start < end and self.max_per_sol * duration > window:
             yield (
                 f"{self.max_per_sol} x {format_number(duration)} s does not fit in the "

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perseverance.errors import ScenarioError
-from perseverance.mars.constants import SOL_S
-from perseverance.rover.power import MARS_HOUR_S, Activity, PowerConfig, largest_feasible_prefix
+from perseverance.mars.constants import LMST_HOUR_S, SOL_S
+from perseverance.rover.power import Activity, PowerConfig, largest_feasible_prefix
 
 #: Outcomes of a request the planner did not run.
 SKIPPED_TIME = "skipped: time"
@@ -92,8 +92,8 @@ def _earliest_start(
     request: Request, busy: list[tuple[float, float]], earliest_s: float
 ) -> float | None:
     """Earliest start [s] in the request's window clear of the ``busy`` intervals."""
-    lo = max(request.window_h[0] * MARS_HOUR_S, earliest_s)
-    hi = min(request.window_h[1] * MARS_HOUR_S, SOL_S)
+    lo = max(request.window_h[0] * LMST_HOUR_S, earliest_s)
+    hi = min(request.window_h[1] * LMST_HOUR_S, SOL_S)
     start = lo
     for b0, b1 in sorted(busy):
         if start + request.duration_s <= b0:
@@ -117,8 +117,8 @@ def place(requests: list[Request], earliest_s: float = 0.0) -> list[Slot]:
         elif r.exclusive:
             start = _earliest_start(r, busy, earliest_s)
         else:
-            start = max(r.window_h[0] * MARS_HOUR_S, earliest_s)
-            if start + r.duration_s > r.window_h[1] * MARS_HOUR_S:
+            start = max(r.window_h[0] * LMST_HOUR_S, earliest_s)
+            if start + r.duration_s > r.window_h[1] * LMST_HOUR_S:
                 start = None
         if start is None:
             slots.append(Slot(r, None, SKIPPED_TIME))

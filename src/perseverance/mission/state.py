@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from perseverance.errors import StoreError
+from perseverance.rover.power import J_PER_WH
 
 #: The layout version of `MissionState.to_json`.
 STATE_VERSION = 1
@@ -69,6 +70,13 @@ class MissionState:
     depot: DepotPlan | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     landing: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        kwh = self.battery_j / (1000 * J_PER_WH)
+        return (
+            f"<MissionState sol {self.sol}: {self.east_m:,.0f} m E, {self.north_m:,.0f} m N, "
+            f"odometry {self.odometry_m:,.0f} m, battery {kwh:.2f} kWh>"
+        )
 
     @property
     def position(self) -> tuple[float, float]:

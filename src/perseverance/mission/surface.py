@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.clock import lmst_text
 from perseverance.mission.requests import MAX_RETRIES, Models
 from perseverance.mission.sol_planner import Slot
@@ -21,7 +22,7 @@ from perseverance.mission.state import DepotPlan, MissionState, Retry, sol_rng
 from perseverance.rover.depot import wheel_path_clearance_m
 from perseverance.rover.mobility import DriveResult, drive
 from perseverance.rover.planner import CostGrid, Path, plan_path, reachable_goal
-from perseverance.rover.power import MARS_HOUR_S, Activity
+from perseverance.rover.power import Activity
 from perseverance.rover.sampling import (
     CustodyEvent,
     Outcome,
@@ -100,7 +101,7 @@ class SolRecord:
     def skipped(self, slot: Slot) -> None:
         """Record a request the planner did not run, with why (``slot.outcome``)."""
         r = slot.request
-        start_s = r.window_h[0] * MARS_HOUR_S
+        start_s = r.window_h[0] * LMST_HOUR_S
         self.activity(r.kind, r.name, start_s, 0.0, 0.0, outcome=slot.outcome)
 
 
@@ -280,7 +281,7 @@ class SurfaceOps:
         """Run a core, regolith or witness operation at the rover's position."""
         kind_detail, item = slot.request.detail
         assert slot.start_s is not None
-        lmst_h = slot.start_s / MARS_HOUR_S
+        lmst_h = slot.start_s / LMST_HOUR_S
         pos = state.position
         if kind_detail == "retry":
             retry: Retry = item
@@ -425,7 +426,7 @@ class SurfaceOps:
                 return
             t += result.time_s
         tube_id = plan.tube_ids[plan.dropped]
-        result_drop = cache.deposit([tube_id], [site], sol, lmst_hours=t / MARS_HOUR_S)
+        result_drop = cache.deposit([tube_id], [site], sol, lmst_hours=t / LMST_HOUR_S)
         tube = cache.tube(tube_id)
         self._record_procedure(sol, "depot", slot.request.name, t, result_drop, rec, cache)
         rec.events.append(
@@ -507,7 +508,7 @@ def _custody_row(ev: CustodyEvent) -> dict[str, Any]:
         "from_state": ev.from_state.name.lower(),
         "to_state": ev.to_state.name.lower(),
         "sol": ev.sol,
-        "lmst": None if ev.lmst_hours is None else lmst_text(ev.lmst_hours * MARS_HOUR_S),
+        "lmst": None if ev.lmst_hours is None else lmst_text(ev.lmst_hours * LMST_HOUR_S),
         "actor": ev.actor[:64],
         "east_m": ev.east_m,
         "north_m": ev.north_m,

@@ -31,14 +31,12 @@ from matplotlib.ticker import MaxNLocator
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from numpy.typing import ArrayLike, NDArray
 
-from perseverance.mars.constants import SOL_S
+from perseverance.mars.constants import LMST_HOUR_S
 
 #: Resolution of every figure [dots per inch]; ~800 px wide at the sizes below.
 DPI = 90
 #: The hillshade behind a map is thinned to at most this many cells a side.
 MAX_SHADE_PX = 900
-#: One LMST hour [s]: a sol is 24 of them.
-LMST_HOUR_S = SOL_S / 24.0
 #: A map wider than this [m] is labelled in km.
 KM_AXES_ABOVE_M = 2000.0
 #: Sun for the hillshade: azimuth clockwise from north [deg] (the cartographic north-west),

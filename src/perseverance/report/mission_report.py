@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from perseverance.errors import PerseveranceError
+from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.outputs import write_atomic
 from perseverance.report import mission_plots as plots
 from perseverance.store import (
@@ -669,14 +670,14 @@ class _Report:
         by_kind: dict[str, list[ActivityRow]] = defaultdict(list)
         for a in acts:
             by_kind[a.kind].append(a)
-        hours = {k: sum(a.duration_s for a in v) / plots.LMST_HOUR_S for k, v in by_kind.items()}
+        hours = {k: sum(a.duration_s for a in v) / LMST_HOUR_S for k, v in by_kind.items()}
         kinds = sorted(hours, key=lambda k: (k != "sleep", -hours[k], k))
         colours = plots.kind_colours(kinds)
         sols = sorted({a.sol for a in acts})
         col, row = {s: i for i, s in enumerate(sols)}, {k: i for i, k in enumerate(kinds)}
         grid = np.zeros((len(kinds), len(sols)))
         for a in acts:
-            grid[row[a.kind], col[a.sol]] += a.duration_s / plots.LMST_HOUR_S
+            grid[row[a.kind], col[a.sol]] += a.duration_s / LMST_HOUR_S
         png = plots.activity_hours(sols, kinds, grid, colours)
         out = [_figure(png, "activity hours per sol", "LMST hours per sol by kind of activity.")]
         chosen = set(self._representative_sols())

@@ -48,12 +48,11 @@ from pydantic import Field, model_validator
 
 from perseverance.datafiles import DataDate, DataModel, load_model
 from perseverance.errors import ScenarioError
-from perseverance.mars.constants import SOL_S
+from perseverance.mars.constants import LMST_HOUR_S, SOL_S
 from perseverance.mars.time import julian_date_utc
 
 __all__ = [
     "J_PER_WH",
-    "MARS_HOUR_S",
     "Activity",
     "ActivityKind",
     "EnergyBudget",
@@ -70,8 +69,6 @@ PACKAGE = "perseverance.data.rover"
 
 #: Joules in one watt-hour.
 J_PER_WH = 3600.0
-#: One LMST hour [s]: a twenty-fourth of a sol.
-MARS_HOUR_S = SOL_S / 24.0
 #: Julian year [days], the unit of MMRTG age.
 _JULIAN_YEAR_DAYS = 365.25
 #: Default integration step [s].
@@ -136,7 +133,7 @@ class Heaters(DataModel):
 
     def cumulative_energy_j(self, t_s: ArrayLike) -> NDArray[np.float64]:
         """Heater energy [J] from sol start to ``t_s`` [s] (0 <= t_s <= SOL_S), exact."""
-        starts = np.asarray(self.lmst_start_hours) * MARS_HOUR_S
+        starts = np.asarray(self.lmst_start_hours) * LMST_HOUR_S
         knots = np.append(starts, SOL_S)
         energy = np.concatenate(([0.0], np.cumsum(np.asarray(self.power_w) * np.diff(knots))))
         return np.interp(t_s, knots, energy)
@@ -185,7 +182,7 @@ class PowerConfig(DataModel):
             raise ScenarioError(f"unknown activity kind {kind!r}: known kinds are {known}")
         if (start_s is None) == (lmst_hours is None):
             raise ScenarioError(f"activity {kind!r}: give exactly one of start_s or lmst_hours")
-        start = lmst_hours * MARS_HOUR_S if lmst_hours is not None else start_s
+        start = lmst_hours * LMST_HOUR_S if lmst_hours is not None else start_s
         return Activity(name or kind, float(start), duration_s, spec.power_w, spec.awake)
 
 
@@ -238,7 +235,7 @@ class Activity:
         cls, name: str, lmst_hours: float, duration_s: float, power_w: float, awake: bool = True
     ) -> Activity:
         """An activity starting at ``lmst_hours`` [LMST hours after midnight]."""
-        return cls(name, lmst_hours * MARS_HOUR_S, duration_s, power_w, awake)
+        return cls(name, lmst_hours * LMST_HOUR_S, duration_s, power_w, awake)
 
     @property
     def end_s(self) -> float:

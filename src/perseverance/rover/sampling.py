@@ -52,13 +52,10 @@ from pydantic import Field, model_validator
 
 from perseverance.datafiles import DataModel, load_model
 from perseverance.errors import ScenarioError
-from perseverance.mars.constants import SOL_S
+from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.rover.depot import depot_layout
 
 PACKAGE = "perseverance.data.instruments"
-
-#: One LMST hour [s].
-LMST_HOUR_S = SOL_S / 24.0
 
 #: A well-formed sample designation.
 DESIGNATION = re.compile(r"^M2020-\d{5}-\d{2}$")
