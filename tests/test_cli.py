@@ -162,3 +162,25 @@ def test_a_vehicle_without_lvs_has_no_safe_target():
     assert json.loads(result.stdout)["touchdown"]["distance_to_safe_target_m"] is None
     text = runner.invoke(app, ["edl", "--vehicle", "msl"]).output
     assert "safe target" not in text and "Landed at" in " ".join(text.split())
+
+
+def test_offsets_and_positions_say_west_and_south():
+    from perseverance.cli_output import east_north, latlon
+
+    assert east_north(-310.4, 977.0) == "310 m W, 977 m N"
+    assert east_north(12.0, -1900.0) == "12 m E, 1,900 m S"
+    assert latlon(-4.5895, -222.6) == "4.5895° S, 137.4000° E"
+
+
+def test_help_shows_flags_without_placeholders_and_the_trigger_default():
+    text = runner.invoke(app, ["edl", "--help"], env={"COLUMNS": "120"}).output
+    json_line = next(line for line in text.splitlines() if "--json" in line)
+    assert "<bool>" not in json_line
+    assert "the vehicle's" in text
+
+
+def test_the_flight_table_has_units_and_spelled_out_events():
+    result = runner.invoke(app, ["edl", "--vehicle", "msl"], env={"COLUMNS": "120"})
+    assert "altitude [m]" in result.output and "speed [m/s]" in result.output
+    assert "straighten up (SUFR)" in result.output
+    assert "sufr" not in result.output

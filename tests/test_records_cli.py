@@ -276,7 +276,7 @@ def test_samples_show_table(runs):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Montdenier" in out and "igneous" in out and "sol 2" in out
-    assert "40.0 m east" in out and "25.0 m north" in out
+    assert "40.0 m E, 25.0 m N" in out
     assert "T01 (M2020-00002-01)" in out and "deposited" in out
     assert "Chain of custody of tube T01" in out
     for change in ("empty → sealed", "sealed → stored", "stored → deposited"):

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer._click.exceptions import ClickException, UsageError
 
-from perseverance.cli_output import console, err_console, fail
+from perseverance.cli_output import console, east_north, err_console, fail, latlon
 from perseverance.edl.status import Status
 from perseverance.errors import PerseveranceError
 from perseverance.mission_cli import mission
@@ -44,9 +44,23 @@ class Trigger(StrEnum):
     velocity = "velocity"
 
 
-def _latlon(lat: float, lon: float) -> str:
-    """``18.4446° N, 77.4509° E`` (longitudes east-positive, shown in 0-360)."""
-    return f"{abs(lat):.4f}° {'N' if lat >= 0 else 'S'}, {lon % 360:.4f}° E"
+#: How an event is named in the `edl` table (the others: underscores become spaces).
+EVENT_LABELS = {
+    "sufr": "straighten up (SUFR)",
+    "lvs_solution": "LVS position fix",
+    "heatshield_separation": "heat shield separation",
+}
+#: Unit suffixes of quantity names, as written in table rows.
+UNIT_SUFFIXES = (("_mps", "m/s"), ("_pa", "Pa"), ("_kg", "kg"), ("_m", "m"), ("_g_load", "g"))
+
+
+def _quantity_label(key: str) -> str:
+    """``deploy_dynamic_pressure_pa`` -> ``deploy dynamic pressure [Pa]`` (rich-escaped)."""
+    for suffix, unit in UNIT_SUFFIXES:
+        if key.endswith(suffix):
+            stem = key.removesuffix(suffix) if suffix != "_g_load" else key
+            return escape(f"{stem.replace('_', ' ')} [{unit}]")
+    return escape(key.replace("_", " ").replace("mach", "Mach"))
 
 
 def _fmt(value: float, digits: int = 1) -> str:
@@ -63,7 +77,10 @@ def edl(
         int | None,
         typer.Option("--monte-carlo", metavar="N", help="Fly N dispersed runs (run 0 is nominal)."),
     ] = None,
-    trigger: Annotated[Trigger | None, typer.Option(help="Override the parachute trigger.")] = None,
+    trigger: Annotated[
+        Trigger | None,
+        typer.Option(help="Override the parachute trigger.", show_default="the vehicle's"),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(help="Run the campaign on a local Dask cluster.")
     ] = None,
@@ -73,8 +90,10 @@ def edl(
     out: Annotated[
         Path | None, typer.Option(help="Write data products and plots to this folder.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print machine-readable JSON.", metavar="")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.", metavar="")] = False,
 ) -> None:
     """Fly entry, descent and landing: one nominal trajectory, or a Monte Carlo campaign.
 
@@ -154,10 +173,10 @@ def _print_flight(result, as_json: bool, written: list[Path]) -> None:
         return
     table = Table(title=f"{escape(doc['vehicle'])}: entry, descent and landing")
     for col in ("event", "T+ s", "altitude [m]", "speed [m/s]", "Mach", "g"):
-        table.add_column(col, justify="left" if col == "event" else "right")
+        table.add_column(escape(col), justify="left" if col == "event" else "right")
     for ev in doc["events"]:
         table.add_row(
-            ev["name"].replace("_", " "),
+            EVENT_LABELS.get(ev["name"], ev["name"].replace("_", " ")),
             _fmt(ev["t_s"]),
             _fmt(ev["altitude_m"], 0),
             _fmt(ev["velocity_mps"]),
@@ -180,7 +199,7 @@ def _touchdown_line(status: str, td: dict) -> str:
     """One sentence on the touchdown; a figure the run did not produce is left out."""
     verdict = "Landed" if status == "landed" else f"Touched down ({status.replace('_', ' ')})"
     parts = [
-        f"{verdict} at {_latlon(td['latitude_deg'], td['longitude_deg'])}, "
+        f"{verdict} at {latlon(td['latitude_deg'], td['longitude_deg'])}, "
         f"{td['utc']} ({td['lmst']} LMST)"
     ]
     speeds = []
@@ -227,13 +246,13 @@ def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
                 f"  {label}: {2 * el['semi_major_m'] / 1e3:.2f} km x "
                 f"{2 * el['semi_minor_m'] / 1e3:.2f} km, "
                 f"major axis at {el['azimuth_deg']:.0f}° from north, centre "
-                f"{el['centre_east_m']:,.0f} m E, {el['centre_north_m']:,.0f} m N of the site"
+                f"{east_north(el['centre_east_m'], el['centre_north_m'])} of the site"
             )
     table = Table(title="percentiles")
     for col in ("quantity", "1%", "50%", "99%"):
         table.add_column(col, justify="left" if col == "quantity" else "right")
     for q, p in s["percentiles"].items():
-        table.add_row(q.replace("_", " "), *(_fmt(p[k], 3) for k in ("p01", "p50", "p99")))
+        table.add_row(_quantity_label(q), *(_fmt(p[k], 3) for k in ("p01", "p50", "p99")))
     console.print(table)
     for path in written:
         console.print(f"wrote {path}", markup=False, highlight=False)
@@ -242,7 +261,9 @@ def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
 @app.command()
 def time(
     utc: Annotated[str | None, typer.Argument(help="UTC instant, ISO 8601 (default: now).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print machine-readable JSON.", metavar="")
+    ] = False,
 ) -> None:
     """Mars time at Jezero (Mars24): MSD, MTC, LMST, LTST, Ls and the mission sol."""
     from perseverance.mars.time import mars_clock, parse_utc

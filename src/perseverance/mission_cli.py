@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from perseverance.cli_output import console, err_console, fail, print_json
+from perseverance.cli_output import console, east_north, err_console, fail, latlon, print_json
 from perseverance.errors import LandingFailedError, PerseveranceError
 
 
@@ -42,8 +42,12 @@ def mission(
     run_id: Annotated[
         str | None, typer.Option("--run-id", help="Name the new run (default: time + random).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON.", metavar="")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress display.", metavar="")
+    ] = False,
 ) -> None:
     """Fly the mission: landing, commissioning, drives, sampling, the depot; sol by sol.
 
@@ -182,8 +186,8 @@ def _print_summary(s: dict[str, Any]) -> None:
     land = s["landing"]
     console.print(
         f"\n[bold]Landed[/bold] {escape(str(land['utc']))} (LMST {escape(str(land['lmst']))}) at "
-        f"{land['latitude_deg']:.4f}° N, {land['longitude_deg'] % 360:.4f}° E, "
-        f"{land['east_m']:.0f} m E {land['north_m']:.0f} m N of the real touchdown point",
+        f"{latlon(land['latitude_deg'], land['longitude_deg'])}, "
+        f"{east_north(land['east_m'], land['north_m'])} of the real touchdown point",
         highlight=False,
     )
     console.print(

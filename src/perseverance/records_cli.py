@@ -25,7 +25,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from perseverance.cli_output import console, fail, print_json, warn
+from perseverance.cli_output import console, east_north, fail, print_json, warn
 from perseverance.errors import PerseveranceError, StoreError
 
 if TYPE_CHECKING:
@@ -61,7 +61,9 @@ RunOption = Annotated[
     str | None,
     typer.Option("--run", metavar="ID", help="The run (default: the latest)."),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print machine-readable JSON.", metavar="")
+]
 DEFAULT_RUNS = Path("runs")  # = perseverance.store.locate.DEFAULT_RUNS_DIR (imported lazily)
 
 
@@ -308,7 +310,7 @@ def show_sample(
         return
     console.print(
         f"[bold]{_escape(sample.name)}[/bold]: {_escape(sample.sample_type)} sample taken on "
-        f"sol {sample.sol}, {_num(sample.east_m)} m east and {_num(sample.north_m)} m north "
+        f"sol {sample.sol}, {east_north(sample.east_m, sample.north_m, digits=1)} "
         f"of the landing site (run {_escape(row.id)})",
         highlight=False,
     )
