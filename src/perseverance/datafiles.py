@@ -208,13 +208,13 @@ def _bounds(root: type[BaseModel], loc: tuple[Any, ...]) -> str:
     lo_open = hi_open = False
     for item in markers:
         if isinstance(item, annotated_types.Ge):
-            lo = float(item.ge)
+            lo = float(typing.cast(float, item.ge))
         elif isinstance(item, annotated_types.Gt):
-            lo, lo_open = float(item.gt), True
+            lo, lo_open = float(typing.cast(float, item.gt)), True
         elif isinstance(item, annotated_types.Le):
-            hi = float(item.le)
+            hi = float(typing.cast(float, item.le))
         elif isinstance(item, annotated_types.Lt):
-            hi, hi_open = float(item.lt), True
+            hi, hi_open = float(typing.cast(float, item.lt)), True
     text = f"{format_number(lo)}..{format_number(hi)}"
     excluded = [format_number(v) for v, is_open in ((lo, lo_open), (hi, hi_open)) if is_open]
     if excluded:

@@ -40,6 +40,7 @@ def fly_edl(
     ``trigger`` overrides the parachute trigger (``"range"`` or ``"velocity"``)."""
     _check_trigger(trigger)
     system = system or prepare_edl(vehicle, terrain_seed=seed)
+    assert system.entry_state is not None  # prepare_edl targets every system
     flight = fly(
         system,
         RunInputs.nominal(system.entry_state),

@@ -74,6 +74,8 @@ def sample_runs(system: EdlSystem, seed: int, start: int, stop: int) -> RunInput
     d = system.vehicle.dispersions
     z, u = _draws(seed, start, stop)
     nominal = system.entry_state
+    if nominal is None:
+        raise ValueError("the system is not targeted: build it with prepare_edl")
     lat0, lon0, r0 = spherical_from_position(*nominal[:3])
     speed0, fpa0, heading0 = flight_angles_from_velocity(*nominal[:6])
     lat, lon = destination(lat0, lon0, heading0, d.entry_position_m * z["downrange"])

@@ -25,7 +25,10 @@ def _write_parquet(columns: dict[str, np.ndarray], path: Path) -> Path:
 
 def write_flight(result: EdlResult, out: str | Path) -> list[Path]:
     """Write telemetry.parquet, events.csv, summary.json and four plots into ``out``."""
-    tel = {k: v[:, result.run] for k, v in result.flight.telemetry.items()}
+    telemetry = result.flight.telemetry
+    if telemetry is None:
+        raise ValueError("write_flight needs a flight recorded with telemetry (fly_edl records it)")
+    tel = {k: v[:, result.run] for k, v in telemetry.items()}
     # at the edge: phase names instead of codes, times without accumulated float noise
     tel["phase"] = np.array([Phase(int(p)).name.lower() for p in tel["phase"]])
     tel["t_s"] = np.round(tel["t_s"], 6)

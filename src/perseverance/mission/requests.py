@@ -28,7 +28,12 @@ from perseverance.mission.sol_planner import Request
 from perseverance.mission.state import MissionState, Retry
 from perseverance.rover.mobility import Mobility
 from perseverance.rover.power import PowerConfig
-from perseverance.rover.sampling import CachingSystem, planned_duration_s, planned_power_w
+from perseverance.rover.sampling import (
+    CachingSystem,
+    Failure,
+    planned_duration_s,
+    planned_power_w,
+)
 from perseverance.rover.telecom import Telecom
 
 #: Kinds that run alongside anything else (no actuator, no mast camera).
@@ -141,7 +146,7 @@ def _depot_requests(p: PlannedActivity, sol: int, models: Models, state: Mission
 
 def retry_request(retry: Retry, models: Models) -> Request:
     """A request to run a sampling operation again (after a failure, or no room on its sol)."""
-    failure = "random" if retry.kind == "core" else None
+    failure: Failure | None = "random" if retry.kind == "core" else None
     duration = planned_duration_s(models.caching, retry.kind, failure=failure)
     return Request(
         retry.kind,

@@ -304,12 +304,14 @@ def drive(
     # Where each budget ends, as a segment coordinate x = k + f (f of segment k driven);
     # the drive stops at the first one. Each cumulative quantity is linear in a segment.
     n_segments = length.size
-    stop_at, reason = float(n_segments), "arrived"
-    for per_segment, limit, name in (
+    stop_at = float(n_segments)
+    reason: StopReason = "arrived"
+    limits: tuple[tuple[np.ndarray, float, StopReason], ...] = (
         (time, limit_s, "time"),
         (energy, limit_j, "energy"),
         (length, limit_m, "mode_limit"),
-    ):
+    )
+    for per_segment, limit, name in limits:
         x = _stop_coordinate(per_segment, limit)
         if x < stop_at:
             stop_at, reason = x, name

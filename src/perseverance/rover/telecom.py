@@ -46,4 +46,4 @@ def load_telecom(name_or_path: str | os.PathLike[str] = "telecom") -> Telecom:
 
     Raises `perseverance.errors.ConfigError` with a one-line message on any problem.
     """
-    return load_model(Telecom, name_or_path, PACKAGE, "telecom")
+    return load_model(Telecom, os.fspath(name_or_path), PACKAGE, "telecom")

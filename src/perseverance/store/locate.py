@@ -70,7 +70,7 @@ def _run_databases(runs_dir: Path) -> list[Path]:
     return sorted(p for p in runs_dir.glob(f"*/{DB_NAME}") if p.is_file())
 
 
-def _open_readable(path: Path | str, *, readonly: bool) -> Store:
+def _open_readable(path: str | os.PathLike[str], *, readonly: bool) -> Store:
     return open_store(path, create=False, readonly=readonly)
 
 
