@@ -184,3 +184,15 @@ def test_the_flight_table_has_units_and_spelled_out_events():
     assert "altitude [m]" in result.output and "speed [m/s]" in result.output
     assert "straighten up (SUFR)" in result.output
     assert "sufr" not in result.output
+
+
+def test_a_campaign_of_a_vehicle_without_lvs_has_no_safe_target_row():
+    result = runner.invoke(app, ["edl", "--vehicle", "msl", "--monte-carlo", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "distance_to_safe_target_m" not in json.loads(result.stdout)["percentiles"]
+
+
+def test_a_missing_offset_is_a_dash():
+    from perseverance.cli_output import east_north
+
+    assert east_north(float("nan"), 3.0) == "—"

@@ -63,8 +63,8 @@ def _quantity_label(key: str) -> str:
     return escape(key.replace("_", " ").replace("mach", "Mach"))
 
 
-def _fmt(value: float, digits: int = 1) -> str:
-    return "—" if value != value else f"{value:,.{digits}f}"
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None or value != value else f"{value:,.{digits}f}"
 
 
 @app.command()

@@ -62,7 +62,10 @@ def latlon(lat_deg: float, lon_deg: float) -> str:
 
 
 def east_north(east_m: float, north_m: float, digits: int = 0) -> str:
-    """``310 m W, 977 m N``: an offset in the site frame, west and south written as such."""
+    """``310 m W, 977 m N``: an offset in the site frame, west and south written as such
+    (``—`` for a value that is not a finite number)."""
+    if not (math.isfinite(east_m) and math.isfinite(north_m)):
+        return "—"
     ew = f"{abs(east_m):,.{digits}f} m {'E' if east_m >= 0 else 'W'}"
     ns = f"{abs(north_m):,.{digits}f} m {'N' if north_m >= 0 else 'S'}"
     return f"{ew}, {ns}"

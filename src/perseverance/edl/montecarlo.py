@@ -52,7 +52,11 @@ def fly_runs(
         "touchdown_horizontal_speed_mps": td["horizontal_speed_mps"],
         "touchdown_tilt_deg": td["tilt_deg"],
         "distance_to_target_m": td["distance_to_target_m"],
-        "distance_to_safe_target_m": td["distance_to_safe_target_m"],
+        "distance_to_safe_target_m": (  # no Lander Vision System: no safe target
+            td["distance_to_safe_target_m"]
+            if system.vehicle.sequence.lvs
+            else np.full_like(td["distance_to_safe_target_m"], np.nan)
+        ),
         "propellant_margin_kg": td["propellant_kg"],
         "flyaway_distance_m": td["flyaway_distance_m"],
         "deploy_t_s": ev["parachute_deploy"]["t_s"],

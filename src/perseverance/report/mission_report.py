@@ -187,6 +187,8 @@ def _num(value: object, decimals: int = 1) -> str | None:
 
 def _quantity(key: str, value: object) -> tuple[str, str]:
     """(label, text) of a named value, its unit read from the name's suffix (``_m``...)."""
+    if value is None:
+        return key.replace("_", " "), "—"
     for suffix, (unit, decimals) in _UNITS.items():
         if key.endswith(suffix) and _finite(value):
             if key in ("latitude_deg", "longitude_deg"):
