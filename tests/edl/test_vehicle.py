@@ -42,6 +42,26 @@ def _m2020_text():
         ("rover_kg = 1025", "rover_kg = -5", "masses.rover_kg = -5"),
         ('trigger = "range"', 'trigger = "sonar"', "parachute.trigger"),
         ("isp_s = 220", "", "descent_stage.isp_s is missing"),
+        # strict, finite and bounded (every data file's base model, datafiles.DataModel)
+        (
+            "drag_area_m2 = ",
+            "drag_area_m2 = inf #",
+            "descent_stage.drag_area_m2 = inf is not a finite",
+        ),
+        ("entry_speed_mps = 1.0", "entry_speed_mps = inf", "dispersions.entry_speed_mps = inf"),
+        (
+            "entry_speed_mps = 1.0",
+            "entry_speed_mps = nan",
+            "is not a finite number (allowed: 0..100)",
+        ),
+        (
+            "entry_speed_mps = 1.0",
+            "entry_speed_mps = 1e6",
+            "entry_speed_mps = 1000000 is out of range",
+        ),
+        ("lvs = true", 'lvs = "yes"', "sequence.lvs = 'yes' is invalid"),
+        ("engine_count = 8", 'engine_count = "8"', "descent_stage.engine_count = '8'"),
+        ("engine_count = 8", "engine_count = 8.0", "descent_stage.engine_count = 8.0"),
     ],
 )
 def test_bad_values_name_the_field(tmp_path, old, new, expected):
