@@ -53,9 +53,11 @@ class UniformTable:
         """Interpolate at ``x`` (any shape): one array for a 1-row table, else a tuple of k."""
         n = self.values.shape[-1]
         u = np.clip((np.asarray(x, dtype=float) - self.x0) / self.dx, 0.0, n - 1.0)
-        # A NaN query (a run that went non-finite) reads row 0 with a NaN fraction, so its
-        # value is NaN and the step's finiteness check ends the run; no cast of NaN to int.
-        i = np.where(np.isnan(u), 0.0, u).astype(np.intp)
+        # A NaN query (a run gone non-finite) casts to an arbitrary index, clipped below, and
+        # keeps a NaN fraction: its value is NaN and the step's finiteness check ends the run.
+        # errstate silences the cast's warning without a pass over the array (a hot path).
+        with np.errstate(invalid="ignore"):
+            i = u.astype(np.intp)
         frac = u - i
         rows = np.atleast_2d(self.values)
         out = tuple(
