@@ -267,7 +267,7 @@ def test_a_tampered_id_is_one_line_when_writing(tmp_path):
 
 
 def test_runs_list_skips_a_tampered_database_and_lists_the_rest(tmp_path, monkeypatch):
-    from perseverance.records_cli import runs_app
+    from perseverance.cli.records import runs_app
 
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.add_typer(runs_app, name="runs")

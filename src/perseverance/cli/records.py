@@ -1,6 +1,6 @@
 """The read-side commands over the mission database: ``runs``, ``samples``, ``report``.
 
-Registered in `perseverance.cli`::
+Registered in `perseverance.cli` (the package)::
 
     app.add_typer(runs_app, name="runs")
     app.add_typer(samples_app, name="samples")
@@ -25,7 +25,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from perseverance.cli_output import console, east_north, fail, print_json, warn
+from perseverance.cli.output import DEFAULT_RUNS, console, east_north, fail, print_json, warn
 from perseverance.errors import PerseveranceError, StoreError
 
 if TYPE_CHECKING:
@@ -64,7 +64,6 @@ RunOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON.", metavar="")
 ]
-DEFAULT_RUNS = Path("runs")  # = perseverance.store.locate.DEFAULT_RUNS_DIR (imported lazily)
 
 
 @contextmanager

@@ -11,7 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from perseverance.records_cli import DEFAULT_RUNS, report, runs_app, samples_app
+from perseverance.cli.output import DEFAULT_RUNS
+from perseverance.cli.records import report, runs_app, samples_app
 from perseverance.store import open_store
 from perseverance.store.locate import DEFAULT_RUNS_DIR, run_db_path
 

@@ -8,10 +8,18 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from perseverance.cli_output import console, east_north, err_console, fail, latlon, print_json
+from perseverance.cli.output import (
+    DEFAULT_RUNS,
+    console,
+    east_north,
+    err_console,
+    fail,
+    latlon,
+    print_json,
+    progress,
+)
 from perseverance.errors import LandingFailedError, PerseveranceError
 
 
@@ -38,7 +46,7 @@ def mission(
     ] = None,
     runs_dir: Annotated[
         Path, typer.Option("--runs-dir", metavar="DIR", help="Folder of the run folders.")
-    ] = Path("runs"),
+    ] = DEFAULT_RUNS,
     run_id: Annotated[
         str | None, typer.Option("--run-id", help="Name the new run (default: time + random).")
     ] = None,
@@ -89,18 +97,15 @@ def mission(
         run.store.release(run.run_id)
         raise fail(str(exc)) from None
     try:
-        with _progress(quiet) as bar:
-            task = bar.add_task("mission", total=runner.scenario.last_sol + 1, status="")
+        total = runner.scenario.last_sol + 1
+        with progress("mission", total, "sol", quiet=quiet) as update:
 
-            def show(sol, last_sol, state, summary) -> None:
-                bar.update(
-                    task,
-                    completed=sol + 1,
-                    status=(
-                        f"sol {sol:>4} {summary.phase:<17} odometry {state.odometry_m / 1000:6.2f}"
-                        f" km  samples {summary.samples_sealed:>2}  battery "
-                        f"{100 * summary.battery_soc:3.0f}%"
-                    ),
+            def show(sol: int, last_sol: int, state: Any, summary: Any) -> None:
+                update(
+                    sol + 1,
+                    f"{sol:>4} {summary.phase:<17} odometry {state.odometry_m / 1000:6.2f}"
+                    f" km  samples {summary.samples_sealed:>2}  battery "
+                    f"{100 * summary.battery_soc:3.0f}%",
                 )
 
             runner.fly(show)
@@ -131,19 +136,6 @@ def _finish(run: Any, as_json: bool) -> None:
         print_json(summary)
     else:
         _print_summary(summary)
-
-
-def _progress(quiet: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=quiet,
-        transient=False,
-    )
 
 
 def mission_summary(store: Any, run_id: str, folder: Path) -> dict[str, Any]:

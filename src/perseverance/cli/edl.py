@@ -1,42 +1,30 @@
-"""The `perseverance` command: parses, calls the library, prints.
-
-A `PerseveranceError` (bad input the user can fix) prints as one line on
-stderr with exit code 2, and so does a usage error (an unknown option, a value
-of the wrong type); anything else is a bug and keeps its traceback.
-"""
+"""`perseverance edl`: fly one entry, descent and landing or a Monte Carlo campaign, and
+print its timeline or its statistics."""
 
 from __future__ import annotations
 
-import json
-import sys
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from typer._click.exceptions import ClickException, UsageError
 
-from perseverance.cli_output import console, east_north, err_console, fail, latlon
+from perseverance.cli.output import (
+    console,
+    east_north,
+    fail,
+    latlon,
+    print_json,
+    progress,
+    working,
+)
 from perseverance.edl.status import Status
 from perseverance.errors import PerseveranceError
-from perseverance.mission_cli import mission
-from perseverance.records_cli import report, runs_app, samples_app
 from perseverance.seeds import check_seed
-
-app = typer.Typer(
-    help="Perseverance: fly NASA's Mars 2020 mission yourself.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(runs_app, name="runs")
-app.add_typer(samples_app, name="samples")
-app.command()(mission)
-app.command()(report)
 
 
 class Trigger(StrEnum):
@@ -67,7 +55,6 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "—" if value is None or value != value else f"{value:,.{digits}f}"
 
 
-@app.command()
 def edl(
     vehicle: Annotated[
         str, typer.Option(help="Vehicle: m2020, msl, or a path to a vehicle TOML.")
@@ -111,7 +98,7 @@ def edl(
         if monte_carlo is not None:
             api.check_campaign(monte_carlo, workers)  # before the slow setup
             system = api.prepare_edl(vehicle, terrain_seed=seed)
-            with _Progress(monte_carlo, quiet or as_json) as advance:
+            with _runs_progress(monte_carlo, quiet or as_json) as advance:
                 result = api.monte_carlo(
                     system.vehicle,
                     monte_carlo,
@@ -127,7 +114,10 @@ def edl(
         else:
             if workers is not None or scheduler is not None:
                 raise PerseveranceError("--workers and --scheduler need --monte-carlo N")
-            result = api.fly_edl(vehicle, seed=seed, trigger=trigger.value if trigger else None)
+            with working("flying entry, descent and landing", quiet=quiet or as_json):
+                result = api.fly_edl(
+                    vehicle, seed=seed, trigger=trigger.value if trigger else None
+                )
             written = products.write_flight(result, out) if out else []
             _print_flight(result, as_json, written)
     except PerseveranceError as exc:
@@ -138,38 +128,23 @@ def edl(
         raise typer.Exit(code=1)  # the simulation ran; the vehicle did not land safely
 
 
-class _Progress:
-    """A rich progress bar over runs (or nothing when quiet or stderr is not a terminal:
-    a transient bar would leave a blank line in a log)."""
+@contextmanager
+def _runs_progress(total: int, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """The campaign's progress over runs; yields ``advance(runs_just_done)``."""
+    done = [0]
+    with progress("Monte Carlo", total, "runs", quiet=quiet) as update:
 
-    def __init__(self, total: int, quiet: bool):
-        self.total, self.quiet = total, quiet or not err_console.is_terminal
+        def advance(k: int) -> None:
+            done[0] += k
+            update(done[0], "")
 
-    def __enter__(self):
-        if self.quiet:
-            return None
-        self.bar = Progress(
-            TextColumn("Monte Carlo"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("runs"),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        )
-        self.bar.start()
-        task = self.bar.add_task("runs", total=self.total)
-        return lambda k: self.bar.advance(task, k)
-
-    def __exit__(self, *exc):
-        if not self.quiet:
-            self.bar.stop()
+        yield advance
 
 
 def _print_flight(result, as_json: bool, written: list[Path]) -> None:
     doc = result.to_dict()
     if as_json:
-        print(json.dumps(doc, indent=2, allow_nan=False))
+        print_json(doc)
         return
     table = Table(title=f"{escape(doc['vehicle'])}: entry, descent and landing")
     for col in ("event", "T+ s", "altitude [m]", "speed [m/s]", "Mach", "g"):
@@ -231,7 +206,7 @@ def _touchdown_line(status: str, td: dict) -> str:
 def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
     s = result.to_dict()
     if as_json:
-        print(json.dumps(s, indent=2, allow_nan=False))
+        print_json(s)
         return
     console.print(
         f"[bold]{escape(s['vehicle'])}[/bold], {s['runs']:,} runs (seed {s['seed']}, "
@@ -256,61 +231,3 @@ def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
     console.print(table)
     for path in written:
         console.print(f"wrote {path}", markup=False, highlight=False)
-
-
-@app.command()
-def time(
-    utc: Annotated[str | None, typer.Argument(help="UTC instant, ISO 8601 (default: now).")] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print machine-readable JSON.", metavar="")
-    ] = False,
-) -> None:
-    """Mars time at Jezero (Mars24): MSD, MTC, LMST, LTST, Ls and the mission sol."""
-    from perseverance.mars.time import mars_clock, parse_utc
-    from perseverance.terrain.site import load_site
-
-    try:
-        if utc is not None and not utc.strip():
-            raise PerseveranceError("UTC '': empty; give an ISO 8601 instant or leave it out")
-        when = parse_utc(utc) if utc is not None else datetime.now(UTC)
-        site = load_site("jezero")
-        clock = mars_clock(
-            when,
-            longitude_east_deg=site.landing_site.longitude_deg,
-            landing_utc=site.landing_site.landing_utc,
-        )
-    except PerseveranceError as exc:
-        raise fail(str(exc)) from None
-    if as_json:
-        print(json.dumps(clock, indent=2))
-        return
-    console.print(f"UTC {when.isoformat()}  at Jezero ({site.landing_site.longitude_deg}° E)")
-    console.print(
-        f"  Mars Sol Date {clock['msd']:.5f}, MTC {clock['mtc_hours']:.4f} h, "
-        f"LMST {clock['lmst']}, LTST {clock['ltst']}, Ls {clock['ls_deg']:.2f}°, sol {clock['sol']}"
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The console entry point: runs the app; a usage error is one line and exit code 2."""
-    try:
-        code = app(args=argv, standalone_mode=False)
-    except ClickException as exc:
-        hint = ""
-        ctx = getattr(exc, "ctx", None)
-        if isinstance(exc, UsageError) and ctx is not None:
-            hint = f" (see {ctx.command_path} --help)"
-        err_console.print(
-            f"[red]error:[/red] {escape(exc.format_message())}{escape(hint)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        return exc.exit_code
-    except typer.Abort:
-        err_console.print("interrupted", highlight=False)
-        return 130
-    return code if isinstance(code, int) else 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -100,8 +100,18 @@ def test_unreachable_scheduler():
     assert "Traceback" not in result.stderr
 
 
-def test_a_campaign_leaves_stderr_empty_when_it_is_not_a_terminal():
+def test_a_campaign_prints_progress_lines_when_stderr_is_not_a_terminal():
+    """A log gets plain progress lines (no bar, no blank line) ending at the total."""
     result = _cli("edl", "--vehicle", "msl", "--monte-carlo", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines, "no progress at all"
+    assert all(line.startswith("Monte Carlo ") and line.endswith(" runs") for line in lines)
+    assert lines[-1] == "Monte Carlo 3/3 runs"
+
+
+def test_quiet_and_json_print_no_progress():
+    result = _cli("edl", "--vehicle", "msl", "--monte-carlo", "3", "--json")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
 
@@ -165,7 +175,7 @@ def test_a_vehicle_without_lvs_has_no_safe_target():
 
 
 def test_offsets_and_positions_say_west_and_south():
-    from perseverance.cli_output import east_north, latlon
+    from perseverance.cli.output import east_north, latlon
 
     assert east_north(-310.4, 977.0) == "310 m W, 977 m N"
     assert east_north(12.0, -1900.0) == "12 m E, 1,900 m S"
@@ -193,6 +203,6 @@ def test_a_campaign_of_a_vehicle_without_lvs_has_no_safe_target_row():
 
 
 def test_a_missing_offset_is_a_dash():
-    from perseverance.cli_output import east_north
+    from perseverance.cli.output import east_north
 
     assert east_north(float("nan"), 3.0) == "—"

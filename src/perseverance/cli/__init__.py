@@ -1,0 +1,91 @@
+"""The `perseverance` command line: the Typer app, its sub-commands and the entry point.
+
+A `PerseveranceError` (bad input the user can fix) prints as one line on stderr with
+exit code 2, and so does a usage error (an unknown option, a value of the wrong type);
+anything else is a bug and keeps its traceback. The sub-commands live in `edl`,
+`mission` and `records`; what they print through (consoles, errors, JSON, progress,
+coordinates) in `output`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from typer._click.exceptions import ClickException, UsageError
+
+from perseverance.cli.edl import edl
+from perseverance.cli.mission import mission
+from perseverance.cli.output import console, err_console, fail, print_json
+from perseverance.cli.records import report, runs_app, samples_app
+from perseverance.errors import PerseveranceError
+
+app = typer.Typer(
+    help="Perseverance: fly NASA's Mars 2020 mission yourself.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(runs_app, name="runs")
+app.add_typer(samples_app, name="samples")
+
+
+def time(
+    utc: Annotated[str | None, typer.Argument(help="UTC instant, ISO 8601 (default: now).")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print machine-readable JSON.", metavar="")
+    ] = False,
+) -> None:
+    """Mars time at Jezero (Mars24): MSD, MTC, LMST, LTST, Ls and the mission sol."""
+    from perseverance.mars.time import mars_clock, parse_utc
+    from perseverance.terrain.site import load_site
+
+    try:
+        if utc is not None and not utc.strip():
+            raise PerseveranceError("UTC '': empty; give an ISO 8601 instant or leave it out")
+        when = parse_utc(utc) if utc is not None else datetime.now(UTC)
+        site = load_site("jezero")
+        clock = mars_clock(
+            when,
+            longitude_east_deg=site.landing_site.longitude_deg,
+            landing_utc=site.landing_site.landing_utc,
+        )
+    except PerseveranceError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        print_json(clock)
+        return
+    console.print(f"UTC {when.isoformat()}  at Jezero ({site.landing_site.longitude_deg}° E)")
+    console.print(
+        f"  Mars Sol Date {clock['msd']:.5f}, MTC {clock['mtc_hours']:.4f} h, "
+        f"LMST {clock['lmst']}, LTST {clock['ltst']}, Ls {clock['ls_deg']:.2f}°, sol {clock['sol']}"
+    )
+
+
+app.command()(mission)
+app.command()(report)
+app.command()(edl)
+app.command()(time)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console entry point: runs the app; a usage error is one line and exit code 2."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except ClickException as exc:
+        hint = ""
+        ctx = getattr(exc, "ctx", None)
+        if isinstance(exc, UsageError) and ctx is not None:
+            hint = f" (see {ctx.command_path} --help)"
+        err_console.print(
+            f"[red]error:[/red] {escape(exc.format_message())}{escape(hint)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return exc.exit_code
+    except typer.Abort:
+        err_console.print("interrupted", highlight=False)
+        return 130
+    return code if isinstance(code, int) else 0

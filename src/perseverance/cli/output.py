@@ -1,0 +1,140 @@
+"""What every `perseverance` command prints through: the consoles, the one-line error,
+JSON, the progress display, coordinates, and the default runs folder.
+
+Shared by the sub-command modules of `perseverance.cli`, so none of them needs to
+import another (``cli`` imports the sub-commands; this module imports neither).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Column
+
+#: Tables and messages (stdout).
+console = Console()
+#: Errors, warnings and progress bars (stderr), so that ``--json`` output stays clean.
+err_console = Console(stderr=True)
+#: Where the run folders are (``runs/<run-id>/``) unless ``--runs-dir`` says otherwise;
+#: the same folder as `perseverance.store.locate.DEFAULT_RUNS_DIR`.
+DEFAULT_RUNS = Path("runs")
+#: When stderr is not a terminal, how many progress lines a long job prints (about).
+PROGRESS_LINES = 10
+
+#: ``update(completed, status)``: how a long job reports how far it got.
+ProgressUpdate = Callable[[int, str], None]
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``error: <message>`` on stderr; return the exit (code 2) to raise.
+
+    The message is printed as it is (square brackets are not rich markup).
+
+    >>> raise fail(str(exc)) from None  # doctest: +SKIP
+    """
+    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def warn(message: str) -> None:
+    """Print ``warning: <message>`` on stderr."""
+    err_console.print(
+        f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True
+    )
+
+
+def print_json(doc: Any) -> None:
+    """Print ``doc`` as indented JSON on stdout (plain, never wrapped or coloured).
+
+    Non-finite floats become ``null``: strict JSON has no NaN.
+    """
+    print(json.dumps(_finite(doc), indent=2, allow_nan=False))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def latlon(lat_deg: float, lon_deg: float) -> str:
+    """``18.4446° N, 77.4509° E``: planetocentric latitude, east longitude shown in 0-360."""
+    return f"{abs(lat_deg):.4f}° {'N' if lat_deg >= 0 else 'S'}, {lon_deg % 360:.4f}° E"
+
+
+def east_north(east_m: float, north_m: float, digits: int = 0) -> str:
+    """``310 m W, 977 m N``: an offset in the site frame, west and south written as such
+    (``—`` for a value that is not a finite number)."""
+    if not (math.isfinite(east_m) and math.isfinite(north_m)):
+        return "—"
+    ew = f"{abs(east_m):,.{digits}f} m {'E' if east_m >= 0 else 'W'}"
+    ns = f"{abs(north_m):,.{digits}f} m {'N' if north_m >= 0 else 'S'}"
+    return f"{ew}, {ns}"
+
+
+@contextmanager
+def working(message: str, *, quiet: bool) -> Iterator[None]:
+    """A spinner with ``message`` on stderr while a short job runs (on a terminal only)."""
+    if quiet or not err_console.is_terminal:
+        yield
+        return
+    with err_console.status(escape(message)):
+        yield
+
+
+@contextmanager
+def progress(label: str, total: int, unit: str, *, quiet: bool) -> Iterator[ProgressUpdate]:
+    """Show how far a long job got, on stderr; yields ``update(completed, status)``.
+
+    On a terminal: a bar with ``completed/total unit`` that fits any width (the status
+    text is cut short first, then the bar narrows). Otherwise (a log, a pipe): one line
+    ``label completed/total unit status`` about every tenth of the job and at its end,
+    so a log shows the job is alive. ``quiet`` shows nothing.
+    """
+    if quiet:
+        yield lambda completed, status="": None
+    elif err_console.is_terminal:
+        bar = Progress(
+            TextColumn(f"[bold]{escape(label)}"),
+            BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=10)),
+            MofNCompleteColumn(),
+            TextColumn(escape(unit)),
+            TextColumn(
+                "{task.fields[status]}",
+                markup=False,
+                table_column=Column(ratio=2, no_wrap=True, overflow="ellipsis"),
+            ),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=False,
+            expand=True,
+        )
+        task = bar.add_task(label, total=total, status="")
+        with bar:
+            yield lambda completed, status="": bar.update(
+                task, completed=completed, status=status
+            )
+    else:
+        step = max(1, math.ceil(total / PROGRESS_LINES))
+        shown = [0]
+
+        def line(completed: int, status: str = "") -> None:
+            if completed >= shown[0] + step or (completed >= total > shown[0]):
+                shown[0] = completed
+                text = f"{label} {completed}/{total} {unit}" + (f"  {status}" if status else "")
+                err_console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+        yield line
