@@ -34,6 +34,8 @@ NOBODY = 65534
 
 def _all_models() -> list[type[DataModel]]:
     for module in pkgutil.walk_packages(perseverance.__path__, "perseverance."):
+        if module.name.endswith(".__main__"):
+            continue  # running it is the command line, not a module to import
         importlib.import_module(module.name)
     found: list[type[DataModel]] = []
     todo = [DataModel]

@@ -125,7 +125,15 @@ def test_runs_list_table(runs):
     assert out.index("zz-old") < out.index("aa-new")  # oldest first
     assert "2021-02-18 20:55:00" in out and "2021-02-18 23:55:00" in out
     assert "complete" in out and "default" in out
-    assert str(Path("runs/aa-new/mission.db")) in out
+    assert f"each run's database: {Path('runs/<run>/mission.db')}" in out
+
+
+def test_runs_list_fits_80_columns(runs, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    out = invoke("runs", "list").stdout
+    assert all(len(line) <= 80 for line in out.splitlines()), out
+    for whole in ("zz-old", "aa-new", "2021-02-18 23:55:00", "complete", "default"):
+        assert whole in out
 
 
 def test_runs_list_json(runs):
@@ -149,7 +157,8 @@ def test_runs_list_db_and_runs_dir(tmp_path, monkeypatch):
     result = invoke("runs", "list", "--db", str(db), "--json")
     assert result.exit_code == 0, result.output
     docs = json.loads(result.stdout)
-    assert [(d["id"], d["status"]) for d in docs] == [("one", "complete"), ("two", "running")]
+    # "two" never finished and its writer has gone: interrupted, not running
+    assert [(d["id"], d["status"]) for d in docs] == [("one", "complete"), ("two", "interrupted")]
     assert docs[1]["last_committed_sol"] is None
     assert {d["database"] for d in docs} == {str(db)}
 
@@ -284,6 +293,15 @@ def test_samples_show_table(runs):
         assert change in out
     assert "13:02:11" in out and "sample handling arm" in out and "62.0" in out
     assert out.index("empty → sealed") < out.index("stored → deposited")
+
+
+def test_samples_show_finds_the_sample_in_an_older_run(runs):
+    make_run(run_db_path("mm-short"), "mm-short", T0 + timedelta(hours=6), [])
+    result = invoke("samples", "show", "Montdenier")
+    assert result.exit_code == 0, result.output
+    assert "(run aa-new)" in result.stdout
+    line = one_line_error(invoke("samples", "show", "Nowhere"))
+    assert "Nowhere" in line
 
 
 def test_samples_show_prints_names_as_they_are(runs):

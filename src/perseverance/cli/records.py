@@ -153,24 +153,45 @@ def list_runs(
             f"No runs in {_escape(where)}: `perseverance mission` makes one.", highlight=False
         )
         return
-    table = Table(title=f"{len(located)} run{'s' if len(located) != 1 else ''}")
-    _columns(
-        table,
-        ("run", "created (UTC)", "scenario", "seed", "status", "last sol", "database"),
-        right=("seed", "last sol"),
-        whole=("run", "created (UTC)"),
+    from perseverance.store.locate import run_db_path
+
+    # The database column only when a run's database is not in its run folder: at 80
+    # columns the table then fits without wrapping an id or a time.
+    default_place = db is None and all(
+        location == str(run_db_path(run.id, runs_dir)) for location, run in located
     )
+    plural = "s" if len(located) != 1 else ""
+    title = f"{len(located)} run{plural}" + ("" if db is None else f" in {_escape(located[0][0])}")
+    table = Table(title=title, box=None, pad_edge=False, title_justify="left", header_style="bold")
+    names = ["run", "created (UTC)", "scenario", "seed", "status", "sol"]
+    if not (default_place or db is not None):
+        names.append("database")
+    whole = ("run", "created (UTC)", "seed", "status")
+    _columns(table, names, right=("seed", "sol"), whole=whole)
     for location, run in located:
-        table.add_row(
+        cells = [
             _escape(run.id),
             _utc(run.created_utc),
             _escape(run.scenario),
             str(run.seed),
-            _escape(run.status),
+            _escape(_status(run)),
             _text(run.last_committed_sol),
-            _escape(location),
-        )
+        ]
+        table.add_row(*cells, *([_escape(location)] if "database" in names else []))
     console.print(table)
+    if default_place:
+        where = _escape(run_db_path("<run>", runs_dir))
+        console.print(f"each run's database: {where}", highlight=False)
+
+
+def _status(run: RunRow) -> str:
+    """A run's status, ``interrupted`` for a ``running`` one whose writer is gone
+    (killed, or its lease expired)."""
+    from perseverance.store.database import holder_alive
+
+    if run.status == "running" and not holder_alive(run):
+        return "interrupted"
+    return run.status
 
 
 def _run_doc(location: str, run: RunRow) -> dict[str, Any]:
@@ -180,7 +201,7 @@ def _run_doc(location: str, run: RunRow) -> dict[str, Any]:
         "finished_utc": _iso(run.finished_utc),
         "scenario": run.scenario,
         "seed": run.seed,
-        "status": run.status,
+        "status": _status(run),
         "last_committed_sol": run.last_committed_sol,
         "database": location,
     }
@@ -288,7 +309,15 @@ def show_sample(
     runs_dir: RunsDirOption = DEFAULT_RUNS,
     as_json: JsonOption = False,
 ) -> None:
-    """One sample: where and when it was taken, its tube, and the tube's chain of custody."""
+    """One sample: where and when it was taken, its tube, and the tube's chain of custody.
+
+    Without --run, the newest run that has a sample of that name.
+    """
+    if run is None:
+        from perseverance.store.locate import find_sample_run
+
+        with _user_errors():
+            run = find_sample_run(name, db, runs_dir)
     with _user_errors(), _opened(run, db, runs_dir) as (store, row):
         samples = store.samples(row.id)
         by_name = {s.name: s for s in samples}

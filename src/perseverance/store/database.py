@@ -396,8 +396,10 @@ def _type_names(types: tuple[type, ...]) -> str:
     return " or ".join(names.get(t.__name__, t.__name__) for t in types if t is not type(None))
 
 
-def _holder_alive(run: RunRow, now: datetime) -> bool:
-    """Whether the lease written in a run's row still protects its writer."""
+def holder_alive(run: RunRow, now: datetime | None = None) -> bool:
+    """Whether the lease written in a run's row still protects its writer (at ``now``,
+    default the present). A ``running`` run whose holder is not alive was interrupted."""
+    now = _now() if now is None else now
     if run.writer_token is None or run.lease_expires_utc is None:
         return False
     if run.lease_expires_utc <= now:
@@ -693,7 +695,7 @@ class Store:
             run = self._run_row(session, run_id)
             assert run is not None
             held = run.writer_token
-            if held not in (None, self._token) and _holder_alive(run, _now()):
+            if held not in (None, self._token) and holder_alive(run):
                 raise _busy(run)
             same = _RUNS.c.writer_token.is_(None) if held is None else _RUNS.c.writer_token == held
             stmt = update(_RUNS).where(_RUNS.c.id == run_id, same).values(**self._lease())

@@ -222,3 +222,33 @@ def list_all_runs(
     if problems is not None:
         problems.extend(failed)
     return sorted(found, key=lambda located: _key(located.run))
+
+
+def find_sample_run(
+    name: str,
+    db: str | os.PathLike[str] | None = None,
+    runs_dir: Path | str = DEFAULT_RUNS_DIR,
+) -> str | None:
+    """The id of the newest run that has a sample named ``name`` (None if no run has one).
+
+    Looks in ``db`` when given, otherwise in every ``runs_dir/*/mission.db``; databases
+    that cannot be read are passed over.
+    """
+    if db is not None:
+        with _open_readable(db, readonly=True) as store:
+            for run in sorted(store.list_runs(), key=_key, reverse=True):
+                if _has_sample(store, run.id, name):
+                    return run.id
+        return None
+    for located in reversed(list_all_runs(None, runs_dir, problems=[])):
+        try:
+            with _open_readable(run_db_path(located.run.id, runs_dir), readonly=True) as store:
+                if _has_sample(store, located.run.id, name):
+                    return located.run.id
+        except StoreError:
+            continue  # unreadable: `samples show` of the latest run says why
+    return None
+
+
+def _has_sample(store: Store, run_id: str, name: str) -> bool:
+    return any(s.name == name for s in store.samples(run_id))
