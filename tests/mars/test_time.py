@@ -35,11 +35,11 @@ HALF_DEGREE = 0.5
 #: at 18.44 deg N that is at most 0.030 deg of longitude, 7.3 s of local mean time.
 LANDING_MISS_IN_HOURS = math.degrees(1.7e3 / (R_MARS * math.cos(math.radians(18.44)))) / 15.0
 
-# Mars 2020 touchdown, spacecraft event time, and site (reference/surface.md).
+# Mars 2020 touchdown, spacecraft event time, and site (docs/reference/surface.md).
 M2020_TOUCHDOWN_UTC = datetime(2021, 2, 18, 20, 43, 49, tzinfo=UTC)
 M2020_LONGITUDE_EAST_DEG = 77.4509
-M2020_LMST_HOURS = 15.0 + 53.0 / 60.0  # "about 15:53 LMST on sol 0" (reference/surface.md)
-M2020_LS_DEG = 5.2  # "Ls at landing about 5.2 deg, Mars Year 36" (reference/surface.md)
+M2020_LMST_HOURS = 15.0 + 53.0 / 60.0  # "about 15:53 LMST on sol 0" (docs/reference/surface.md)
+M2020_LS_DEG = 5.2  # "Ls at landing about 5.2 deg, Mars Year 36" (docs/reference/surface.md)
 # NAIF kernel m2020_lmst_jez_v4.tsc (BVS/NAIF, 2020-08-25): LMST midnight starting sol 0
 # at the Jezero target site is 2021-02-18T04:24:15.8058 UTC.
 M2020_SOL0_MIDNIGHT_UTC = np.datetime64("2021-02-18T04:24:15.805800")
