@@ -31,6 +31,8 @@ from pathlib import Path
 from perseverance.errors import ConfigError
 from perseverance.processes import pid_alive
 
+#: The folder of the run folders, relative to the current directory.
+DEFAULT_RUNS_DIR = Path("runs")
 #: The file listing what we wrote into an output folder, with hashes.
 MANIFEST = "manifest.json"
 #: The marker inside a staging folder: which process made it.

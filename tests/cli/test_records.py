@@ -11,10 +11,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from perseverance.cli.output import DEFAULT_RUNS
 from perseverance.cli.records import report, runs_app, samples_app
 from perseverance.store import open_store
-from perseverance.store.locate import DEFAULT_RUNS_DIR, run_db_path
+from perseverance.store.locate import run_db_path
 
 # The way perseverance.cli registers them.
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -109,10 +108,6 @@ def one_line_error(result, code: int = 2) -> str:
     assert lines[0].startswith("error: ")
     assert "Traceback" not in result.output
     return lines[0]
-
-
-def test_default_runs_dir_agrees():
-    assert DEFAULT_RUNS == DEFAULT_RUNS_DIR
 
 
 # -- runs list -------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +10,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from perseverance.cli.output import (
-    DEFAULT_RUNS,
     console,
     east_north,
     err_console,
@@ -21,6 +19,7 @@ from perseverance.cli.output import (
     progress,
 )
 from perseverance.errors import LandingFailedError, PerseveranceError
+from perseverance.outputs import DEFAULT_RUNS_DIR
 
 
 def mission(
@@ -46,7 +45,7 @@ def mission(
     ] = None,
     runs_dir: Annotated[
         Path, typer.Option("--runs-dir", metavar="DIR", help="Folder of the run folders.")
-    ] = DEFAULT_RUNS,
+    ] = DEFAULT_RUNS_DIR,
     run_id: Annotated[
         str | None, typer.Option("--run-id", help="Name the new run (default: time + random).")
     ] = None,
@@ -127,6 +126,8 @@ def mission(
 def _finish(run: Any, as_json: bool) -> None:
     """Print the run's summary (JSON or text) and close its database."""
     try:
+        from perseverance.mission.summary import mission_summary
+
         summary = mission_summary(run.store, run.run_id, run.folder)
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
@@ -136,42 +137,6 @@ def _finish(run: Any, as_json: bool) -> None:
         print_json(summary)
     else:
         _print_summary(summary)
-
-
-def mission_summary(store: Any, run_id: str, folder: Path) -> dict[str, Any]:
-    """What the run did, from its database: landing, sols, odometry, samples, depot, outputs."""
-    events = store.events(run_id)
-    landing = next(e.payload for e in events if e.name == "landing")
-    sols = store.sols(run_id)
-    samples = store.samples(run_id)
-    tubes = {t.tube_id: t for t in store.tubes(run_id)}
-    depot = [e.payload for e in events if e.name == "tube_deposited"]
-    report = store.products(run_id, kind="report")
-    return {
-        "run": run_id,
-        "landing": {
-            k: landing.get(k)
-            for k in ("utc", "lmst", "latitude_deg", "longitude_deg", "east_m", "north_m")
-        },
-        "sols_flown": len(sols),
-        "last_sol": sols[-1].sol if sols else None,
-        "odometry_m": sum(s.odometry_m for s in sols),
-        "samples_sealed": len(samples),
-        "samples_by_type": dict(Counter(s.sample_type for s in samples)),
-        "kept_aboard": sum(1 for s in samples if tubes[s.tube_id].state == "stored"),
-        "depot": [
-            {
-                "name": d["name"],
-                "designation": d["designation"],
-                "east_m": d["east_m"],
-                "north_m": d["north_m"],
-            }
-            for d in depot
-        ],
-        "database": store.name,
-        "folder": str(folder),
-        "report": str(folder / report[0].path) if report else None,
-    }
 
 
 def _print_summary(s: dict[str, Any]) -> None:

@@ -11,7 +11,6 @@ import json
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -24,9 +23,6 @@ from rich.table import Column
 console = Console()
 #: Errors, warnings and progress bars (stderr), so that ``--json`` output stays clean.
 err_console = Console(stderr=True)
-#: Where the run folders are (``runs/<run-id>/``) unless ``--runs-dir`` says otherwise;
-#: the same folder as `perseverance.store.locate.DEFAULT_RUNS_DIR`.
-DEFAULT_RUNS = Path("runs")
 #: When stderr is not a terminal, how many progress lines a long job prints (about).
 PROGRESS_LINES = 10
 

@@ -25,8 +25,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from perseverance.cli.output import DEFAULT_RUNS, console, east_north, fail, print_json, warn
+from perseverance.cli.output import console, east_north, fail, print_json, warn
 from perseverance.errors import PerseveranceError, StoreError
+from perseverance.outputs import DEFAULT_RUNS_DIR
 
 if TYPE_CHECKING:
     from perseverance.store import CustodyRow, RunRow, SampleRow, Store, TubeRow
@@ -133,7 +134,7 @@ def _columns(
 @runs_app.command("list")
 def list_runs(
     db: DbOption = None,
-    runs_dir: RunsDirOption = DEFAULT_RUNS,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     as_json: JsonOption = False,
 ) -> None:
     """Every run, oldest first: id, creation time, scenario, seed, status, last sol."""
@@ -249,7 +250,7 @@ def _custody_doc(c: CustodyRow) -> dict[str, Any]:
 def list_samples(
     run: RunOption = None,
     db: DbOption = None,
-    runs_dir: RunsDirOption = DEFAULT_RUNS,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     as_json: JsonOption = False,
 ) -> None:
     """The run's samples: name, designation, type, sol, place and tube state."""
@@ -306,7 +307,7 @@ def show_sample(
     name: Annotated[str, typer.Argument(help="The sample's name (see `samples list`).")],
     run: RunOption = None,
     db: DbOption = None,
-    runs_dir: RunsDirOption = DEFAULT_RUNS,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     as_json: JsonOption = False,
 ) -> None:
     """One sample: where and when it was taken, its tube, and the tube's chain of custody.
@@ -382,7 +383,7 @@ def report(
         str, typer.Argument(metavar="RUN", help="The run id, or `latest` (the default).")
     ] = "latest",
     db: DbOption = None,
-    runs_dir: RunsDirOption = DEFAULT_RUNS,
+    runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     out: Annotated[
         Path | None,
         typer.Option(metavar="DIR", help="Write report.html here (default: the run folder)."),

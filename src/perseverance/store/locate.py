@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from perseverance.errors import StoreError
+from perseverance.outputs import DEFAULT_RUNS_DIR
 from perseverance.store.database import Store, open_store
 from perseverance.store.schema import RunRow
 
-#: The folder of the run folders, relative to the current directory.
-DEFAULT_RUNS_DIR = Path("runs")
 #: The file name of a run's database inside its folder.
 DB_NAME = "mission.db"
 #: What ``--run`` takes to mean the most recently created run.
