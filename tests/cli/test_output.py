@@ -44,3 +44,22 @@ def test_quiet_shows_nothing(monkeypatch):
     with output.progress("mission", 5, "sol", quiet=True) as update:
         update(5, "done")
     assert buf.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["mission"], ["edl"], ["time"], ["report"], ["runs"], ["runs", "list"], ["samples"],
+     ["samples", "list"], ["samples", "show"]],
+)
+def test_help_reads_as_prose(command):
+    """No ``<bool>`` after a flag, no markup eaten, paragraphs wrapped as paragraphs."""
+    from typer.testing import CliRunner
+
+    from perseverance.cli import app
+
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    assert "<bool>" not in result.output
+    assert " ." not in result.output  # markup such as "[default: 0]" eaten before a full stop
+    lines = [line.strip("│ ").strip() for line in result.output.splitlines()]
+    assert not any(len(line.split()) == 1 and line.isalpha() for line in lines), result.output

@@ -18,7 +18,7 @@ from typer._click.exceptions import ClickException, UsageError
 
 from perseverance.cli.edl import edl
 from perseverance.cli.mission import mission
-from perseverance.cli.output import console, err_console, fail, print_json
+from perseverance.cli.output import Command, Group, console, err_console, fail, print_json
 from perseverance.cli.records import report, runs_app, samples_app
 from perseverance.errors import PerseveranceError
 
@@ -27,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=Group,
 )
 app.add_typer(runs_app, name="runs")
 app.add_typer(samples_app, name="samples")
@@ -64,10 +65,10 @@ def time(
     )
 
 
-app.command()(mission)
-app.command()(report)
-app.command()(edl)
-app.command()(time)
+app.command(cls=Command)(mission)
+app.command(cls=Command)(report)
+app.command(cls=Command)(edl)
+app.command(cls=Command)(time)
 
 
 def main(argv: list[str] | None = None) -> int:

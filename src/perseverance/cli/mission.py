@@ -28,7 +28,7 @@ def mission(
         typer.Option(help="Last sol to fly (default: the scenario's, sol 700 for the default)."),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(help="Seed of the terrain and every random draw [default: 0].")
+        int | None, typer.Option(help="Seed of the terrain and every random draw (default: 0).")
     ] = None,
     scenario: Annotated[
         str, typer.Option(help="Scenario: default, or a path to a scenario TOML.")

@@ -18,6 +18,37 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column
+from typer._click import Context
+from typer.core import TyperCommand, TyperGroup, TyperOption
+
+
+class _Help:
+    """Help as a reader expects it: ``--help`` shown as the flag it is (no ``<bool>``
+    placeholder), and each paragraph of a docstring wrapped to the terminal as one
+    paragraph (Typer keeps the docstring's own line breaks after the first)."""
+
+    help: str | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.help:
+            paragraphs = self.help.split("\n\n")
+            self.help = "\n\n".join(" ".join(p.split("\n")) for p in paragraphs)
+
+    def get_help_option(self, ctx: Context) -> TyperOption | None:
+        option: TyperOption | None = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class Command(_Help, TyperCommand):
+    """Every command of the app (``cls=Command``)."""
+
+
+class Group(_Help, TyperGroup):
+    """Every group of commands of the app (``cls=Group``)."""
+
 
 #: Tables and messages (stdout).
 console = Console()
@@ -101,7 +132,11 @@ def progress(label: str, total: int, unit: str, *, quiet: bool) -> Iterator[Prog
     so a log shows the job is alive. ``quiet`` shows nothing.
     """
     if quiet:
-        yield lambda completed, status="": None
+
+        def nothing(completed: int, status: str = "") -> None:
+            return None
+
+        yield nothing
     elif err_console.is_terminal:
         bar = Progress(
             TextColumn(f"[bold]{escape(label)}"),
@@ -119,10 +154,12 @@ def progress(label: str, total: int, unit: str, *, quiet: bool) -> Iterator[Prog
             expand=True,
         )
         task = bar.add_task(label, total=total, status="")
+
+        def advance(completed: int, status: str = "") -> None:
+            bar.update(task, completed=completed, status=status)
+
         with bar:
-            yield lambda completed, status="": bar.update(
-                task, completed=completed, status=status
-            )
+            yield advance
     else:
         step = max(1, math.ceil(total / PROGRESS_LINES))
         shown = [0]

@@ -25,7 +25,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from perseverance.cli.output import console, east_north, fail, print_json, warn
+from perseverance.cli.output import Command, Group, console, east_north, fail, print_json, warn
 from perseverance.errors import PerseveranceError, StoreError
 from perseverance.outputs import DEFAULT_RUNS_DIR
 
@@ -36,10 +36,14 @@ if TYPE_CHECKING:
 KNOWN_NAMES_SHOWN = 5
 
 runs_app = typer.Typer(
-    help="The mission runs: where they are and how far they got.", no_args_is_help=True
+    help="The mission runs: where they are and how far they got.",
+    no_args_is_help=True,
+    cls=Group,
 )
 samples_app = typer.Typer(
-    help="The samples of a run: catalogue, tubes and chain of custody.", no_args_is_help=True
+    help="The samples of a run: catalogue, tubes and chain of custody.",
+    no_args_is_help=True,
+    cls=Group,
 )
 
 # -- the shared options -------------------------------------------------------------
@@ -131,7 +135,7 @@ def _columns(
 # -- runs ---------------------------------------------------------------------------
 
 
-@runs_app.command("list")
+@runs_app.command("list", cls=Command)
 def list_runs(
     db: DbOption = None,
     runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
@@ -246,7 +250,7 @@ def _custody_doc(c: CustodyRow) -> dict[str, Any]:
     }
 
 
-@samples_app.command("list")
+@samples_app.command("list", cls=Command)
 def list_samples(
     run: RunOption = None,
     db: DbOption = None,
@@ -302,7 +306,7 @@ def _unknown_sample(name: str, run_id: str, names: Sequence[str]) -> Perseveranc
     )
 
 
-@samples_app.command("show")
+@samples_app.command("show", cls=Command)
 def show_sample(
     name: Annotated[str, typer.Argument(help="The sample's name (see `samples list`).")],
     run: RunOption = None,
