@@ -6,7 +6,6 @@ The ``db_url`` and ``store`` fixtures are in ``conftest.py``: set
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -271,58 +270,6 @@ def test_unknown_run_and_sample_say_how_to_list_them(store):
     _one_line(err)
     with pytest.raises(StoreError, match="samples list"):
         store.sample("Montdenier", run_id)
-
-
-def test_second_writer_is_refused(db_url):
-    with open_store(db_url) as first, open_store(db_url) as second:
-        run_id = first.create_run(scenario="default", seed=7, config={})
-        with pytest.raises(StoreError, match=f"run {run_id} is being written by another process"):
-            second.claim(run_id)
-        with (
-            pytest.raises(StoreError, match="being written by another process") as err,
-            second.sol_transaction(run_id, 0),
-        ):
-            pass
-        _one_line(err)
-        with first.sol_transaction(run_id, 0) as writer:
-            _write_sol(writer, 0)
-        # Reading needs no lease.
-        assert second.last_committed_sol(run_id) == 0
-
-
-def _dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
-
-
-def test_lease_of_a_dead_process_is_taken_over(db_url):
-    with open_store(db_url) as first, open_store(db_url) as second:
-        run_id = first.create_run(scenario="default", seed=7, config={})
-        with first.engine.begin() as conn:
-            conn.execute(update(RunRow.__table__).values(writer_pid=_dead_pid()))
-        assert second.claim(run_id).writer_pid == os.getpid()
-        with (  # the old writer is fenced off
-            pytest.raises(StoreError, match="being written by another process"),
-            first.sol_transaction(run_id, 0),
-        ):
-            pass
-        with second.sol_transaction(run_id, 0) as writer:
-            _write_sol(writer, 0)
-
-
-def test_lease_on_another_host_is_taken_only_once_expired(db_url):
-    runs = RunRow.__table__
-    with open_store(db_url) as first, open_store(db_url) as second:
-        run_id = first.create_run(scenario="default", seed=7, config={})
-        with first.engine.begin() as conn:
-            conn.execute(update(runs).values(writer_host="rover-ops-2", writer_pid=1))
-        with pytest.raises(StoreError, match="pid 1 on rover-ops-2"):
-            second.claim(run_id)
-        past = datetime.now(UTC) - timedelta(seconds=1)
-        with first.engine.begin() as conn:
-            conn.execute(update(runs).values(lease_expires_utc=past))
-        second.claim(run_id)
 
 
 def test_sigkill_in_the_middle_of_a_sol(db_url):

@@ -192,7 +192,7 @@ def list_runs(
 def _status(run: RunRow) -> str:
     """A run's status, ``interrupted`` for a ``running`` one whose writer is gone
     (killed, or its lease expired)."""
-    from perseverance.store.database import holder_alive
+    from perseverance.store.lease import holder_alive
 
     if run.status == "running" and not holder_alive(run):
         return "interrupted"

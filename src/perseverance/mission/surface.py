@@ -52,7 +52,7 @@ def tube_label(tube_id: int) -> str:
 
 @dataclass
 class SolRecord:
-    """The rows one sol writes (see `perseverance.store.database.RunWriter`)."""
+    """The rows one sol writes (see `perseverance.store.writer.RunWriter`)."""
 
     activities: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)

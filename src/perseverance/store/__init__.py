@@ -4,13 +4,15 @@
 >>> store = open_store("runs/demo/mission.db")     # doctest: +SKIP
 >>> store.samples("latest")                         # doctest: +SKIP
 
-SQLite by default, any SQLAlchemy URL otherwise; see `perseverance.store.database`
-for transactions and the single-writer lease, `perseverance.store.schema` for the
-tables.
+SQLite by default, any SQLAlchemy URL otherwise; see `perseverance.store.engine`
+for what a database may be, `perseverance.store.writer` for transactions,
+`perseverance.store.lease` for the single-writer lease, `perseverance.store.reads`
+for the read API and `perseverance.store.schema` for the tables.
 """
 
 from perseverance.errors import StoreError
-from perseverance.store.database import DEFAULT_LEASE_S, RunWriter, Store, open_store
+from perseverance.store.database import Store, open_store
+from perseverance.store.lease import DEFAULT_LEASE_S
 from perseverance.store.schema import (
     SCHEMA_VERSION,
     ActivityRow,
@@ -24,6 +26,7 @@ from perseverance.store.schema import (
     TraverseRow,
     TubeRow,
 )
+from perseverance.store.writer import RunWriter
 
 __all__ = [
     "DEFAULT_LEASE_S",

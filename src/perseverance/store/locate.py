@@ -13,6 +13,7 @@ or a server) that may hold many runs.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -76,7 +77,7 @@ def _open_readable(path: str | os.PathLike[str], *, readonly: bool) -> Store:
 def open_run(
     run: str | None,
     *,
-    db: str | os.PathLike | None = None,
+    db: str | os.PathLike[str] | None = None,
     runs_dir: Path | str = DEFAULT_RUNS_DIR,
     readonly: bool = True,
 ) -> tuple[Store, RunRow]:
@@ -175,12 +176,12 @@ def _open_latest(runs_dir: Path, *, readonly: bool) -> tuple[Store, RunRow]:
         raise
 
 
-def _key(run: RunRow) -> tuple:
+def _key(run: RunRow) -> tuple[datetime, str]:
     return (run.created_utc, run.id)
 
 
 def list_all_runs(
-    db: str | os.PathLike | None = None,
+    db: str | os.PathLike[str] | None = None,
     runs_dir: Path | str = DEFAULT_RUNS_DIR,
     *,
     problems: list[str] | None = None,

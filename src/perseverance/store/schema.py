@@ -55,7 +55,7 @@ SAMPLE_NAME_LENGTH = 64
 _RUN_FK = "runs.id"
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime, stored naive-UTC so SQLite and PostgreSQL agree."""
 
     impl = DateTime(timezone=False)
@@ -97,7 +97,8 @@ class Base(DeclarativeBase):
         return out
 
     def __repr__(self) -> str:
-        keys = [c.key for c in inspect(type(self)).primary_key]
+        mapper = inspect(type(self))
+        keys = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
         ident = ", ".join(f"{k}={getattr(self, k)!r}" for k in keys)
         return f"<{type(self).__name__} {ident}>"
 
