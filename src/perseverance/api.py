@@ -35,8 +35,9 @@ from perseverance.mission.runner import (
 )
 from perseverance.mission.scenario import Scenario, load_scenario
 from perseverance.mission.summary import mission_summary
+from perseverance.outputs import DEFAULT_RUNS_DIR
 from perseverance.store import SampleRow, Store, open_store
-from perseverance.store.locate import DEFAULT_RUNS_DIR, open_run
+from perseverance.store.locate import open_run
 from perseverance.terrain.site import load_site
 
 __all__ = [

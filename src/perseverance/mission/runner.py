@@ -44,7 +44,7 @@ from perseverance.mission.scenario import Scenario, load_scenario
 from perseverance.mission.sol_planner import SKIPPED_DATA, Slot, plan_sol
 from perseverance.mission.state import MissionState, Retry
 from perseverance.mission.surface import SolRecord, SurfaceOps, tube_label
-from perseverance.outputs import staged_directory
+from perseverance.outputs import DEFAULT_RUNS_DIR, staged_directory
 from perseverance.report.mission_report import write_mission_report
 from perseverance.rover.mobility import load_mobility
 from perseverance.rover.planner import traversability
@@ -53,7 +53,7 @@ from perseverance.rover.sampling import SampleCache, load_caching
 from perseverance.rover.telecom import load_telecom
 from perseverance.seeds import check_seed
 from perseverance.store.database import Store, open_store
-from perseverance.store.locate import DB_NAME, DEFAULT_RUNS_DIR, run_db_path, run_dir
+from perseverance.store.locate import DB_NAME, run_db_path, run_dir
 from perseverance.store.schema import RUN_ID_LENGTH
 from perseverance.terrain.landing_region import LandingRegion
 from perseverance.terrain.site import load_site
