@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from perseverance import outputs
-from perseverance.report import mission_report
+from perseverance.report import run_data
 from perseverance.report.mission_report import SECTIONS, write_mission_report
 from perseverance.store import open_store
 from perseverance.terrain.landing_region import LandingRegion
@@ -345,7 +345,7 @@ def test_terrain_is_rebuilt_from_the_config(early_run, monkeypatch):
         asked.append((site.name, seed))
         return small_terrain()
 
-    monkeypatch.setattr(mission_report.LandingRegion, "generate", staticmethod(generate))
+    monkeypatch.setattr(run_data.LandingRegion, "generate", staticmethod(generate))
     with open_store(early_run / "mission.db", create=False, readonly=True) as store:
         write_mission_report(store, "r1", early_run)
     assert asked == [(load_site("jezero").name, 3)]
