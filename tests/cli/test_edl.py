@@ -138,12 +138,12 @@ def test_a_vehicle_name_with_rich_markup_is_printed_as_it_is(tmp_path):
 def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
     import errno
 
-    from perseverance.edl import products
+    from perseverance.report import edl_products
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(products, "write_flight", full)
+    monkeypatch.setattr(edl_products, "write_flight", full)
     out = tmp_path / "out"
     result = runner.invoke(app, ["edl", "--vehicle", "msl", "--out", str(out)])
     assert result.exit_code == 2, result.output

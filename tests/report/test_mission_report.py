@@ -10,12 +10,9 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from perseverance import outputs
 from perseverance.report import run_data
@@ -61,11 +58,10 @@ def small_terrain() -> LandingRegion:
 
 
 def tiny_png() -> bytes:
-    fig, ax = plt.subplots(figsize=(1, 1))
-    ax.plot([0, 1], [0, 1])
+    fig = Figure(figsize=(1, 1))
+    fig.subplots().plot([0, 1], [0, 1])
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=20)
-    plt.close(fig)
     return buf.getvalue()
 
 

@@ -87,7 +87,8 @@ def edl(
     Exit codes: 0 landed (or a campaign ran), 1 the nominal vehicle did not land safely,
     2 bad input.
     """
-    from perseverance.edl import api, products
+    from perseverance.edl import api
+    from perseverance.report import edl_products
 
     try:
         check_seed(seed)
@@ -109,16 +110,14 @@ def edl(
                     scheduler=scheduler,
                     on_chunk=advance,
                 )
-            written = products.write_campaign(result, out) if out else []
+            written = edl_products.write_campaign(result, out) if out else []
             _print_campaign(result, as_json, written)
         else:
             if workers is not None or scheduler is not None:
                 raise PerseveranceError("--workers and --scheduler need --monte-carlo N")
             with working("flying entry, descent and landing", quiet=quiet or as_json):
-                result = api.fly_edl(
-                    vehicle, seed=seed, trigger=trigger.value if trigger else None
-                )
-            written = products.write_flight(result, out) if out else []
+                result = api.fly_edl(vehicle, seed=seed, trigger=trigger.value if trigger else None)
+            written = edl_products.write_flight(result, out) if out else []
             _print_flight(result, as_json, written)
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
