@@ -21,9 +21,10 @@ header table{color:#f4e9dc}header td,header th{border:none;padding:.1em .8em .1e
 nav{font-size:.9em;margin:.8em 0}nav a{margin-right:1em;color:#8a3b12}
 h2{border-bottom:2px solid #c1440e;padding-bottom:.2em;margin-top:2em;color:#5a2a10}
 h3{color:#5a2a10;margin-top:1.4em}
+.scroll{overflow-x:auto}
 table{border-collapse:collapse;font-size:.88em;margin:.5em 0}
 th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#efe6dc}tr:nth-child(even) td{background:#f6f1ea}
+main th{background:#efe6dc}main tr:nth-child(even) td{background:#f6f1ea}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:flex;flex-wrap:wrap;gap:.7em}
 .card{background:#fff;border:1px solid #e2d6c8;border-radius:6px;padding:.6em .9em;min-width:10em}
@@ -54,7 +55,12 @@ def table(header: str, rows: Iterable[Sequence[object]], numeric: Collection[int
         + "</tr>\n"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>\n"
+    return scroll(f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>") + "\n"
+
+
+def scroll(html: str) -> str:
+    """``html`` (a table) in a box that scrolls sideways rather than overflow a phone screen."""
+    return f'<div class="scroll">{html}</div>'
 
 
 def figure(png: bytes, alt: str, caption: str = "") -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perseverance.report.html import cell
+from perseverance.report.html import cell, scroll
 from perseverance.report.run_data import RunData
 from perseverance.report.text import latlon
 
@@ -20,8 +20,9 @@ def render(data: RunData, title: str) -> str:
     ]
     if land:
         rows.append(("landing site", latlon(land.get("latitude_deg"), land.get("longitude_deg"))))
-    table = "".join(f"<tr><th>{cell(k)}</th><td>{cell(v)}</td></tr>" for k, v in rows)
+    cells = "".join(f"<tr><th>{cell(k)}</th><td>{cell(v)}</td></tr>" for k, v in rows)
+    table = scroll(f"<table>{cells}</table>")
     return (
         f'<header><div class="inner"><h1>{cell(title)}</h1>'
-        f"<div>Mars 2020 mission report</div><table>{table}</table></div></header>\n"
+        f"<div>Mars 2020 mission report</div>{table}</div></header>\n"
     )

@@ -21,9 +21,13 @@ def render(data: RunData) -> str:
         card("distance made good", distance(good)),
     ]
     if data.east.size:
-        e, n = data.east[-1], data.north[-1]
+        origin, where_from = data.touchdown_en, "touchdown"
+        if origin is None:
+            origin, where_from = (0.0, 0.0), "the map origin"
+        e, n = float(data.east[-1] - origin[0]), float(data.north[-1] - origin[1])
         where = f"{e:,.0f} m E, {n:,.0f} m N"
-        cards.append(card("last position from landing", distance(float(np.hypot(e, n))), where))
+        label = f"last position from {where_from}"
+        cards.append(card(label, distance(float(np.hypot(e, n))), where))
     by_type = Counter(s.sample_type for s in data.samples)
     detail = counts(by_type) if by_type else "none yet"
     failed = sum(1 for e in data.events if e.name == "core_failed")
