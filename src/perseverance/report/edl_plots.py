@@ -6,6 +6,7 @@ SI units; axes are labelled in the units a reader expects (km, km/s, g).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,12 @@ DPI = 110
 
 #: Telemetry or a per-run table: named columns.
 Columns = dict[str, NDArray[Any]]
+#: Limits of campaign quantities: name -> (low, high), None where there is none.
+Limits = Mapping[str, tuple[float | None, float | None]]
+#: How a parachute trigger is named in titles and legends.
+TRIGGER_NAMES = {"range": "Range Trigger", "velocity": "velocity trigger"}
+#: Colours of the campaigns in `trigger_comparison`, in order.
+COMPARISON_COLOURS = ("cyan", "magenta")
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -152,6 +159,23 @@ def hazard_map(
     return _save(fig, path)
 
 
+def trigger_name(trigger: str) -> str:
+    """``Range Trigger`` or ``velocity trigger`` (any other name as given)."""
+    return TRIGGER_NAMES.get(trigger, trigger)
+
+
+def _ellipse(el: dict[str, float], **style: Any) -> EllipsePatch:
+    """An ellipse of a campaign summary (centre and semi-axes [m]) in km."""
+    return EllipsePatch(
+        (el["centre_east_m"] / 1e3, el["centre_north_m"] / 1e3),
+        2 * el["semi_major_m"] / 1e3,
+        2 * el["semi_minor_m"] / 1e3,
+        angle=90 - el["azimuth_deg"],
+        fill=False,
+        **style,
+    )
+
+
 def ellipse_over_site(
     table: Columns,
     summary: dict[str, Any],
@@ -159,7 +183,8 @@ def ellipse_over_site(
     target_en: tuple[float, float],
     path: Path,
 ) -> Path:
-    """Monte Carlo touchdown points, the 99% and 3-sigma ellipses, over the site map."""
+    """Monte Carlo touchdown points, the 99% and 3-sigma ellipses, over the site map; the
+    title names the parachute trigger (``summary["parachute_trigger"]``)."""
     fig = Figure(figsize=(7, 7))
     ax = fig.subplots()
     _site_background(ax, terrain)
@@ -175,39 +200,72 @@ def ellipse_over_site(
     for key, style, colour, label in styles:
         el = summary.get(key)
         if el:
-            ax.add_patch(
-                EllipsePatch(
-                    (el["centre_east_m"] / 1e3, el["centre_north_m"] / 1e3),
-                    2 * el["semi_major_m"] / 1e3,
-                    2 * el["semi_minor_m"] / 1e3,
-                    angle=90 - el["azimuth_deg"],
-                    fill=False,
-                    ls=style,
-                    lw=1.5,
-                    color=colour,
-                    label=label,
-                )
-            )
-    ax.plot(target_en[0] / 1e3, target_en[1] / 1e3, "b+", ms=12, label="target (ellipse centre)")
+            ax.add_patch(_ellipse(el, ls=style, lw=1.5, color=colour, label=label))
+    ax.plot(target_en[0] / 1e3, target_en[1] / 1e3, "b+", ms=12, label="target")
+    trigger = trigger_name(summary["parachute_trigger"])
     ax.set(
-        xlabel="east [km]", ylabel="north [km]", title=f"Landing dispersion, {summary['runs']} runs"
+        xlabel="east [km]",
+        ylabel="north [km]",
+        title=f"Landing dispersion, {summary['runs']} runs, {trigger}",
     )
     ax.legend(fontsize=8, loc="lower right")
     return _save(fig, path)
 
 
-def campaign_histograms(table: Columns, path: Path) -> Path:
-    """Distributions of deploy Mach, peak g, touchdown speed and propellant margin."""
+def trigger_comparison(
+    campaigns: Sequence[tuple[Columns, dict[str, Any]]],
+    terrain: object,
+    target_en: tuple[float, float],
+    path: Path,
+) -> Path:
+    """The touchdown points and 99% ellipse of each campaign (table, summary), one colour
+    per parachute trigger, over the site map."""
+    fig = Figure(figsize=(7, 7))
+    ax = fig.subplots()
+    _site_background(ax, terrain)
+    for k, (table, summary) in enumerate(campaigns):
+        colour = COMPARISON_COLOURS[k % len(COMPARISON_COLOURS)]
+        name = trigger_name(summary["parachute_trigger"])
+        ok = table["status"] == 0
+        e, n = table["touchdown_east_m"][ok] / 1e3, table["touchdown_north_m"][ok] / 1e3
+        ax.plot(e, n, ".", ms=2, color=colour, alpha=0.5, label=f"{name}: landed")
+        el = summary.get("ellipse_99")
+        if el:
+            ax.add_patch(_ellipse(el, ls="-", lw=1.8, color=colour, label=f"{name}: 99% ellipse"))
+    ax.plot(target_en[0] / 1e3, target_en[1] / 1e3, "b+", ms=12, label="target")
+    runs = " and ".join(str(summary["runs"]) for _, summary in campaigns)
+    names = " vs ".join(trigger_name(summary["parachute_trigger"]) for _, summary in campaigns)
+    ax.set(
+        xlabel="east [km]",
+        ylabel="north [km]",
+        title=f"99% landing ellipses, {names} ({runs} runs)",
+    )
+    ax.legend(fontsize=8, loc="lower right")
+    return _save(fig, path)
+
+
+def campaign_histograms(table: Columns, limits: Limits, path: Path) -> Path:
+    """Distributions of deploy Mach, peak g, touchdown speed and propellant margin, with
+    the nominal run (run 0) and the vehicle's ``limits`` (low, high; None: no limit) on
+    each quantity as vertical lines."""
     items = (
         ("deploy_mach", "parachute deploy Mach"),
         ("peak_g_load", "peak deceleration [g]"),
         ("touchdown_vertical_speed_mps", "touchdown vertical speed [m/s]"),
         ("propellant_margin_kg", "propellant margin [kg]"),
     )
+    nominal_row = np.flatnonzero(table["run"] == 0)
     fig = Figure(figsize=(9, 6.5))
     axes = fig.subplots(2, 2)
     for ax, (key, label) in zip(axes.flat, items, strict=True):
         values = table[key][np.isfinite(table[key])]
         ax.hist(values, bins=50, color="C0")
+        if nominal_row.size and np.isfinite(nominal := float(table[key][nominal_row[0]])):
+            ax.axvline(nominal, color="C1", lw=1.5, label="nominal")
+        bounds = [b for b in limits.get(key, (None, None)) if b is not None]
+        for k, bound in enumerate(bounds):
+            ax.axvline(bound, color="C3", ls="--", lw=1.2, label="limit" if k == 0 else None)
         ax.set(xlabel=label, ylabel="runs")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
     return _save(fig, path)
