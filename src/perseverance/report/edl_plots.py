@@ -1,6 +1,7 @@
 """EDL plots: trajectory, loads, ground track over the site, landing points on the maps.
 
-Each function writes one PNG and returns its path. Inputs are plain arrays in
+Each plot function draws one `matplotlib.figure.Figure` (never pyplot, so the user's
+backend is left alone), writes it as a PNG and returns its path. Inputs are plain arrays in
 SI units; axes are labelled in the units a reader expects (km, km/s, g).
 """
 

@@ -1,11 +1,11 @@
 """Mission plots: traverse over the terrain, depot, energy, activities, odometry, EDL events.
 
-Each function draws one figure and returns it as PNG bytes (for inlining in
-``report.html``), closing the figure. Inputs are plain arrays and lists in SI units
-(positions in metres east/north of the landing site, energies in joules, times in
-seconds); axes are labelled in the units a reader expects (km or m, kWh, LMST hours).
-Resolution is kept modest (`DPI`, the hillshade thinned to `MAX_SHADE_PX`) so a
-700-sol report stays a few megabytes.
+Each function draws one `matplotlib.figure.Figure` (never pyplot, so the user's backend
+is left alone) and returns it as PNG bytes (for inlining in ``report.html``). Inputs are
+plain arrays and lists in SI units (positions in metres east/north of the landing site,
+energies in joules, times in seconds); axes are labelled in the units a reader expects
+(km or m, kWh, LMST hours). Resolution is kept modest (`DPI`, the hillshade thinned to
+`MAX_SHADE_PX`) so a 700-sol report stays a few megabytes.
 
 Text that comes from the mission database (names, designations, kinds) goes through
 `_text` first, so a ``$`` in a name is printed rather than read as mathtext.
