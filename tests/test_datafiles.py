@@ -174,7 +174,7 @@ def test_a_file_that_is_not_a_regular_file_or_too_big_is_one_line(tmp_path):
 _READER = """
 import sys, os
 from perseverance.cli import main
-import perseverance.edl.api, perseverance.edl.products
+import perseverance.edl.api, perseverance.report.edl_products
 from perseverance.edl.vehicle import load_vehicle
 load_vehicle("m2020")  # every module the command needs is imported while still root
 if os.geteuid() == 0:

@@ -69,6 +69,7 @@ def test_time_json():
         (["edl", "--trigger", "sonar"], "Invalid value for '--trigger'"),
         (["edl", "--monte-carlo", "3", "--scheduler", ""], "--scheduler ''"),
         (["edl", "--no-such-option"], "No such option"),
+        (["edl", "--compare-triggers"], "--compare-triggers needs --monte-carlo N"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, needle):
@@ -138,12 +139,12 @@ def test_a_vehicle_name_with_rich_markup_is_printed_as_it_is(tmp_path):
 def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
     import errno
 
-    from perseverance.edl import products
+    from perseverance.report import edl_products
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(products, "write_flight", full)
+    monkeypatch.setattr(edl_products, "write_flight", full)
     out = tmp_path / "out"
     result = runner.invoke(app, ["edl", "--vehicle", "msl", "--out", str(out)])
     assert result.exit_code == 2, result.output
@@ -206,3 +207,31 @@ def test_a_missing_offset_is_a_dash():
     from perseverance.cli.output import east_north
 
     assert east_north(float("nan"), 3.0) == "—"
+
+
+def test_compare_triggers_flies_the_same_runs_with_the_other_trigger(tmp_path):
+    out = tmp_path / "mc"
+    args = ["edl", "--vehicle", "msl", "--monte-carlo", "40", "--seed", "3", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--compare-triggers", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    other = doc["compared_trigger"]
+    assert doc["parachute_trigger"] == "velocity" and other["parachute_trigger"] == "range"
+    assert (other["runs"], other["seed"]) == (40, 3)
+    assert other["ellipse_99"] != doc["ellipse_99"]
+    png = (out / "trigger_comparison.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert {p.name for p in out.iterdir()} >= {"ellipse.png", "distributions.png", "runs.parquet"}
+    listed = json.loads((out / "manifest.json").read_text())
+    assert "trigger_comparison.png" in json.dumps(listed)
+
+
+def test_compare_triggers_prints_the_other_campaign_and_is_off_by_default(tmp_path):
+    args = ["edl", "--vehicle", "msl", "--monte-carlo", "3"]
+    text = " ".join(runner.invoke(app, [*args, "--compare-triggers"]).output.split())
+    assert "range trigger, same runs:" in text
+    out = tmp_path / "mc"
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "same runs" not in result.output
+    assert not (out / "trigger_comparison.png").exists()

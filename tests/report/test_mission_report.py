@@ -10,15 +10,12 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from perseverance import outputs
-from perseverance.report import mission_report
+from perseverance.report import run_data
 from perseverance.report.mission_report import SECTIONS, write_mission_report
 from perseverance.store import open_store
 from perseverance.terrain.landing_region import LandingRegion
@@ -61,11 +58,10 @@ def small_terrain() -> LandingRegion:
 
 
 def tiny_png() -> bytes:
-    fig, ax = plt.subplots(figsize=(1, 1))
-    ax.plot([0, 1], [0, 1])
+    fig = Figure(figsize=(1, 1))
+    fig.subplots().plot([0, 1], [0, 1])
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=20)
-    plt.close(fig)
     return buf.getvalue()
 
 
@@ -345,7 +341,7 @@ def test_terrain_is_rebuilt_from_the_config(early_run, monkeypatch):
         asked.append((site.name, seed))
         return small_terrain()
 
-    monkeypatch.setattr(mission_report.LandingRegion, "generate", staticmethod(generate))
+    monkeypatch.setattr(run_data.LandingRegion, "generate", staticmethod(generate))
     with open_store(early_run / "mission.db", create=False, readonly=True) as store:
         write_mission_report(store, "r1", early_run)
     assert asked == [(load_site("jezero").name, 3)]
@@ -378,3 +374,77 @@ def test_run_with_nothing_committed_renders_without_terrain(tmp_path):
     assert "names no site or terrain seed" in text
     for phrase in ("No EDL events recorded", "No samples yet", "No energy records yet"):
         assert phrase in text
+
+
+class TableParents(HTMLParser):
+    """The element and class around every ``<table>``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str | None]] = []
+        self.parents: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.parents.append(self.stack[-1])
+        if tag not in VOID:
+            self.stack.append((tag, dict(attrs).get("class")))
+
+    def handle_endtag(self, tag):
+        self.stack.pop()
+
+
+def test_tables_scroll_at_phone_width(full_report):
+    _, page, _ = full_report
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    parents = TableParents()
+    parents.feed(page)
+    assert len(parents.parents) >= 8  # header, timeline, touchdown, waypoints, samples...
+    assert set(parents.parents) == {("div", "scroll")}
+    assert ".scroll{overflow-x:auto}" in page
+
+
+def card(page: str, label: str) -> tuple[str, str]:
+    """(value, detail) of the summary card ``label``."""
+    found = re.search(
+        rf'<div class="k">{re.escape(label)}</div><div class="v">([^<]*)</div>'
+        r'<div class="d">([^<]*)</div>',
+        page,
+    )
+    assert found, label
+    return found.group(1), found.group(2)
+
+
+def test_last_position_is_measured_from_the_touchdown(tmp_path):
+    """The rover landed 120 m E, 80 m S of the map origin and drove 3 m E, 4 m N."""
+    with open_store(tmp_path / "mission.db") as store:
+        run_id = store.create_run(scenario="default", seed=7, config=_config("t", 10))
+        with store.sol_transaction(run_id, 0) as w:
+            _sol(w, 0, "landing", 0.0)
+            landing = {"utc": "2021-02-18T20:43:24.000Z", "east_m": 120.0, "north_m": -80.0}
+            w.add_events([{"name": "landing", "payload": landing}])
+        with store.sol_transaction(run_id, 1) as w:
+            _sol(w, 1, "first_drive", 5.0)
+            w.add_traverse(
+                {"seq": i, "east_m": e, "north_m": n, "elevation_m": -2569.0, "drive_mode": "auto"}
+                for i, (e, n) in enumerate([(120.0, -80.0), (123.0, -76.0)])
+            )
+        store.finish_run(run_id, "complete")
+    with open_store(tmp_path / "mission.db", create=False, readonly=True) as store:
+        page = write_mission_report(store, run_id, tmp_path, terrain=small_terrain())
+    value, detail = card(page.read_text(encoding="utf-8"), "last position from touchdown")
+    assert (value, detail) == ("5.0 m", "3 m E, 4 m N")
+
+
+def test_last_position_without_a_touchdown_is_from_the_map_origin(tmp_path):
+    with open_store(tmp_path / "mission.db") as store:
+        run_id = store.create_run(scenario="default", seed=7, config=_config("t", 10))
+        with store.sol_transaction(run_id, 1) as w:
+            _sol(w, 1, "first_drive", 5.0)
+            w.add_traverse(
+                [{"seq": 0, "east_m": 30.0, "north_m": 40.0, "elevation_m": 0.0, "drive_mode": "a"}]
+            )
+    with open_store(tmp_path / "mission.db", create=False, readonly=True) as store:
+        page = write_mission_report(store, run_id, tmp_path, terrain=small_terrain())
+    value, detail = card(page.read_text(encoding="utf-8"), "last position from the map origin")
+    assert (value, detail) == ("50.0 m", "30 m E, 40 m N")

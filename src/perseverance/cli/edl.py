@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -26,12 +27,17 @@ from perseverance.edl.status import Status
 from perseverance.errors import PerseveranceError
 from perseverance.seeds import check_seed
 
+if TYPE_CHECKING:
+    from perseverance.edl.results import CampaignResult
+
 
 class Trigger(StrEnum):
     range = "range"
     velocity = "velocity"
 
 
+#: The parachute trigger a campaign is compared with (--compare-triggers).
+OTHER_TRIGGER = {"range": "velocity", "velocity": "range"}
 #: How an event is named in the `edl` table (the others: underscores become spaces).
 EVENT_LABELS = {
     "sufr": "straighten up (SUFR)",
@@ -68,6 +74,15 @@ def edl(
         Trigger | None,
         typer.Option(help="Override the parachute trigger.", show_default="the vehicle's"),
     ] = None,
+    compare_triggers: Annotated[
+        bool,
+        typer.Option(
+            "--compare-triggers",
+            help="With --monte-carlo: fly the same runs with the other parachute trigger too "
+            "and plot both 99% ellipses (trigger_comparison.png in --out).",
+            metavar="",
+        ),
+    ] = False,
     workers: Annotated[
         int | None, typer.Option(help="Run the campaign on a local Dask cluster.")
     ] = None,
@@ -87,7 +102,8 @@ def edl(
     Exit codes: 0 landed (or a campaign ran), 1 the nominal vehicle did not land safely,
     2 bad input.
     """
-    from perseverance.edl import api, products
+    from perseverance.edl import api
+    from perseverance.report import edl_products
 
     try:
         check_seed(seed)
@@ -98,27 +114,37 @@ def edl(
         if monte_carlo is not None:
             api.check_campaign(monte_carlo, workers)  # before the slow setup
             system = api.prepare_edl(vehicle, terrain_seed=seed)
-            with _runs_progress(monte_carlo, quiet or as_json) as advance:
-                result = api.monte_carlo(
+            if compare_triggers and system.reference is None:
+                raise PerseveranceError(
+                    f"--compare-triggers: {system.vehicle.name} has no guidance reference, "
+                    "so no Range Trigger: it flies the velocity trigger only"
+                )
+            total = 2 * monte_carlo if compare_triggers else monte_carlo
+            with _runs_progress(total, quiet or as_json) as advance:
+                campaign = partial(
+                    api.monte_carlo,
                     system.vehicle,
                     monte_carlo,
                     seed=seed,
                     system=system,
-                    trigger=trigger.value if trigger else None,
                     workers=workers,
                     scheduler=scheduler,
                     on_chunk=advance,
                 )
-            written = products.write_campaign(result, out) if out else []
-            _print_campaign(result, as_json, written)
+                result = campaign(trigger=trigger.value if trigger else None)
+                other = (
+                    campaign(trigger=OTHER_TRIGGER[result.trigger]) if compare_triggers else None
+                )
+            written = edl_products.write_campaign(result, out, compare_with=other) if out else []
+            _print_campaign(result, as_json, written, other)
         else:
             if workers is not None or scheduler is not None:
                 raise PerseveranceError("--workers and --scheduler need --monte-carlo N")
+            if compare_triggers:
+                raise PerseveranceError("--compare-triggers needs --monte-carlo N")
             with working("flying entry, descent and landing", quiet=quiet or as_json):
-                result = api.fly_edl(
-                    vehicle, seed=seed, trigger=trigger.value if trigger else None
-                )
-            written = products.write_flight(result, out) if out else []
+                result = api.fly_edl(vehicle, seed=seed, trigger=trigger.value if trigger else None)
+            written = edl_products.write_flight(result, out) if out else []
             _print_flight(result, as_json, written)
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
@@ -203,10 +229,19 @@ def _touchdown_line(status: str, td: dict) -> str:
     return "; ".join(parts) + "."
 
 
-def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
+def _ellipse_size(el: dict) -> str:
+    return f"{2 * el['semi_major_m'] / 1e3:.2f} km x {2 * el['semi_minor_m'] / 1e3:.2f} km"
+
+
+def _print_campaign(
+    result: CampaignResult,
+    as_json: bool,
+    written: list[Path],
+    other: CampaignResult | None = None,
+) -> None:
     s = result.to_dict()
     if as_json:
-        print_json(s)
+        print_json(s if other is None else {**s, "compared_trigger": other.to_dict()})
         return
     console.print(
         f"[bold]{escape(s['vehicle'])}[/bold], {s['runs']:,} runs (seed {s['seed']}, "
@@ -218,11 +253,18 @@ def _print_campaign(result, as_json: bool, written: list[Path]) -> None:
         el = s.get(key)
         if el:
             console.print(
-                f"  {label}: {2 * el['semi_major_m'] / 1e3:.2f} km x "
-                f"{2 * el['semi_minor_m'] / 1e3:.2f} km, "
+                f"  {label}: {_ellipse_size(el)}, "
                 f"major axis at {el['azimuth_deg']:.0f}° from north, centre "
                 f"{east_north(el['centre_east_m'], el['centre_north_m'])} of the site"
             )
+    if other is not None:
+        o = other.to_dict()
+        el = o.get("ellipse_99")
+        size = f"; 99% ellipse {_ellipse_size(el)}" if el else ""
+        console.print(
+            f"  {o['parachute_trigger']} trigger, same runs: "
+            f"{100 * o['success_rate']:.2f}% landed safely{size}"
+        )
     table = Table(title="percentiles")
     for col in ("quantity", "1%", "50%", "99%"):
         table.add_column(col, justify="left" if col == "quantity" else "right")

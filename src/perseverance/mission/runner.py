@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 
 from perseverance.edl.api import fly_edl, prepare_edl
-from perseverance.edl.products import write_flight
 from perseverance.edl.status import Status
 from perseverance.edl.system import EdlSystem
 from perseverance.edl.vehicle import load_vehicle
@@ -45,6 +44,7 @@ from perseverance.mission.sol_planner import SKIPPED_DATA, Slot, plan_sol
 from perseverance.mission.state import MissionState, Retry
 from perseverance.mission.surface import SolRecord, SurfaceOps, tube_label
 from perseverance.outputs import DEFAULT_RUNS_DIR, staged_directory
+from perseverance.report.edl_products import write_flight
 from perseverance.report.mission_report import write_mission_report
 from perseverance.rover.mobility import load_mobility
 from perseverance.rover.planner import traversability

@@ -1,11 +1,11 @@
 """Mission plots: traverse over the terrain, depot, energy, activities, odometry, EDL events.
 
-Each function draws one figure and returns it as PNG bytes (for inlining in
-``report.html``), closing the figure. Inputs are plain arrays and lists in SI units
-(positions in metres east/north of the landing site, energies in joules, times in
-seconds); axes are labelled in the units a reader expects (km or m, kWh, LMST hours).
-Resolution is kept modest (`DPI`, the hillshade thinned to `MAX_SHADE_PX`) so a
-700-sol report stays a few megabytes.
+Each function draws one `matplotlib.figure.Figure` (never pyplot, so the user's backend
+is left alone) and returns it as PNG bytes (for inlining in ``report.html``). Inputs are
+plain arrays and lists in SI units (positions in metres east/north of the landing site,
+energies in joules, times in seconds); axes are labelled in the units a reader expects
+(km or m, kWh, LMST hours). Resolution is kept modest (`DPI`, the hillshade thinned to
+`MAX_SHADE_PX`) so a 700-sol report stays a few megabytes.
 
 Text that comes from the mission database (names, designations, kinds) goes through
 `_text` first, so a ``$`` in a name is printed rather than read as mathtext.
@@ -19,10 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
@@ -32,6 +30,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from numpy.typing import ArrayLike, NDArray
 
 from perseverance.mars.constants import LMST_HOUR_S
+from perseverance.terrain.landing_region import LandingRegion
 
 #: Resolution of every figure [dots per inch]; ~800 px wide at the sizes below.
 DPI = 90
@@ -56,6 +55,10 @@ MARK_STYLES: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: A colour: red, green, blue, alpha in [0, 1].
+RGBA = tuple[float, float, float, float]
+
+
 @dataclass(frozen=True)
 class Mark:
     """A named point on a map: a sample site, a waypoint, the depot.
@@ -77,27 +80,24 @@ def _text(value: object) -> str:
 
 
 def _png(fig: Figure) -> bytes:
-    """The figure as PNG bytes at `DPI`; the figure is closed."""
+    """The figure as PNG bytes at `DPI`."""
     buf = io.BytesIO()
-    try:
-        fig.tight_layout()
-        fig.savefig(buf, format="png", dpi=DPI)
-    finally:
-        plt.close(fig)
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()
 
 
-def _note(ax, message: str) -> None:
+def _note(ax: Axes, message: str) -> None:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
 
 
-def kind_colours(kinds: Sequence[str]) -> dict[str, tuple[float, ...]]:
+def kind_colours(kinds: Sequence[str]) -> dict[str, RGBA]:
     """A stable colour per activity kind (sorted, from ``tab20``); ``sleep`` is light grey."""
-    cmap = plt.get_cmap("tab20")
-    out: dict[str, tuple[float, ...]] = {}
+    cmap = matplotlib.colormaps["tab20"]
+    out: dict[str, RGBA] = {}
     others = [k for k in sorted(set(kinds)) if k != "sleep"]
     for i, kind in enumerate(others):
-        out[kind] = tuple(cmap(i % cmap.N))
+        out[kind] = cmap(i % cmap.N)
     if "sleep" in kinds:
         out["sleep"] = (0.85, 0.85, 0.85, 1.0)
     return out
@@ -122,7 +122,9 @@ def _map_window(
     return ce - half_e, ce + half_e, cn - half_n, cn + half_n
 
 
-def _shade(ax, terrain, window: tuple[float, float, float, float], scale: float) -> None:
+def _shade(
+    ax: Axes, terrain: LandingRegion | None, window: tuple[float, float, float, float], scale: float
+) -> None:
     """The terrain's hillshade under ``window`` [m], thinned to `MAX_SHADE_PX`; axis units
     are metres / ``scale``. Without a terrain (or outside it) the background is sand."""
     ax.set_facecolor("#d9c7a7")
@@ -141,18 +143,18 @@ def _shade(ax, terrain, window: tuple[float, float, float, float], scale: float)
         east[cols[0] + step * (sub.shape[1] - 1)],
         north[rows[0] + step * (sub.shape[0] - 1)],
     )
-    extent = [
-        (east[cols[0]] - step * d_e / 2) / scale,
-        (last_e + step * d_e / 2) / scale,
-        (north[rows[0]] - step * d_n / 2) / scale,
-        (last_n + step * d_n / 2) / scale,
-    ]
+    extent = (
+        float(east[cols[0]] - step * d_e / 2) / scale,
+        float(last_e + step * d_e / 2) / scale,
+        float(north[rows[0]] - step * d_n / 2) / scale,
+        float(last_n + step * d_n / 2) / scale,
+    )
     ax.imshow(
         sub, origin="lower", extent=extent, cmap="gray", vmin=0, vmax=1, interpolation="bilinear"
     )
 
 
-def _plot_marks(ax, marks: Sequence[Mark], scale: float) -> None:
+def _plot_marks(ax: Axes, marks: Sequence[Mark], scale: float) -> None:
     seen: set[str] = set()
     for mark in marks:
         kind = mark.kind if mark.kind in MARK_STYLES else "other"
@@ -187,7 +189,7 @@ def traverse_map(
     north_m: ArrayLike,
     sol: ArrayLike,
     *,
-    terrain=None,
+    terrain: LandingRegion | None = None,
     marks: Sequence[Mark] = (),
     landing_en: tuple[float, float] = (0.0, 0.0),
 ) -> bytes:
@@ -214,13 +216,14 @@ def traverse_map(
     km = window[1] - window[0] > KM_AXES_ABOVE_M or window[3] - window[2] > KM_AXES_ABOVE_M
     scale, unit = (1e3, "km") if km else (1.0, "m")
 
-    fig, ax = plt.subplots(figsize=(8.5, 7.5))
+    fig = Figure(figsize=(8.5, 7.5))
+    ax = fig.subplots()
     _shade(ax, terrain, window, scale)
     if e.size >= 2:
         points = np.column_stack([e, n]) / scale
         segments = np.stack([points[:-1], points[1:]], axis=1)
         norm = Normalize(vmin=float(s.min()), vmax=max(float(s.max()), float(s.min()) + 1.0))
-        lines = LineCollection(segments, cmap="plasma", norm=norm, linewidths=1.8, zorder=3)
+        lines = LineCollection(list(segments), cmap="plasma", norm=norm, linewidths=1.8, zorder=3)
         lines.set_array(s[1:])
         ax.add_collection(lines)
         bar = fig.colorbar(lines, ax=ax, label="sol", shrink=0.8)
@@ -258,7 +261,7 @@ def depot_map(
     east_m: ArrayLike,
     north_m: ArrayLike,
     *,
-    terrain=None,
+    terrain: LandingRegion | None = None,
     scale_bar_m: float = 5.0,
 ) -> bytes:
     """The depot: drop positions (numbered in drop order, labelled with designations)
@@ -271,7 +274,8 @@ def depot_map(
     de = np.array([d.east_m for d in drops], dtype=float)
     dn = np.array([d.north_m for d in drops], dtype=float)
     window = _map_window(de, dn, 10.0, 20.0)
-    fig, ax = plt.subplots(figsize=(7.5, 7.0))
+    fig = Figure(figsize=(7.5, 7.0))
+    ax = fig.subplots()
     _shade(ax, terrain, window, 1.0)
     e = np.asarray(east_m, dtype=float)
     n = np.asarray(north_m, dtype=float)
@@ -347,7 +351,8 @@ def energy_per_sol(
     """
     s = np.asarray(sol, dtype=float)
     pct = 100.0 / capacity_j
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6.2), sharex=True)
+    fig = Figure(figsize=(9, 6.2))
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
     few = s.size <= 60
     style = {"marker": "o", "ms": 3} if few else {}
     ax1.fill_between(
@@ -376,7 +381,7 @@ def energy_per_sol(
 
 
 def activity_hours(
-    sol: ArrayLike, kinds: Sequence[str], hours: ArrayLike, colours: Mapping[str, tuple]
+    sol: ArrayLike, kinds: Sequence[str], hours: ArrayLike, colours: Mapping[str, RGBA]
 ) -> bytes:
     """LMST hours per sol spent on each kind of activity, stacked.
 
@@ -385,7 +390,8 @@ def activity_hours(
     """
     s = np.asarray(sol, dtype=float)
     h = np.asarray(hours, dtype=float).reshape(len(kinds), s.size)
-    fig, ax = plt.subplots(figsize=(9, 4.6))
+    fig = Figure(figsize=(9, 4.6))
+    ax = fig.subplots()
     if s.size <= 60:
         bottom = np.zeros(s.size)
         for kind, row in zip(kinds, h, strict=True):
@@ -411,7 +417,7 @@ def activity_gantt(
     start_s: ArrayLike,
     duration_s: ArrayLike,
     skipped: ArrayLike,
-    colours: Mapping[str, tuple],
+    colours: Mapping[str, RGBA],
 ) -> bytes:
     """A Gantt chart of the activities of a few sols, one row per sol, LMST 0-24 h.
 
@@ -423,13 +429,14 @@ def activity_gantt(
     dur_h = np.asarray(duration_s, dtype=float) / LMST_HOUR_S
     skip = np.asarray(skipped, dtype=bool)
     rows = sorted(set(sols.tolist()))
-    fig, ax = plt.subplots(figsize=(9, 0.9 + 0.55 * max(len(rows), 1)))
+    fig = Figure(figsize=(9, 0.9 + 0.55 * max(len(rows), 1)))
+    ax = fig.subplots()
     for y, row_sol in enumerate(rows):
         for i in np.flatnonzero(sols == row_sol):
             ax.broken_barh(
                 [(start_h[i], max(dur_h[i], 0.02))],
                 (y - 0.38, 0.76),
-                facecolors=colours[kind[i]],
+                facecolors=colours[kind[int(i)]],
                 edgecolor="0.5" if skip[i] else "black",
                 linewidth=0.3,
                 alpha=0.35 if skip[i] else 1.0,
@@ -467,7 +474,8 @@ def odometry(
     good = np.cumsum(np.asarray(drive_m, dtype=float))
     km = odo.size > 0 and odo[-1] > KM_AXES_ABOVE_M
     scale, unit = (1e3, "km") if km else (1.0, "m")
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    fig = Figure(figsize=(9, 4.2))
+    ax = fig.subplots()
     ax.step(s, odo / scale, where="post", color="C0", label="wheel odometry")
     ax.step(s, good / scale, where="post", color="C1", label="distance made good")
     taken = np.asarray(sample_sols, dtype=float)
@@ -491,7 +499,8 @@ def edl_profile(
     t = np.asarray(t_s, dtype=float)
     alt = np.asarray(altitude_m, dtype=float)
     vel = np.asarray(velocity_mps, dtype=float)
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    fig = Figure(figsize=(9, 6))
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
     ax1.plot(t, alt / 1e3, "o-", color="C0", ms=4)
     ax2.plot(t, vel / 1e3, "o-", color="C3", ms=4)
     for ti, name in zip(t, names, strict=True):

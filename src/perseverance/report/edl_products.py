@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from perseverance.edl.results import CampaignResult, EdlResult
 from perseverance.edl.sequence import Phase
 from perseverance.edl.status import EVENT_FIELDS
+from perseverance.edl.vehicle import Vehicle
 from perseverance.outputs import staged_directory
 from perseverance.report import edl_plots
 
@@ -67,8 +68,23 @@ def write_flight(result: EdlResult, out: str | Path) -> list[Path]:
     return [Path(out) / p.name for p in written]
 
 
-def write_campaign(result: CampaignResult, out: str | Path) -> list[Path]:
-    """Write runs.parquet, summary.json and the ellipse and histogram plots into ``out``."""
+def campaign_limits(vehicle: Vehicle) -> edl_plots.Limits:
+    """The vehicle's limits on the quantities of `edl_plots.campaign_histograms`: the
+    parachute's deploy Mach box, the touchdown vertical speed, no negative propellant."""
+    chute, stage = vehicle.parachute, vehicle.descent_stage
+    return {
+        "deploy_mach": (chute.mach_min, chute.mach_max),
+        "touchdown_vertical_speed_mps": (None, stage.max_touchdown_vertical_speed_mps),
+        "propellant_margin_kg": (0.0, None),
+    }
+
+
+def write_campaign(
+    result: CampaignResult, out: str | Path, *, compare_with: CampaignResult | None = None
+) -> list[Path]:
+    """Write runs.parquet, summary.json and the ellipse and histogram plots into ``out``;
+    with ``compare_with`` (the same runs under the other parachute trigger) also
+    trigger_comparison.png (`write_trigger_comparison`)."""
     with staged_directory(out) as stage:
         written = [_write_parquet(result.table, stage / "runs.parquet")]
         (stage / "summary.json").write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False))
@@ -82,5 +98,24 @@ def write_campaign(result: CampaignResult, out: str | Path) -> list[Path]:
                 stage / "ellipse.png",
             )
         )
-        written.append(edl_plots.campaign_histograms(result.table, stage / "distributions.png"))
+        limits = campaign_limits(result.system.vehicle)
+        written.append(
+            edl_plots.campaign_histograms(result.table, limits, stage / "distributions.png")
+        )
+        if compare_with is not None:
+            written.append(write_trigger_comparison(result, compare_with, stage))
     return [Path(out) / p.name for p in written]
+
+
+def write_trigger_comparison(
+    first: CampaignResult, second: CampaignResult, folder: str | Path
+) -> Path:
+    """Draw the 99% ellipses (and landed points) of two campaigns flown with different
+    parachute triggers on one map, ``folder / "trigger_comparison.png"``; the folder
+    exists (`write_campaign` calls this inside its staged output folder)."""
+    return edl_plots.trigger_comparison(
+        [(first.table, first.summary), (second.table, second.summary)],
+        first.system.terrain,
+        first.system.target_east_north_m,
+        Path(folder) / "trigger_comparison.png",
+    )
