@@ -16,20 +16,17 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from perseverance.errors import ConfigError, ScenarioError
 from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.scenario import procedure_duration_s
-from perseverance.rover.sampling import (
+from perseverance.rover.sampling.cache import SampleCache
+from perseverance.rover.sampling.caching import CachingSystem, load_caching
+from perseverance.rover.sampling.procedures import FAILURES, Outcome, planned_duration_s
+from perseverance.rover.sampling.tubes import (
     DESIGNATION,
-    FAILURES,
     ROCK_TYPES,
     TRANSITIONS,
-    CachingSystem,
     IllegalTransitionError,
     NoTubeLeftError,
-    Outcome,
-    SampleCache,
     SamplingError,
     TubeState,
-    load_caching,
-    planned_duration_s,
 )
 
 #: How many binomial standard deviations a failure count may stray from its mean.

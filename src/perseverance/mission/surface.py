@@ -23,14 +23,9 @@ from perseverance.rover.depot import wheel_path_clearance_m
 from perseverance.rover.mobility import DriveResult, drive
 from perseverance.rover.planner import CostGrid, Path, plan_path, reachable_goal
 from perseverance.rover.power import Activity
-from perseverance.rover.sampling import (
-    CustodyEvent,
-    Outcome,
-    ProcedureResult,
-    SampleCache,
-    TubeState,
-    planned_duration_s,
-)
+from perseverance.rover.sampling.cache import SampleCache
+from perseverance.rover.sampling.procedures import Outcome, ProcedureResult, planned_duration_s
+from perseverance.rover.sampling.tubes import CustodyEvent, TubeState
 from perseverance.terrain.tiles import MultiResolutionTerrain
 
 #: Random-number purposes (with the seed and the sol, they seed a generator).
