@@ -22,7 +22,7 @@ from perseverance.mission.state import DepotPlan, MissionState, Retry, sol_rng
 from perseverance.rover.depot import wheel_path_clearance_m
 from perseverance.rover.mobility import DriveResult, drive
 from perseverance.rover.planner import CostGrid, plan_path, reachable_goal
-from perseverance.rover.power import Activity
+from perseverance.rover.power import PowerActivity
 from perseverance.rover.route import Route
 from perseverance.rover.sampling.cache import SampleCache
 from perseverance.rover.sampling.procedures import Outcome, ProcedureResult, planned_duration_s
@@ -56,7 +56,7 @@ class SolRecord:
     tubes: dict[str, dict[str, Any]] = field(default_factory=dict)
     samples: list[dict[str, Any]] = field(default_factory=list)
     custody: list[dict[str, Any]] = field(default_factory=list)
-    power_activities: list[Activity] = field(default_factory=list)
+    power_activities: list[PowerActivity] = field(default_factory=list)
     drive_m: float = 0.0
     odometry_m: float = 0.0
     data_bits: float = 0.0
@@ -83,7 +83,7 @@ class SolRecord:
             }
         )
         if duration_s > 0:
-            self.power_activities.append(Activity(name, start_s, duration_s, power_w, awake))
+            self.power_activities.append(PowerActivity(name, start_s, duration_s, power_w, awake))
 
     def failed(self, sol: int, slot: Slot, reason: str) -> None:
         """Record an operation the rover could not do (it changed nothing), and why."""
