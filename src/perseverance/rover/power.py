@@ -40,7 +40,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -121,7 +121,7 @@ class Heaters(DataModel):
     power_w: list[Annotated[float, Field(ge=0, le=1000)]] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _check(self):
+    def _check(self) -> Self:
         if len(self.lmst_start_hours) != len(self.power_w):
             raise ValueError("lmst_start_hours and power_w need the same length")
         if self.lmst_start_hours[0] != 0:
@@ -136,7 +136,7 @@ class Heaters(DataModel):
         starts = np.asarray(self.lmst_start_hours) * LMST_HOUR_S
         knots = np.append(starts, SOL_S)
         energy = np.concatenate(([0.0], np.cumsum(np.asarray(self.power_w) * np.diff(knots))))
-        return np.interp(t_s, knots, energy)
+        return np.interp(np.asarray(t_s, dtype=float), knots, energy)
 
 
 class ActivityKind(DataModel):
@@ -180,9 +180,12 @@ class PowerConfig(DataModel):
         if spec is None:
             known = ", ".join(sorted(self.activities))
             raise ScenarioError(f"unknown activity kind {kind!r}: known kinds are {known}")
-        if (start_s is None) == (lmst_hours is None):
+        if lmst_hours is not None and start_s is None:
+            start = lmst_hours * LMST_HOUR_S
+        elif start_s is not None and lmst_hours is None:
+            start = start_s
+        else:
             raise ScenarioError(f"activity {kind!r}: give exactly one of start_s or lmst_hours")
-        start = lmst_hours * LMST_HOUR_S if lmst_hours is not None else start_s
         return PowerActivity(name or kind, float(start), duration_s, spec.power_w, spec.awake)
 
 
