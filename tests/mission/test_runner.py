@@ -16,7 +16,8 @@ from perseverance.mission.runner import MissionRunner, resume_mission
 from perseverance.mission.surface import DEPOT_MAX_SLOPE_RAD, SurfaceOps
 from perseverance.rover.depot import wheel_path_clearance_m
 from perseverance.rover.power import load_power
-from perseverance.rover.sampling import TubeState, load_caching
+from perseverance.rover.sampling.caching import load_caching
+from perseverance.rover.sampling.tubes import TubeState
 from perseverance.terrain.tiles import FineTerrain
 
 from .conftest import dump, fly

@@ -20,7 +20,7 @@ from perseverance.mission.scenario import (
     parse_scenario,
     procedure_duration_s,
 )
-from perseverance.rover.sampling import load_caching
+from perseverance.rover.sampling.caching import load_caching
 
 # Figures from shared/reference/surface.md.
 #: First drive: sol 14, 4 m + 2.5 m in 33 min (B).

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from perseverance.errors import ScenarioError
 from perseverance.rover.depot import DepotLayoutError, depot_layout, wheel_path_clearance_m
-from perseverance.rover.sampling import SampleCache, TubeState, load_caching
+from perseverance.rover.sampling.cache import SampleCache
+from perseverance.rover.sampling.caching import load_caching
+from perseverance.rover.sampling.tubes import TubeState
 
 #: Rounding allowance on distances [m].
 ONE_MICROMETRE = 1e-6

@@ -6,7 +6,7 @@ import math
 import time
 from collections import deque
 from importlib import resources
-from pathlib import Path as FilePath
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from perseverance.errors import ConfigError, ScenarioError
 from perseverance.rover.mobility import drive, load_mobility, slip_fraction
-from perseverance.rover.planner import NoPathError, Path, plan_path, traversability
+from perseverance.rover.planner import NoPathError, plan_path, traversability
+from perseverance.rover.route import Route
 from perseverance.terrain.landing_region import LandingRegion
 from perseverance.terrain.site import load_site
 
@@ -50,7 +51,7 @@ def synthetic_region(seed: int, n: int, rock_share: float, mesa_share: float) ->
     )
 
 
-def crossed_cells(path: Path, region: LandingRegion) -> set[tuple[int, int]]:
+def crossed_cells(path: Route, region: LandingRegion) -> set[tuple[int, int]]:
     """Every cell the polyline passes through or touches.
 
     Each segment is sampled every SAMPLE_STEP_M, and also wherever it meets a cell
@@ -106,7 +107,7 @@ def reachable(obstacle: np.ndarray, start: tuple[int, int], goal: tuple[int, int
     return False
 
 
-def assert_avoids_obstacles(path: Path, region: LandingRegion) -> None:
+def assert_avoids_obstacles(path: Route, region: LandingRegion) -> None:
     grid = traversability(region)
     start = grid.cell(*path.start_en)
     bad = [c for c in crossed_cells(path, region) if c != start and grid.obstacle[c]]
@@ -270,8 +271,8 @@ def test_slip_grows_with_slope_and_makes_odometry_exceed_distance():
     assert np.ndim(slip_fraction(0.1)) == 0  # a scalar in, a scalar out
 
     east = np.array([0.0, 50.0, 100.0])
-    flat = Path(east, np.zeros(3), np.zeros(2), np.zeros(2), 100.0)
-    steep = Path(east, np.zeros(3), np.radians([25.0, 25.0]), np.zeros(2), 100.0)
+    flat = Route(east, np.zeros(3), np.zeros(2), np.zeros(2), 100.0)
+    steep = Route(east, np.zeros(3), np.radians([25.0, 25.0]), np.zeros(2), 100.0)
     a = drive(flat, "autonav", rng=None)
     b = drive(steep, "autonav", rng=None)
     assert a.arrived and b.arrived
@@ -324,7 +325,7 @@ def test_packaged_mobility_holds_the_reference_figures():
         ("at_tilt_limit_fraction = 0.45", "at_tilt_limit_fraction = 0.01", "slip"),
     ],
 )
-def test_bad_mobility_file_is_a_one_line_config_error(tmp_path: FilePath, old, new, field):
+def test_bad_mobility_file_is_a_one_line_config_error(tmp_path: Path, old, new, field):
     assert old in MOBILITY_TEXT
     path = tmp_path / "bad.toml"
     path.write_text(MOBILITY_TEXT.replace(old, new))

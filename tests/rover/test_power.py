@@ -15,7 +15,7 @@ from perseverance.errors import ConfigError, ScenarioError
 from perseverance.mars.constants import LMST_HOUR_S, SOL_S
 from perseverance.rover.power import (
     J_PER_WH,
-    Activity,
+    PowerActivity,
     charge_trajectory,
     fits,
     largest_feasible_prefix,
@@ -212,7 +212,7 @@ def _naive_charge(config, start, activities, years):
 _LAST_STEP = int(SOL_S // STEP_S) - 1
 _activities = st.lists(
     st.builds(
-        lambda kind, start, steps, extra_w: Activity(
+        lambda kind, start, steps, extra_w: PowerActivity(
             kind,
             start * STEP_S,
             min(steps, _LAST_STEP - start) * STEP_S,
@@ -304,9 +304,9 @@ def test_unknown_power_name():
 @pytest.mark.parametrize(
     ("make", "expected"),
     [
-        (lambda: Activity("drive", 0.0, -1.0, 100.0), "none may be negative"),
-        (lambda: Activity("drive", SOL_S - 10.0, 60.0, 100.0), "split it across two sols"),
-        (lambda: Activity("drive", float("nan"), 60.0, 100.0), "finite"),
+        (lambda: PowerActivity("drive", 0.0, -1.0, 100.0), "none may be negative"),
+        (lambda: PowerActivity("drive", SOL_S - 10.0, 60.0, 100.0), "split it across two sols"),
+        (lambda: PowerActivity("drive", float("nan"), 60.0, 100.0), "finite"),
         (lambda: CONFIG.activity("dance", start_s=0.0, duration_s=1.0), "known kinds are"),
         (lambda: CONFIG.activity("moxie", duration_s=1.0), "exactly one of"),
         (lambda: simulate_sol(CONFIG, 2 * CONFIG.capacity_j, [], 0.0), "start_charge_j"),
@@ -319,6 +319,6 @@ def test_bad_plans_raise_scenario_errors(make, expected):
 
 
 def test_activity_at_lmst():
-    activity = Activity.at_lmst("relay", 12.0, 600.0, 70.0)
+    activity = PowerActivity.at_lmst("relay", 12.0, 600.0, 70.0)
     assert activity.start_s == pytest.approx(SOL_S / 2)
     assert activity.end_s == pytest.approx(SOL_S / 2 + 600.0)

@@ -28,12 +28,8 @@ from perseverance.mission.sol_planner import Request
 from perseverance.mission.state import MissionState, Retry
 from perseverance.rover.mobility import Mobility
 from perseverance.rover.power import PowerConfig
-from perseverance.rover.sampling import (
-    CachingSystem,
-    Failure,
-    planned_duration_s,
-    planned_power_w,
-)
+from perseverance.rover.sampling.caching import CachingSystem
+from perseverance.rover.sampling.procedures import Failure, planned_duration_s, planned_power_w
 from perseverance.rover.telecom import Telecom
 
 #: Kinds that run alongside anything else (no actuator, no mast camera).

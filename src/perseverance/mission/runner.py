@@ -49,7 +49,8 @@ from perseverance.report.mission_report import write_mission_report
 from perseverance.rover.mobility import load_mobility
 from perseverance.rover.planner import traversability
 from perseverance.rover.power import load_power, simulate_sol
-from perseverance.rover.sampling import SampleCache, load_caching
+from perseverance.rover.sampling.cache import SampleCache
+from perseverance.rover.sampling.caching import load_caching
 from perseverance.rover.telecom import load_telecom
 from perseverance.seeds import check_seed
 from perseverance.store.database import Store, open_store

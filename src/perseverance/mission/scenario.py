@@ -65,7 +65,9 @@ from perseverance.errors import ConfigError, ScenarioError
 from perseverance.mars.constants import LMST_HOUR_S, SOL_S
 from perseverance.rover.mobility import ModeName
 from perseverance.rover.power import load_power
-from perseverance.rover.sampling import CachingSystem, SampleType, load_caching, planned_duration_s
+from perseverance.rover.sampling.caching import CachingSystem, load_caching
+from perseverance.rover.sampling.procedures import planned_duration_s
+from perseverance.rover.sampling.tubes import SampleType
 from perseverance.store.schema import (
     ACTIVITY_KIND_LENGTH,
     ACTIVITY_NAME_LENGTH,

@@ -26,7 +26,7 @@ from typing import Any
 
 from perseverance.errors import ScenarioError
 from perseverance.mars.constants import LMST_HOUR_S, SOL_S
-from perseverance.rover.power import Activity, PowerConfig, largest_feasible_prefix
+from perseverance.rover.power import PowerActivity, PowerConfig, largest_feasible_prefix
 
 #: Outcomes of a request the planner did not run.
 SKIPPED_TIME = "skipped: time"
@@ -81,11 +81,11 @@ class Slot:
     def planned(self) -> bool:
         return self.outcome == "planned"
 
-    def activity(self) -> Activity:
-        """The power model's `Activity` for a planned slot."""
+    def activity(self) -> PowerActivity:
+        """The power model's `PowerActivity` for a planned slot."""
         r = self.request
         assert self.start_s is not None
-        return Activity(r.name or r.kind, self.start_s, r.duration_s, r.power_w, r.awake)
+        return PowerActivity(r.name or r.kind, self.start_s, r.duration_s, r.power_w, r.awake)
 
 
 def _earliest_start(

@@ -21,16 +21,12 @@ from perseverance.mission.sol_planner import Slot
 from perseverance.mission.state import DepotPlan, MissionState, Retry, sol_rng
 from perseverance.rover.depot import wheel_path_clearance_m
 from perseverance.rover.mobility import DriveResult, drive
-from perseverance.rover.planner import CostGrid, Path, plan_path, reachable_goal
-from perseverance.rover.power import Activity
-from perseverance.rover.sampling import (
-    CustodyEvent,
-    Outcome,
-    ProcedureResult,
-    SampleCache,
-    TubeState,
-    planned_duration_s,
-)
+from perseverance.rover.planner import CostGrid, plan_path, reachable_goal
+from perseverance.rover.power import PowerActivity
+from perseverance.rover.route import Route
+from perseverance.rover.sampling.cache import SampleCache
+from perseverance.rover.sampling.procedures import Outcome, ProcedureResult, planned_duration_s
+from perseverance.rover.sampling.tubes import CustodyEvent, TubeState
 from perseverance.terrain.tiles import MultiResolutionTerrain
 
 #: Random-number purposes (with the seed and the sol, they seed a generator).
@@ -60,7 +56,7 @@ class SolRecord:
     tubes: dict[str, dict[str, Any]] = field(default_factory=dict)
     samples: list[dict[str, Any]] = field(default_factory=list)
     custody: list[dict[str, Any]] = field(default_factory=list)
-    power_activities: list[Activity] = field(default_factory=list)
+    power_activities: list[PowerActivity] = field(default_factory=list)
     drive_m: float = 0.0
     odometry_m: float = 0.0
     data_bits: float = 0.0
@@ -87,7 +83,7 @@ class SolRecord:
             }
         )
         if duration_s > 0:
-            self.power_activities.append(Activity(name, start_s, duration_s, power_w, awake))
+            self.power_activities.append(PowerActivity(name, start_s, duration_s, power_w, awake))
 
     def failed(self, sol: int, slot: Slot, reason: str) -> None:
         """Record an operation the rover could not do (it changed nothing), and why."""
@@ -256,11 +252,13 @@ class SurfaceOps:
                 }
             )
 
-    def _straight_path(self, a: tuple[float, float], b: tuple[float, float]) -> Path:
+    def _straight_path(self, a: tuple[float, float], b: tuple[float, float]) -> Route:
         e = np.array([a[0], b[0]])
         n = np.array([a[1], b[1]])
         slope = float(np.mean(self.terrain.slope(e, n)))
-        return Path(e, n, np.array([slope]), np.array([0.0]), float(math.hypot(*np.subtract(b, a))))
+        return Route(
+            e, n, np.array([slope]), np.array([0.0]), float(math.hypot(*np.subtract(b, a)))
+        )
 
     def _heading_to_next_goal(self, sol: int, state: MissionState) -> float:
         """Bearing [rad, clockwise from north] to the next drive's waypoint after ``sol``."""

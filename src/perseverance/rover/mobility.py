@@ -2,7 +2,7 @@
 
 `load_mobility()` reads ``data/rover/mobility.toml`` (wheel obstacle height, tilt limit,
 sand proxy, slip law, per-sol drive time, drive modes). `drive(path, mode, ...)` advances
-along a `perseverance.rover.planner.Path` until it arrives or a budget (time, energy, the
+along a `perseverance.rover.route.Route` until it arrives or a budget (time, energy, the
 mode's distance limit) runs out, and says how far the rover got and what the wheels
 counted. Units are SI (m, s, J, W, rad); degrees only in ``*_deg`` names, metres per
 hour only in ``*_m_per_h`` names of the data file.
@@ -32,7 +32,7 @@ import math
 import os
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -40,9 +40,7 @@ from pydantic import Field, model_validator
 
 from perseverance.datafiles import DataModel, format_number, load_model
 from perseverance.errors import ScenarioError
-
-if TYPE_CHECKING:
-    from perseverance.rover.planner import Path
+from perseverance.rover.route import Route
 
 __all__ = [
     "DriveMode",
@@ -233,7 +231,7 @@ class DriveResult:
     energy_j: float
     stop_reason: StopReason
     segments: tuple[DriveSegment, ...]
-    remaining: Path | None
+    remaining: Route | None
     """The rest of the path from `end_en` (None on arrival)."""
 
     @property
@@ -250,7 +248,7 @@ class DriveResult:
 
 
 def drive(
-    path: Path,
+    path: Route,
     mode: str,
     budget_s: float | None = None,
     budget_j: float | None = None,
@@ -262,7 +260,7 @@ def drive(
 
     Parameters
     ----------
-    path : Path
+    path : Route
         From `perseverance.rover.planner.plan_path`; its segments carry slope and sand.
     mode : {"blind", "visual_odometry", "autonav"}
         Sets the wheel rate [m/s], the power [W] and any per-sol distance limit [m].

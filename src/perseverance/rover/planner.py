@@ -5,7 +5,7 @@ cells: a cell is an obstacle where its slope exceeds the tilt limit or its talle
 exceeds the wheel obstacle height; elsewhere its cost per metre is the expected wheel
 odometry per metre made good, 1 / (1 - slip(slope, sand)), times the sand cost factor on
 sand. `plan_path(grid, start_en, goal_en)` finds the cheapest 8-connected route between
-cell centres (Dijkstra, `scipy.sparse.csgraph`) and returns a `Path` polyline.
+cell centres (Dijkstra, `scipy.sparse.csgraph`) and returns a `Route` polyline.
 
 Sand is not in the terrain model. We call a cell sandy where the RMS of its elevation
 about the 3 x 3-cell mean is above ``sand.roughness_threshold_m``: this picks the ripple
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -40,9 +39,10 @@ from scipy.sparse import csgraph
 
 from perseverance.errors import ScenarioError
 from perseverance.rover.mobility import Mobility, load_mobility, slip_fraction
+from perseverance.rover.route import Route
 from perseverance.terrain.landing_region import LandingRegion
 
-__all__ = ["CostGrid", "NoPathError", "Path", "plan_path", "traversability"]
+__all__ = ["CostGrid", "NoPathError", "plan_path", "traversability"]
 
 #: Smallest search window margin around the start-goal box [cells].
 _MIN_MARGIN_CELLS = 40
@@ -163,74 +163,11 @@ def traversability(region: LandingRegion, mobility: Mobility | None = None) -> C
     return grid
 
 
-@dataclass(frozen=True, eq=False)
-class Path:
-    """A planned route: a polyline of vertices [m] east/north of the landing site.
-
-    ``east_m``, ``north_m`` have one entry per vertex (start, cell centres, goal);
-    ``slope_rad`` [rad] and ``sand`` (sandy share, 0..1) one per segment; ``cost`` is
-    the planning cost (metres of expected odometry, times the sand factor on sand).
-    """
-
-    east_m: NDArray[np.float64]
-    north_m: NDArray[np.float64]
-    slope_rad: NDArray[np.float64]
-    sand: NDArray[np.float64]
-    cost: float
-
-    @property
-    def segment_length_m(self) -> NDArray[np.float64]:
-        """Length of each segment [m]."""
-        return np.hypot(np.diff(self.east_m), np.diff(self.north_m))
-
-    @property
-    def length_m(self) -> float:
-        """Length of the polyline [m]."""
-        return float(np.sum(self.segment_length_m))
-
-    @property
-    def start_en(self) -> tuple[float, float]:
-        return float(self.east_m[0]), float(self.north_m[0])
-
-    @property
-    def goal_en(self) -> tuple[float, float]:
-        return float(self.east_m[-1]), float(self.north_m[-1])
-
-    def after(self, segment: int, fraction: float) -> Path:
-        """The rest of the path from `fraction` of the way along segment `segment`."""
-        e, n = self.east_m, self.north_m
-        share = 1.0 - fraction
-        cut_e = e[segment] + fraction * (e[segment + 1] - e[segment])
-        cut_n = n[segment] + fraction * (n[segment + 1] - n[segment])
-        total = self.length_m
-        rest = float(np.sum(self.segment_length_m[segment + 1 :])) + share * float(
-            self.segment_length_m[segment]
-        )
-        return Path(
-            east_m=np.concatenate([[cut_e], e[segment + 1 :]]),
-            north_m=np.concatenate([[cut_n], n[segment + 1 :]]),
-            slope_rad=self.slope_rad[segment:].copy(),
-            sand=self.sand[segment:].copy(),
-            cost=self.cost * rest / total if total > 0 else 0.0,
-        )
-
-    def __len__(self) -> int:
-        """Number of segments."""
-        return int(self.slope_rad.size)
-
-    def __repr__(self) -> str:
-        (e0, n0), (e1, n1) = self.start_en, self.goal_en
-        return (
-            f"Path({self.length_m:.1f} m, {len(self)} segments, "
-            f"({e0:.1f}, {n0:.1f}) -> ({e1:.1f}, {n1:.1f}) m E/N)"
-        )
-
-
 def plan_path(
     grid: CostGrid | LandingRegion,
     start_en: tuple[float, float],
     goal_en: tuple[float, float],
-) -> Path:
+) -> Route:
     """The cheapest obstacle-free route from `start_en` to `goal_en` (east, north) [m].
 
     Dijkstra over an 8-connected graph of cell centres; an edge costs its length [m]
@@ -283,7 +220,7 @@ def plan_path(
     east, north = east[keep], north[keep]
     slope, sand, cost = slope[keep], sand[keep], cost[keep]
     length = np.hypot(np.diff(east), np.diff(north))
-    return Path(
+    return Route(
         east_m=east,
         north_m=north,
         slope_rad=0.5 * (slope[1:] + slope[:-1]),

@@ -17,7 +17,7 @@ Lindley recursion of queueing theory). `fits` and `largest_feasible_prefix` tell
 sol planner whether a plan keeps the charge at or above the state-of-charge floor.
 
 Units: SI inside (W, J, s). Ah, V and LMST hours appear only in the data file and
-in the `Activity.at_lmst` / `Wh` helpers.
+in the `PowerActivity.at_lmst` / `Wh` helpers.
 
 Left out: battery voltage and current (the battery is an energy store with
 constant efficiencies), capacity fade, temperature and season (heaters depend on
@@ -25,7 +25,7 @@ LMST only), the MMRTG's dependence on its cold-side temperature (cruise vs Mars)
 loads within a step are netted (an activity shorter than a step is averaged over
 it), and activities that cross midnight (split them across two sols).
 
->>> from perseverance.rover.power import Activity, load_power, simulate_sol
+>>> from perseverance.rover.power import PowerActivity, load_power, simulate_sol
 >>> config = load_power()
 >>> plan = [config.activity("moxie", lmst_hours=11.0, duration_s=3600.0)]
 >>> budget = simulate_sol(config, config.capacity_j, plan, "2021-03-04T12:00:00Z")
@@ -40,7 +40,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -53,9 +53,9 @@ from perseverance.mars.time import julian_date_utc
 
 __all__ = [
     "J_PER_WH",
-    "Activity",
     "ActivityKind",
     "EnergyBudget",
+    "PowerActivity",
     "PowerConfig",
     "charge_trajectory",
     "fits",
@@ -121,7 +121,7 @@ class Heaters(DataModel):
     power_w: list[Annotated[float, Field(ge=0, le=1000)]] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _check(self):
+    def _check(self) -> Self:
         if len(self.lmst_start_hours) != len(self.power_w):
             raise ValueError("lmst_start_hours and power_w need the same length")
         if self.lmst_start_hours[0] != 0:
@@ -136,7 +136,7 @@ class Heaters(DataModel):
         starts = np.asarray(self.lmst_start_hours) * LMST_HOUR_S
         knots = np.append(starts, SOL_S)
         energy = np.concatenate(([0.0], np.cumsum(np.asarray(self.power_w) * np.diff(knots))))
-        return np.interp(t_s, knots, energy)
+        return np.interp(np.asarray(t_s, dtype=float), knots, energy)
 
 
 class ActivityKind(DataModel):
@@ -174,16 +174,19 @@ class PowerConfig(DataModel):
         start_s: float | None = None,
         lmst_hours: float | None = None,
         name: str | None = None,
-    ) -> Activity:
-        """An `Activity` of a kind from the table, starting at ``start_s`` [s] or ``lmst_hours``."""
+    ) -> PowerActivity:
+        """A `PowerActivity` of a kind from the table, from ``start_s`` [s] or ``lmst_hours``."""
         spec = self.activities.get(kind)
         if spec is None:
             known = ", ".join(sorted(self.activities))
             raise ScenarioError(f"unknown activity kind {kind!r}: known kinds are {known}")
-        if (start_s is None) == (lmst_hours is None):
+        if lmst_hours is not None and start_s is None:
+            start = lmst_hours * LMST_HOUR_S
+        elif start_s is not None and lmst_hours is None:
+            start = start_s
+        else:
             raise ScenarioError(f"activity {kind!r}: give exactly one of start_s or lmst_hours")
-        start = lmst_hours * LMST_HOUR_S if lmst_hours is not None else start_s
-        return Activity(name or kind, float(start), duration_s, spec.power_w, spec.awake)
+        return PowerActivity(name or kind, float(start), duration_s, spec.power_w, spec.awake)
 
 
 def load_power(name: str = "power") -> PowerConfig:
@@ -200,7 +203,7 @@ def _default_config() -> PowerConfig:
 
 
 @dataclass(frozen=True)
-class Activity:
+class PowerActivity:
     """One thing the rover does in a sol.
 
     ``start_s`` [s] from the sol start (LMST midnight), ``duration_s`` [s],
@@ -233,7 +236,7 @@ class Activity:
     @classmethod
     def at_lmst(
         cls, name: str, lmst_hours: float, duration_s: float, power_w: float, awake: bool = True
-    ) -> Activity:
+    ) -> PowerActivity:
         """An activity starting at ``lmst_hours`` [LMST hours after midnight]."""
         return cls(name, lmst_hours * LMST_HOUR_S, duration_s, power_w, awake)
 
@@ -364,7 +367,7 @@ def _step_edges(step_s: float) -> NDArray[np.float64]:
     return np.minimum(np.arange(n + 1) * step_s, SOL_S)
 
 
-def _activity_step_energy(activities: list[Activity], edges: NDArray[np.float64]) -> NDArray:
+def _activity_step_energy(activities: list[PowerActivity], edges: NDArray[np.float64]) -> NDArray:
     """Energy [J] of each activity's own load in each step, (M, N)."""
     if not activities:
         return np.zeros((0, edges.size - 1))
@@ -375,7 +378,7 @@ def _activity_step_energy(activities: list[Activity], edges: NDArray[np.float64]
     return np.diff(cumulative, axis=1)
 
 
-def _awake_step_seconds(activities: list[Activity], edges: NDArray[np.float64]) -> NDArray:
+def _awake_step_seconds(activities: list[PowerActivity], edges: NDArray[np.float64]) -> NDArray:
     """Seconds of each step during which at least one awake activity runs, (N,)."""
     spans = sorted((a.start_s, a.end_s) for a in activities if a.awake and a.duration_s > 0)
     merged: list[list[float]] = []
@@ -403,7 +406,7 @@ def _check_start(config: PowerConfig, start_charge_j: float) -> float:
 def _simulate(
     config: PowerConfig,
     start_charge_j: float,
-    activities: list[Activity],
+    activities: list[PowerActivity],
     date: Any,
     step_s: float,
     prefixes: bool = False,
@@ -446,7 +449,7 @@ def _simulate(
 def simulate_sol(
     config: PowerConfig,
     start_charge_j: float,
-    activities: list[Activity],
+    activities: list[PowerActivity],
     date: Any,
     *,
     step_s: float = DEFAULT_STEP_S,
@@ -454,7 +457,7 @@ def simulate_sol(
     """Integrate the rover's energy over one sol and return its `EnergyBudget`.
 
     ``start_charge_j`` [J] at the sol start (LMST midnight), between 0 and the
-    capacity; ``activities``: the sol's `Activity` records; ``date``: when the sol
+    capacity; ``activities``: the sol's `PowerActivity` records; ``date``: when the sol
     is (a UTC time, or years since launch) for the MMRTG output, taken constant
     over the sol (it changes by < 0.02 % in a sol); ``step_s`` [s]: the step (the
     last one is shorter so that the sol ends at `SOL_S`).
@@ -477,7 +480,7 @@ def simulate_sol(
 def fits(
     config: PowerConfig,
     start_charge_j: float,
-    activities: list[Activity],
+    activities: list[PowerActivity],
     date: Any,
     *,
     step_s: float = DEFAULT_STEP_S,
@@ -497,7 +500,7 @@ def fits(
 def largest_feasible_prefix(
     config: PowerConfig,
     start_charge_j: float,
-    activities: list[Activity],
+    activities: list[PowerActivity],
     date: Any,
     *,
     step_s: float = DEFAULT_STEP_S,
