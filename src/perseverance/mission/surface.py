@@ -31,7 +31,7 @@ from perseverance.rover.sampling import (
     TubeState,
     planned_duration_s,
 )
-from perseverance.terrain.tiles import MultiResolutionTerrain
+from perseverance.terrain.multires import MultiResolutionTerrain
 
 #: Random-number purposes (with the seed and the sol, they seed a generator).
 RNG_SLIP, RNG_CORING, RNG_DEPOT = 1, 2, 3
