@@ -31,7 +31,7 @@ from perseverance.rover.sampling import (
     TubeState,
     planned_duration_s,
 )
-from perseverance.terrain.multires import MultiResolutionTerrain
+from perseverance.terrain.protocol import RoverTerrain
 
 #: Random-number purposes (with the seed and the sol, they seed a generator).
 RNG_SLIP, RNG_CORING, RNG_DEPOT = 1, 2, 3
@@ -111,7 +111,7 @@ class SurfaceOps:
     def __init__(
         self,
         models: Models,
-        terrain: MultiResolutionTerrain,
+        terrain: RoverTerrain,
         grid: CostGrid,
         seed: int,
         traverse_so_far: tuple[np.ndarray, np.ndarray],
