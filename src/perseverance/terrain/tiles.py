@@ -40,6 +40,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -277,7 +278,7 @@ class FineTerrain:
 
     def elevation(self, east_m: ArrayLike, north_m: ArrayLike) -> _Array:
         """Elevation above the MOLA areoid [m] at (east, north) [m], bilinear at 1 m."""
-        return self._query(east_m, north_m, self._elevation_in, self.coarse.elevation, np.float64)
+        return self._query(east_m, north_m, self._elevation_in, self.coarse.elevation)
 
     def slope(self, east_m: ArrayLike, north_m: ArrayLike) -> _Array:
         """Terrain slope [rad] at (east, north) [m], from bilinear fine gradients."""
@@ -286,7 +287,7 @@ class FineTerrain:
             ge, gn = self._gradient_in(tile, e, n)
             return np.arctan(np.hypot(ge, gn))
 
-        return self._query(east_m, north_m, fine, self.coarse.slope, np.float64)
+        return self._query(east_m, north_m, fine, self.coarse.slope)
 
     def normal(self, east_m: ArrayLike, north_m: ArrayLike) -> _Array:
         """Upward unit normal (east, north, up) of the ground at (east, north) [m].
@@ -301,7 +302,7 @@ class FineTerrain:
         def outside(e: _Array, n: _Array) -> _Array:
             return np.broadcast_to(np.array([0.0, 0.0, 1.0]), (*np.shape(e), 3))
 
-        return self._query(east_m, north_m, fine, outside, np.float64, tail=(3,))
+        return self._query(east_m, north_m, fine, outside, tail=(3,))
 
     def rock_height(self, east_m: ArrayLike, north_m: ArrayLike) -> _Array:
         """Height [m] of the tallest rock touching the 1 m cell holding (east, north)."""
@@ -310,7 +311,6 @@ class FineTerrain:
             north_m,
             lambda t, e, n: t.rock_height_m[self._local_cell(t, e, n)].astype(float),
             self.coarse.rock_height,
-            np.float64,
         )
 
     def roughness(self, east_m: ArrayLike, north_m: ArrayLike) -> _Array:
@@ -323,7 +323,6 @@ class FineTerrain:
             north_m,
             lambda t, e, n: t.roughness_m[self._local_cell(t, e, n)].astype(float),
             lambda e, n: np.zeros(np.shape(e)),
-            np.float64,
         )
 
     def is_hazard(
@@ -353,15 +352,14 @@ class FineTerrain:
         self,
         east_m: ArrayLike,
         north_m: ArrayLike,
-        fine: Callable[[FineTile, _Array, _Array], NDArray],
+        fine: Callable[[FineTile, _Array, _Array], _Array],
         outside: Callable[[_Array, _Array], ArrayLike],
-        dtype: type,
         tail: tuple[int, ...] = (),
-    ) -> NDArray:
+    ) -> _Array:
         """Evaluate `fine` tile by tile on points in the coarse map, `outside` elsewhere."""
         e, n = np.broadcast_arrays(np.asarray(east_m, float), np.asarray(north_m, float))
         e, n = e.ravel(), n.ravel()
-        out = np.empty((e.size, *tail), dtype=dtype)
+        out: _Array = np.empty((e.size, *tail), dtype=np.float64)
         inside = self.coarse.contains(e, n)
         if not np.all(inside):
             far = ~inside
@@ -375,8 +373,8 @@ class FineTerrain:
         points: NDArray[np.intp],
         e: _Array,
         n: _Array,
-        fine: Callable[[FineTile, _Array, _Array], NDArray],
-        out: NDArray,
+        fine: Callable[[FineTile, _Array, _Array], _Array],
+        out: _Array,
     ) -> None:
         """Fill ``out[points]`` with `fine`, one call per tile the points fall in."""
         if points.size == 0:
@@ -447,9 +445,10 @@ class FineTerrain:
         """A read-only `FineTile` with its derived grids, from the stored arrays."""
         i, j = key
         r = self.grid.resolution_m
-        g_north, g_east = np.gradient(elevation, r, r)
-        g_east = g_east[1:-1, 1:-1].astype(np.float32)
-        g_north = g_north[1:-1, 1:-1].astype(np.float32)
+        # np.gradient of a 2-D grid: d/d(north) and d/d(east), one array each.
+        d_north, d_east = cast(tuple[_Array, _Array], np.gradient(elevation, r, r))
+        g_east = d_east[1:-1, 1:-1].astype(np.float32)
+        g_north = d_north[1:-1, 1:-1].astype(np.float32)
         roughness = plane_residual_rms(elevation[1:-1, 1:-1]).astype(np.float32)
         arrays = (
             self.grid.east_axis(i, 0),
@@ -483,7 +482,11 @@ def hazard_mask(
 
 
 def _bilinear(
-    grid: _Array, row: NDArray[np.intp], col: NDArray[np.intp], tr: _Array, tc: _Array
+    grid: NDArray[np.floating[Any]],
+    row: NDArray[np.intp],
+    col: NDArray[np.intp],
+    tr: _Array,
+    tc: _Array,
 ) -> _Array:
     """Bilinear interpolation in `grid` at base (row, col) with fractions (tr, tc)."""
     n_cols = grid.shape[1]
@@ -492,7 +495,8 @@ def _bilinear(
     top = np.take(flat, k) * (1.0 - tc) + np.take(flat, k + 1) * tc
     k += n_cols
     bottom = np.take(flat, k) * (1.0 - tc) + np.take(flat, k + 1) * tc
-    return top * (1.0 - tr) + bottom * tr
+    value: _Array = top * (1.0 - tr) + bottom * tr
+    return value
 
 
 def _normal_from_gradient(ge: _Array, gn: _Array) -> _Array:
