@@ -1,4 +1,4 @@
-"""The fine terrain tiles: determinism, seams, rocks, the disk cache, memory, shapes."""
+"""The fine terrain tiles: determinism, seams, rocks, memory, shapes."""
 
 from __future__ import annotations
 
@@ -8,15 +8,10 @@ import numpy as np
 import pytest
 
 from perseverance.terrain.landing_region import LandingRegion
+from perseverance.terrain.multires import MultiResolutionTerrain
 from perseverance.terrain.rocks import ROCK_HEIGHT_TO_DIAMETER, cumulative_fractional_area
 from perseverance.terrain.site import load_site
-from perseverance.terrain.tiles import (
-    CACHE_VERSION,
-    FineTerrain,
-    MultiResolutionTerrain,
-    _plane_residual_rms,
-    default_cache_dir,
-)
+from perseverance.terrain.tiles import FineTerrain, plane_residual_rms
 
 #: Heights either side of a tile edge must agree this closely [m].
 SEAM_M = 0.01
@@ -84,9 +79,10 @@ def test_query_order_does_not_matter(coarse, fine):
 
 
 def test_heights_continuous_across_tile_edges(fine):
-    east_edge = fine.origin_east_m + fine.tile_m  # between tiles (0, j) and (1, j)
-    north_edge = fine.origin_north_m + fine.tile_m  # between tiles (i, 0) and (i, 1)
-    along = np.linspace(fine.origin_north_m + 0.1, fine.origin_north_m + 2 * fine.tile_m, 500)
+    east_edge = fine.grid.origin_east_m + fine.grid.tile_m  # between tiles (0, j) and (1, j)
+    north_edge = fine.grid.origin_north_m + fine.grid.tile_m  # between tiles (i, 0) and (i, 1)
+    grid = fine.grid
+    along = np.linspace(grid.origin_north_m + 0.1, grid.origin_north_m + 2 * grid.tile_m, 500)
     tiny = 1e-6
     for e_lo, e_hi, n_lo, n_hi in [
         (east_edge - tiny, east_edge + tiny, along, along),
@@ -106,8 +102,8 @@ def test_heights_continuous_across_tile_edges(fine):
 def test_rocks_overhanging_a_tile_edge_appear_in_the_neighbour(fine):
     """A rock centred in tile (0, 0) whose disc crosses into (1, 0) is drawn there too."""
     e, n, d = fine.tile_rocks(0, 0)
-    edge = fine.origin_east_m + fine.tile_m
-    south = fine.origin_north_m
+    edge = fine.grid.origin_east_m + fine.grid.tile_m
+    south = fine.grid.origin_north_m
     crossing = (e + d / 2 > edge + 0.01) & (n - d / 2 > south + 0.01) & (n + d / 2 < edge - 5)
     assert crossing.sum() > 10
     heights = fine.rock_height(np.full(crossing.sum(), edge + 0.005), n[crossing])
@@ -133,7 +129,7 @@ def test_rock_area_matches_golombek_rapp(fine):
     """Cumulative area of the rocks >= D over 0.51 km^2 of floor, against k exp(-q D)."""
     k = JEZERO.rocks.rock_abundance_k
     diameters = np.concatenate([fine.tile_rocks(i, j)[2] for i, j in FLOOR_TILES])
-    area = len(FLOOR_TILES) * fine.tile_m**2
+    area = len(FLOOR_TILES) * fine.grid.tile_m**2
     for d in (0.3, 0.5):
         measured = np.sum(np.pi / 4 * diameters[diameters >= d] ** 2) / area
         expected = float(cumulative_fractional_area(d, k))
@@ -161,63 +157,6 @@ def test_rock_raster_holds_every_rock(fine):
     assert np.all(heights >= np.float32(ROCK_HEIGHT_TO_DIAMETER * d) - 1e-6)
     assert tile.rock_height_m.max() <= ROCK_HEIGHT_TO_DIAMETER * d.max() + 1e-6
     assert 0.2 < np.mean(tile.rock_height_m > 0) < 1.0
-
-
-# ------------------------------------------------------------------ the disk cache
-
-
-def test_cache_round_trip(coarse, tmp_path, monkeypatch):
-    first = FineTerrain(coarse, cache_dir=tmp_path)
-    made = first.tile(2, 1)
-    assert first.cache_dir is not None and first.cache_dir.parent == tmp_path
-    assert f"seed0-v{CACHE_VERSION}" in first.cache_dir.name
-    files = sorted(first.cache_dir.iterdir())
-    assert [f.suffix for f in files] == [".npz"]  # no temporary file left behind
-
-    second = FineTerrain(coarse, cache_dir=tmp_path)
-    assert second.cache_dir == first.cache_dir
-
-    def no_generation(key):
-        raise AssertionError(f"tile {key} regenerated instead of read from the cache")
-
-    monkeypatch.setattr(second, "_generate", no_generation)
-    for a, b in zip(_tile_arrays(made), _tile_arrays(second.tile(2, 1)), strict=True):
-        np.testing.assert_array_equal(a, b)
-
-
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
-def test_corrupt_cache_file_is_regenerated(coarse, tmp_path, damage):
-    first = FineTerrain(coarse, cache_dir=tmp_path)
-    made = first.tile(1, 1)
-    path = first._path((1, 1))
-    data = path.read_bytes()
-    path.write_bytes(
-        {"truncate": data[: len(data) // 2], "garbage": b"not a tile" * 100, "empty": b""}[damage]
-    )
-    second = FineTerrain(coarse, cache_dir=tmp_path)
-    for a, b in zip(_tile_arrays(made), _tile_arrays(second.tile(1, 1)), strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert path.read_bytes() == data  # overwritten with a good copy
-
-
-def test_unwritable_cache_falls_back_to_memory(coarse, fine, tmp_path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")
-    terrain = FineTerrain(coarse, cache_dir=blocker / "cache")  # cannot be created
-    assert terrain.cache_dir is None and "cannot create" in terrain.cache_error
-    assert terrain.elevation(10.0, 20.0) == fine.elevation(10.0, 20.0)
-
-    terrain = FineTerrain(coarse, cache_dir=tmp_path / "cache")
-    terrain._path((0, 0)).mkdir()  # the tile's file name is taken: the write fails
-    assert terrain.elevation(10.0, 20.0) == fine.elevation(10.0, 20.0)
-    assert terrain.cache_dir is None and "cannot write" in terrain.cache_error
-
-
-def test_default_cache_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("PERSEVERANCE_CACHE", str(tmp_path))
-    assert default_cache_dir() == tmp_path
-    monkeypatch.delenv("PERSEVERANCE_CACHE")
-    assert default_cache_dir().parts[-3:] == (".cache", "perseverance", "terrain")
 
 
 # ------------------------------------------------------------------ memory
@@ -295,11 +234,11 @@ def test_is_hazard_is_slope_or_rock(fine):
 
 def test_roughness_ignores_a_plane():
     e, n = np.meshgrid(np.arange(12.0), np.arange(9.0))
-    np.testing.assert_allclose(_plane_residual_rms(0.3 * e - 0.2 * n + 5.0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(plane_residual_rms(0.3 * e - 0.2 * n + 5.0), 0.0, atol=1e-12)
     bumpy = np.zeros((5, 5))
     bumpy[2, 2] = 0.9
     # About the plane through the mean: residuals 0.8 and eight of -0.1.
-    assert _plane_residual_rms(bumpy)[1, 1] == pytest.approx(math.sqrt(0.72 / 9))
+    assert plane_residual_rms(bumpy)[1, 1] == pytest.approx(math.sqrt(0.72 / 9))
 
 
 def test_fine_roughness_is_centimetres(fine):
@@ -315,22 +254,6 @@ def test_outside_the_coarse_map_answers_from_it(coarse, fine):
         np.testing.assert_array_equal(getattr(fine, method)(e, n), 0.0)
     assert not np.any(fine.is_hazard(e, n))
     assert np.isnan(fine.elevation(np.nan, 0.0))
-
-
-def test_multi_resolution_picks_the_layer(coarse, fine):
-    terrain = MultiResolutionTerrain(fine, fine_radius_m=500.0)
-    terrain.set_focus(1000.0, 200.0)
-    near = np.array([1000.0, 1300.0]), np.array([200.0, 500.0])
-    far = np.array([0.0, 1000.0]), np.array([0.0, 800.0])
-    assert terrain.uses_fine(*near).all() and not terrain.uses_fine(*far).any()
-    for method in QUERIES:
-        np.testing.assert_array_equal(getattr(terrain, method)(*near), getattr(fine, method)(*near))
-    for method in ("elevation", "slope", "rock_height"):
-        np.testing.assert_array_equal(getattr(terrain, method)(*far), getattr(coarse, method)(*far))
-    normal = terrain.normal(*far)
-    np.testing.assert_allclose(np.arccos(normal[..., 2]), coarse.slope(*far), atol=1e-12)
-    assert np.all(terrain.roughness(*far) >= 0.0)
-    assert terrain.coarse is coarse and terrain.fine is fine
 
 
 def test_bad_tiling_is_refused(coarse):

@@ -20,6 +20,7 @@ from perseverance.mars.atmosphere import Atmosphere, TemperatureProfile
 from perseverance.mars.constants import DEG
 from perseverance.mars.frames import LocalFrame, position_from_spherical
 from perseverance.terrain.flat import FlatTerrain
+from perseverance.terrain.protocol import LandingTerrain
 
 
 @dataclass
@@ -29,7 +30,7 @@ class EdlSystem:
     vehicle: Vehicle
     atmosphere: Atmosphere
     aero: Aerodynamics
-    terrain: object
+    terrain: LandingTerrain
     frame: LocalFrame
     target_unit: np.ndarray  # (3,) body-fixed unit vector of the target
     target_east_north_m: tuple[float, float]
@@ -82,7 +83,7 @@ class EdlSystem:
         )
 
 
-def _site_terrain(vehicle: Vehicle, seed: int):
+def _site_terrain(vehicle: Vehicle, seed: int) -> tuple[LandingTerrain, LocalFrame]:
     """The landing-site terrain and its local frame; flat at the target without a site model."""
     t = vehicle.target
     if t.site is None:

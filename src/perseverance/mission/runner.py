@@ -57,8 +57,9 @@ from perseverance.store.database import Store, open_store
 from perseverance.store.locate import DB_NAME, run_db_path, run_dir
 from perseverance.store.schema import RUN_ID_LENGTH
 from perseverance.terrain.landing_region import LandingRegion
+from perseverance.terrain.multires import MultiResolutionTerrain
 from perseverance.terrain.site import load_site
-from perseverance.terrain.tiles import FineTerrain, MultiResolutionTerrain
+from perseverance.terrain.tiles import FineTerrain
 
 #: Data a sol is expected to make [bit], for the number of relay passes to ask for (E:
 #: imaging, a drive and the weather station at telecom.toml's rates make ~0.5 Gbit).

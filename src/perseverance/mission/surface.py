@@ -27,7 +27,7 @@ from perseverance.rover.route import Route
 from perseverance.rover.sampling.cache import SampleCache
 from perseverance.rover.sampling.procedures import Outcome, ProcedureResult, planned_duration_s
 from perseverance.rover.sampling.tubes import CustodyEvent, TubeState
-from perseverance.terrain.tiles import MultiResolutionTerrain
+from perseverance.terrain.protocol import RoverTerrain
 
 #: Random-number purposes (with the seed and the sol, they seed a generator).
 RNG_SLIP, RNG_CORING, RNG_DEPOT = 1, 2, 3
@@ -107,7 +107,7 @@ class SurfaceOps:
     def __init__(
         self,
         models: Models,
-        terrain: MultiResolutionTerrain,
+        terrain: RoverTerrain,
         grid: CostGrid,
         seed: int,
         traverse_so_far: tuple[np.ndarray, np.ndarray],

@@ -64,7 +64,7 @@ def long_wavelength_relief(
         coeff[0, 0] = 0.0  # zero mean
     spectrum = np.zeros((n_north, k_east.size), dtype=complex)
     spectrum[np.ix_(rows, cols)] = coeff
-    relief = scipy.fft.irfft2(spectrum, s=(n_north, n_east), workers=-1)
+    relief: NDArray[np.float64] = scipy.fft.irfft2(spectrum, s=(n_north, n_east), workers=-1)
     rms = float(np.sqrt(np.mean(relief * relief)))
     if rms > 0.0:
         relief *= rms_m / rms

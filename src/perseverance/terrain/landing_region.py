@@ -8,6 +8,7 @@ shape (a scalar in gives a scalar out).
 from __future__ import annotations
 
 import math
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -23,6 +24,8 @@ from perseverance.terrain.rocks import ROCK_HEIGHT_TO_DIAMETER, tallest_rock_dia
 from perseverance.terrain.site import Site
 
 __all__ = ["LandingRegion"]
+
+_Scalar = TypeVar("_Scalar", bound=np.generic)
 
 #: e-folding distance [m] over which elevation outside the map returns to the floor.
 OUTSIDE_BLEND_M = 1000.0
@@ -269,7 +272,9 @@ class LandingRegion:
         distance = np.hypot(east_safe - e, north_safe - n)
         return east_safe[()], north_safe[()], distance[()]
 
-    def _nearest_clear(self, e, n, clearance_m):
+    def _nearest_clear(
+        self, e: NDArray[np.float64], n: NDArray[np.float64], clearance_m: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """`nearest_safe` over the cells at least ``clearance_m`` from any hazard."""
         if clearance_m not in self._clear:
             to_hazard = ndimage.distance_transform_edt(
@@ -309,7 +314,8 @@ class LandingRegion:
         shade = (-d_east * sun[0] - d_north * sun[1] + sun[2]) / np.sqrt(
             1.0 + d_east * d_east + d_north * d_north
         )
-        return np.clip(shade, 0.0, 1.0)
+        clipped: NDArray[np.float64] = np.clip(shade, 0.0, 1.0)
+        return clipped
 
     # ---------------------------------------------------------------- helpers
 
@@ -320,7 +326,8 @@ class LandingRegion:
         reach = max(cells_e * self._d_east, cells_n * self._d_north)
         i = np.arange(-cells_n, cells_n + 1)[:, None] * self._d_north
         j = np.arange(-cells_e, cells_e + 1)[None, :] * self._d_east
-        return np.hypot(i, j) <= reach + 1e-9
+        stencil: NDArray[np.bool_] = np.hypot(i, j) <= reach + 1e-9
+        return stencil
 
     def _fractional_index(
         self, e: NDArray[np.float64], n: NDArray[np.float64]
@@ -341,7 +348,10 @@ class LandingRegion:
     def _inside(self, e: NDArray[np.float64], n: NDArray[np.float64]) -> NDArray[np.bool_]:
         fr, fc = self._fractional_index(e, n)
         n_rows, n_cols = self.shape
-        return (fr >= -0.5) & (fr <= n_rows - 0.5) & (fc >= -0.5) & (fc <= n_cols - 0.5)
+        inside: NDArray[np.bool_] = (
+            (fr >= -0.5) & (fr <= n_rows - 0.5) & (fc >= -0.5) & (fc <= n_cols - 0.5)
+        )
+        return inside
 
     def _distance_outside(
         self, e: NDArray[np.float64], n: NDArray[np.float64]
@@ -354,7 +364,8 @@ class LandingRegion:
         out_n = np.maximum(self.north_m[0] - half_n - n, 0.0) + np.maximum(
             n - self.north_m[-1] - half_n, 0.0
         )
-        return np.hypot(out_e, out_n)
+        distance: NDArray[np.float64] = np.hypot(out_e, out_n)
+        return distance
 
     def _bilinear(
         self, grid: NDArray[np.float64], e: NDArray[np.float64], n: NDArray[np.float64]
@@ -393,6 +404,7 @@ def _grid(values: ArrayLike, shape: tuple[int, int], name: str) -> NDArray[np.fl
     return _frozen(grid)
 
 
-def _frozen(array: NDArray) -> NDArray:
+def _frozen(array: NDArray[_Scalar]) -> NDArray[_Scalar]:
+    """`array`, made read-only."""
     array.setflags(write=False)
     return array

@@ -68,7 +68,8 @@ def cumulative_fractional_area(diameter_m: ArrayLike, k: float) -> NDArray[np.fl
 
     F(D) = k exp(-q(k) D) (Golombek & Rapp 1997, eq. 1 and their fit for q).
     """
-    return k * np.exp(-q_of_k(k) * np.asarray(diameter_m, dtype=float))
+    area: NDArray[np.float64] = k * np.exp(-q_of_k(k) * np.asarray(diameter_m, dtype=float))
+    return area
 
 
 def cumulative_number_density(diameter_m: ArrayLike, k: float) -> NDArray[np.float64]:
@@ -78,7 +79,9 @@ def cumulative_number_density(diameter_m: ArrayLike, k: float) -> NDArray[np.flo
     """
     d = np.asarray(diameter_m, dtype=float)
     q = float(q_of_k(k))
-    return (4.0 * k * q / np.pi) * (np.exp(-q * d) / d - q * exp1(q * d))
+    e1: NDArray[np.float64] = exp1(q * d)  # SciPy's ufuncs are untyped
+    density: NDArray[np.float64] = (4.0 * k * q / np.pi) * (np.exp(-q * d) / d - q * e1)
+    return density
 
 
 def _diameter_table(k: float, d_min_m: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
