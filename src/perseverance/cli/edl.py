@@ -87,6 +87,7 @@ def edl(
     Exit codes: 0 landed (or a campaign ran), 1 the nominal vehicle did not land safely,
     2 bad input.
     """
+    from perseverance import api as front_door  # Dask campaigns: scale/ sits above edl/
     from perseverance.edl import api, products
 
     try:
@@ -99,7 +100,7 @@ def edl(
             api.check_campaign(monte_carlo, workers)  # before the slow setup
             system = api.prepare_edl(vehicle, terrain_seed=seed)
             with _runs_progress(monte_carlo, quiet or as_json) as advance:
-                result = api.monte_carlo(
+                result = front_door.monte_carlo(
                     system.vehicle,
                     monte_carlo,
                     seed=seed,
@@ -115,9 +116,7 @@ def edl(
             if workers is not None or scheduler is not None:
                 raise PerseveranceError("--workers and --scheduler need --monte-carlo N")
             with working("flying entry, descent and landing", quiet=quiet or as_json):
-                result = api.fly_edl(
-                    vehicle, seed=seed, trigger=trigger.value if trigger else None
-                )
+                result = api.fly_edl(vehicle, seed=seed, trigger=trigger.value if trigger else None)
             written = products.write_flight(result, out) if out else []
             _print_flight(result, as_json, written)
     except PerseveranceError as exc:
