@@ -39,7 +39,7 @@ class Aerodynamics:
     parachute_inflation_s: float
 
     @classmethod
-    def from_tables(cls, mach, cd, ld, chute_mach, chute_cd, inflation_s) -> Aerodynamics:
+    def from_tables(cls, *, mach, cd, ld, chute_mach, chute_cd, inflation_s) -> Aerodynamics:
         """Merge the capsule and parachute tables onto one uniform Mach grid."""
         top = max(mach[-1], chute_mach[-1], 40.0)
         grid = np.arange(0.0, top + MACH_STEP / 2, MACH_STEP)

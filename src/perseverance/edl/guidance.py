@@ -57,9 +57,13 @@ class EntryReference:
         return self.table(speed)
 
 
-def range_and_crossrange(x, y, z, vx, vy, vz, tx, ty, tz):
+def range_and_crossrange(*, position, velocity, target):
     """Great-circle range to go [m], crossrange [m, target to the right is positive]
-    and heading error [rad, positive = target to the right] to unit target ``t``."""
+    and heading error [rad, positive = target to the right] from body-fixed ``position``
+    ``(x, y, z)`` [m] with ``velocity`` ``(vx, vy, vz)`` [m/s] to the unit vector ``target``."""
+    x, y, z = position
+    vx, vy, vz = velocity
+    tx, ty, tz = target
     r = np.sqrt(x * x + y * y + z * z)
     rx, ry, rz = x / r, y / r, z / r
     cos_t = rx * tx + ry * ty + rz * tz
@@ -80,6 +84,7 @@ def range_and_crossrange(x, y, z, vx, vy, vz, tx, ty, tz):
 
 
 def etpc_bank_magnitude(
+    *,
     ref: EntryReference,
     gain,
     lift_to_drag,
@@ -98,13 +103,13 @@ def etpc_bank_magnitude(
     return np.arccos(cos_bank)
 
 
-def crossrange_deadband(speed, high_m, low_m, v_high, v_low):
+def crossrange_deadband(*, speed, high_m, low_m, v_high, v_low):
     """Crossrange deadband [m], linear in speed between two corners, clamped."""
     s = np.clip((speed - v_low) / (v_high - v_low), 0.0, 1.0)
     return low_m + s * (high_m - low_m)
 
 
-def follow_bank(bank, rate, command, dt, rate_max, accel_max):
+def follow_bank(*, bank, rate, command, dt, rate_max, accel_max):
     """Move the bank angle toward ``command`` with rate and acceleration limits.
 
     Returns the new bank [rad] and bank rate [rad/s] after ``dt`` [s]. Uses the
@@ -126,7 +131,7 @@ def follow_bank(bank, rate, command, dt, rate_max, accel_max):
     return new_bank, new_rate
 
 
-def zem_zev_acceleration(p, v, g, r_f, v_f, t_go):
+def zem_zev_acceleration(*, p, v, g, r_f, v_f, t_go):
     """Thrust acceleration [m/s^2] (3, N) of the fixed-time ZEM/ZEV law."""
     t_go = np.maximum(t_go, 1e-3)
     zem = r_f - (p + v * t_go + 0.5 * g * t_go**2)
@@ -135,7 +140,7 @@ def zem_zev_acceleration(p, v, g, r_f, v_f, t_go):
 
 
 def terminal_acceleration(
-    p, v, aim, up, g_mag, height, skycrane_alt, skycrane_speed, gate_speed, deceleration
+    *, p, v, aim, up, g_mag, height, skycrane_alt, skycrane_speed, gate_speed, deceleration
 ):
     """Thrust acceleration [m/s^2] (3, N): velocity profile down, position hold across."""
     v_up = (v * up).sum(axis=0)

@@ -59,10 +59,14 @@ def entry_state(system: EdlSystem, latitude_rad: float, longitude_rad: float) ->
     r = R_MARS + e.altitude_m
     x, y, z = position_from_spherical(latitude_rad, longitude_rad, r)
     v = velocity_from_flight_angles(
-        e.speed_mps, e.flight_path_angle_deg * DEG, e.heading_deg * DEG, latitude_rad, longitude_rad
+        speed_mps=e.speed_mps,
+        flight_path_angle_rad=e.flight_path_angle_deg * DEG,
+        heading_rad=e.heading_deg * DEG,
+        lat_rad=latitude_rad,
+        lon_rad=longitude_rad,
     )
     if e.frame == "inertial":
-        v = inertial_to_relative_velocity(x, y, *v)
+        v = inertial_to_relative_velocity(position=(x, y, z), velocity=v)
     return np.array([x, y, z, *v, system.vehicle.masses.entry_kg], dtype=float)
 
 
@@ -102,10 +106,10 @@ def target_entry(system: EdlSystem) -> tuple[np.ndarray, bool]:
             np.isfinite(_fly_reference(system, state, steps=StepSizes()).touchdown["t_s"][0])
         )
     lat, lon = destination(
-        t.latitude_deg * DEG,
-        t.longitude_deg * DEG,
-        e.heading_deg * DEG + np.pi,
-        FIRST_GUESS_RANGE_M,
+        lat_rad=t.latitude_deg * DEG,
+        lon_rad=t.longitude_deg * DEG,
+        bearing=e.heading_deg * DEG + np.pi,
+        distance_m=FIRST_GUESS_RANGE_M,
     )
     state = entry_state(system, float(lat), float(lon))
     for _ in range(TARGETING_MAX_ITERATIONS):

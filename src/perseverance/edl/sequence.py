@@ -360,8 +360,9 @@ class _Flight:
         if self.velocity_trigger:
             fire = speed <= p.trigger_velocity_mps
         else:
-            x, y, z, vx, vy, vz = self.state[:6]
-            rng, _, _ = range_and_crossrange(x, y, z, vx, vy, vz, *self.nav_target)
+            rng, _, _ = range_and_crossrange(
+                position=self.state[:3], velocity=self.state[3:6], target=self.nav_target
+            )
             fire = rng <= self.sys.reference.range_trigger_m
         deploy = ready & in_box & (fire | (env.mach <= p.mach_min))
         if deploy.any():
@@ -494,31 +495,32 @@ class _Flight:
         if self.reference_only:
             self.bank = np.where(self.phase == Phase.SUFR, 0.0, self.bank)
             return
-        x, y, z, vx, vy, vz = self.state[:6]
         speed = self._speed()
-        rng, cross, heading_err = range_and_crossrange(x, y, z, vx, vy, vz, *self.nav_target)
+        rng, cross, heading_err = range_and_crossrange(
+            position=self.state[:3], velocity=self.state[3:6], target=self.nav_target
+        )
         drag = capsule_drag_acceleration(
             env, self.v.aeroshell.area_m2 * self.runs.drag_scale, self.state[6]
         )
         hdot = self._vertical_speed()
         ld_nominal = env.capsule_ld  # the tabulated L/D: what guidance believes
         magnitude = etpc_bank_magnitude(
-            self.sys.reference,
-            g.overcontrol_gain,
-            ld_nominal,
-            speed,
-            drag,
-            hdot,
-            rng,
-            g.min_bank_deg * DEG,
-            g.max_bank_deg * DEG,
+            ref=self.sys.reference,
+            gain=g.overcontrol_gain,
+            lift_to_drag=ld_nominal,
+            speed=speed,
+            drag=drag,
+            hdot=hdot,
+            range_to_go=rng,
+            min_bank_rad=g.min_bank_deg * DEG,
+            max_bank_rad=g.max_bank_deg * DEG,
         )
         band = crossrange_deadband(
-            speed,
-            g.deadband_high_m,
-            g.deadband_low_m,
-            g.deadband_high_velocity_mps,
-            g.deadband_low_velocity_mps,
+            speed=speed,
+            high_m=g.deadband_high_m,
+            low_m=g.deadband_low_m,
+            v_high=g.deadband_high_velocity_mps,
+            v_low=g.deadband_low_velocity_mps,
         )
         reverse = (np.abs(cross) > band) & (np.sign(cross) != self.bank_sign) & self.guiding
         self.bank_sign = np.where(reverse, np.sign(cross), self.bank_sign)
@@ -533,12 +535,12 @@ class _Flight:
         command = np.where(self.phase == Phase.SUFR, 0.0, command)
         steer = self.phase <= Phase.SUFR
         bank, rate = follow_bank(
-            self.bank,
-            self.bank_rate,
-            command,
-            dt,
-            g.bank_rate_max_deg_s * DEG,
-            g.bank_acceleration_max_deg_s2 * DEG,
+            bank=self.bank,
+            rate=self.bank_rate,
+            command=command,
+            dt=dt,
+            rate_max=g.bank_rate_max_deg_s * DEG,
+            accel_max=g.bank_acceleration_max_deg_s2 * DEG,
         )
         self.bank = np.where(steer, bank, self.bank)
         self.bank_rate = np.where(steer, rate, self.bank_rate)
@@ -560,18 +562,20 @@ class _Flight:
         self.at_gate |= powered & ((t_go <= GATE_HANDOVER_S) | (agl <= ds.gate_altitude_m))
         gate_point = self.aim + ds.gate_altitude_m * self.aim_up
         gate_velocity = -ds.gate_speed_mps * self.aim_up
-        approach = zem_zev_acceleration(p, vel, -g_mag * up, gate_point, gate_velocity, t_go)
+        approach = zem_zev_acceleration(
+            p=p, v=vel, g=-g_mag * up, r_f=gate_point, v_f=gate_velocity, t_go=t_go
+        )
         terminal = terminal_acceleration(
-            p,
-            vel,
-            self.aim,
-            up,
-            g_mag,
-            agl,
-            ds.skycrane_altitude_m,
-            ds.skycrane_speed_mps,
-            ds.gate_speed_mps,
-            ds.deceleration_mps2,
+            p=p,
+            v=vel,
+            aim=self.aim,
+            up=up,
+            g_mag=g_mag,
+            height=agl,
+            skycrane_alt=ds.skycrane_altitude_m,
+            skycrane_speed=ds.skycrane_speed_mps,
+            gate_speed=ds.gate_speed_mps,
+            deceleration=ds.deceleration_mps2,
         )
         accel = np.where(self.at_gate, terminal, approach)
         accel = np.where(powered, accel, 0.0)

@@ -51,7 +51,7 @@ def enu_basis(latitude_rad, longitude_rad):
     return east, north, up
 
 
-def velocity_from_flight_angles(speed_mps, flight_path_angle_rad, heading_rad, lat_rad, lon_rad):
+def velocity_from_flight_angles(*, speed_mps, flight_path_angle_rad, heading_rad, lat_rad, lon_rad):
     """Velocity components (body frame) from speed, flight-path angle and heading.
 
     Heading is the azimuth of the horizontal velocity, clockwise from north.
@@ -63,9 +63,11 @@ def velocity_from_flight_angles(speed_mps, flight_path_angle_rad, heading_rad, l
     return tuple(ve * e + vn * n + vu * u for e, n, u in zip(east, north, up, strict=True))
 
 
-def flight_angles_from_velocity(x, y, z, vx, vy, vz):
-    """Speed [m/s], flight-path angle [rad] and heading [rad] of a velocity at a position."""
-    lat, lon, _ = spherical_from_position(x, y, z)
+def flight_angles_from_velocity(*, position, velocity):
+    """Speed [m/s], flight-path angle [rad] and heading [rad] of a body-fixed ``velocity``
+    ``(vx, vy, vz)`` [m/s] at ``position`` ``(x, y, z)`` [m]."""
+    vx, vy, vz = velocity
+    lat, lon, _ = spherical_from_position(*position)
     east, north, up = enu_basis(lat, lon)
     ve = vx * east[0] + vy * east[1] + vz * east[2]
     vn = vx * north[0] + vy * north[1] + vz * north[2]
@@ -74,8 +76,11 @@ def flight_angles_from_velocity(x, y, z, vx, vy, vz):
     return speed, np.arcsin(vu / speed), np.mod(np.arctan2(ve, vn), 2 * np.pi)
 
 
-def inertial_to_relative_velocity(x, y, vx, vy, vz):
-    """Planet-relative velocity from the inertial velocity at the same instant (v - w x r)."""
+def inertial_to_relative_velocity(*, position, velocity):
+    """Planet-relative velocity from the inertial ``velocity`` ``(vx, vy, vz)`` [m/s] at
+    ``position`` ``(x, y, z)`` [m] at the same instant (v - w x r)."""
+    x, y, _ = position
+    vx, vy, vz = velocity
     return vx + OMEGA_MARS * y, vy - OMEGA_MARS * x, vz
 
 
@@ -87,7 +92,7 @@ def angle_between(a, b):
     return np.arctan2(np.sqrt((cross**2).sum(axis=0)), (a * b).sum(axis=0))
 
 
-def destination(lat_rad, lon_rad, bearing, distance_m, radius_m=R_MARS):
+def destination(*, lat_rad, lon_rad, bearing, distance_m, radius_m=R_MARS):
     """Point reached from ``(lat, lon)`` along ``bearing`` after ``distance_m`` on a sphere."""
     d = distance_m / radius_m
     lat2 = np.arcsin(np.sin(lat_rad) * np.cos(d) + np.cos(lat_rad) * np.sin(d) * np.cos(bearing))
