@@ -9,6 +9,7 @@ guidance reference.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from perseverance.mars.constants import DEG
 from perseverance.mars.frames import LocalFrame, position_from_spherical
 from perseverance.terrain.flat import FlatTerrain
 
+if TYPE_CHECKING:
+    from perseverance.terrain.landing_region import LandingRegion
+
 
 @dataclass
 class EdlSystem:
@@ -29,7 +33,7 @@ class EdlSystem:
     vehicle: Vehicle
     atmosphere: Atmosphere
     aero: Aerodynamics
-    terrain: object
+    terrain: LandingRegion | FlatTerrain
     frame: LocalFrame
     target_unit: np.ndarray  # (3,) body-fixed unit vector of the target
     target_east_north_m: tuple[float, float]
@@ -87,7 +91,7 @@ class EdlSystem:
         )
 
 
-def _site_terrain(vehicle: Vehicle, seed: int):
+def _site_terrain(vehicle: Vehicle, seed: int) -> tuple[LandingRegion | FlatTerrain, LocalFrame]:
     """The landing-site terrain and its local frame; flat at the target without a site model."""
     t = vehicle.target
     if t.site is None:

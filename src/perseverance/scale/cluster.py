@@ -30,7 +30,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
+from perseverance.edl.guidance import EntryReference
 from perseverance.edl.montecarlo import Chunk, ChunkFlight, ChunkMapper, RunTable, fly_runs
 from perseverance.edl.sequence import StepSizes
 from perseverance.edl.system import EdlSystem
@@ -85,8 +87,8 @@ class SystemRecipe:
 
     vehicle_json: str
     terrain_seed: int
-    entry_state: np.ndarray
-    reference: object
+    entry_state: NDArray[np.float64] | None
+    reference: EntryReference | None
 
     @classmethod
     def of(cls, system: EdlSystem) -> SystemRecipe:
@@ -351,7 +353,8 @@ def _line(exc: BaseException) -> str:
     """An exception as one short line: its type and the first line of its message
     (for cancelled futures, why they were cancelled)."""
     reasons = {group.reason for group in getattr(exc, "error_groups", ())}
-    reasons |= {exc.reason} if getattr(exc, "reason", None) else set()
+    reason = getattr(exc, "reason", None)
+    reasons |= {reason} if reason else set()
     text = "cancelled: " + ", ".join(sorted(map(str, reasons))) if reasons else str(exc)
     text = " ".join(text.split("\n", 1)[0].split())
     text = text if len(text) <= 200 else text[:197] + "..."
