@@ -19,6 +19,7 @@ def _same(a, b):
 def test_alone_equals_in_batch(m2020):
     runs = sample_runs(m2020, 3, 0, BATCH)
     batch = fly(m2020, runs)
+    assert batch.touchdown and all(batch.events.values())  # something to compare
     for k in PICKED:
         alone = fly(m2020, runs.take(np.array([k])))
         assert alone.status[0] == batch.status[k]
@@ -32,5 +33,6 @@ def test_alone_equals_in_batch(m2020):
 def test_split_campaign_equals_whole(m2020):
     whole = fly_runs(m2020, 5, 0, 300)
     parts = concatenate([fly_runs(m2020, 5, 120, 300), fly_runs(m2020, 5, 0, 120)])
+    assert whole.keys() == parts.keys() and whole
     for key in whole:
         assert _same(whole[key], parts[key]), key

@@ -46,7 +46,9 @@ def test_aerodynamic_forces_never_add_energy(m2020, lat, lon, h, speed, fpa, hea
     """Without wind, drag removes energy and lift does no work: the rate of change of the
     rotating-frame (Jacobi) energy is never positive."""
     x, y, z = position_from_spherical(lat, lon, R_MARS + h)
-    v = velocity_from_flight_angles(speed, fpa, heading, lat, lon)
+    v = velocity_from_flight_angles(
+        speed_mps=speed, flight_path_angle_rad=fpa, heading_rad=heading, lat_rad=lat, lon_rad=lon
+    )
     state = np.array([[x], [y], [z], [v[0]], [v[1]], [v[2]], [3000.0]])
     planet = Planet(m2020.atmosphere, AtmosphereDispersion.nominal(1), m2020.aero)
     env = environment(state, planet)
@@ -74,7 +76,9 @@ def test_batch_shapes(m2020):
     n = 5
     lat = np.linspace(-0.5, 0.5, n)
     x, y, z = position_from_spherical(lat, 0.3, R_MARS + 40_000)
-    v = velocity_from_flight_angles(4000.0, -0.1, 1.0, lat, 0.3)
+    v = velocity_from_flight_angles(
+        speed_mps=4000.0, flight_path_angle_rad=-0.1, heading_rad=1.0, lat_rad=lat, lon_rad=0.3
+    )
     state = np.stack([x, y, z, *v, np.full(n, 3000.0)])
     planet = Planet(m2020.atmosphere, AtmosphereDispersion.nominal(n), m2020.aero)
     env = environment(state, planet)

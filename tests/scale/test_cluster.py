@@ -7,10 +7,10 @@ import tempfile
 import numpy as np
 import pytest
 
-from perseverance.edl.montecarlo import fly_runs
+from perseverance.edl.montecarlo import fly_runs, run_campaign
 from perseverance.errors import ClusterError
 from perseverance.scale import cluster
-from perseverance.scale.cluster import run_on_dask
+from perseverance.scale.cluster import dask_mapper
 
 RUNS = 24
 
@@ -23,7 +23,7 @@ def test_local_cluster_equals_in_process(msl, tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(temp))  # the worker processes' temp folder
     monkeypatch.setattr(tempfile, "tempdir", str(temp))  # and this one's
     local = fly_runs(msl, 4, 0, RUNS)
-    distributed = run_on_dask(msl, RUNS, 4, workers=2, chunk_runs=7)
+    distributed = run_campaign(msl, RUNS, 4, map_chunks=dask_mapper(workers=2), chunk_runs=7)
     for key, values in local.items():
         assert np.array_equal(values, distributed[key], equal_nan=True), key
     assert list(work.iterdir()) == []
@@ -33,4 +33,4 @@ def test_local_cluster_equals_in_process(msl, tmp_path, monkeypatch):
 def test_unreachable_scheduler_is_a_cluster_error(msl, monkeypatch):
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1.0)
     with pytest.raises(ClusterError, match="cannot reach"):
-        run_on_dask(msl, 4, 1, scheduler="tcp://127.0.0.1:9")
+        run_campaign(msl, 4, 1, map_chunks=dask_mapper(scheduler="tcp://127.0.0.1:9"))

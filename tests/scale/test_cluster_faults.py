@@ -23,10 +23,10 @@ from distributed import Client, LocalCluster
 from typer.testing import CliRunner
 
 from perseverance.cli import app
-from perseverance.edl.montecarlo import fly_runs
+from perseverance.edl.montecarlo import fly_runs, run_campaign
 from perseverance.errors import ClusterError
 from perseverance.scale import cluster
-from perseverance.scale.cluster import run_on_dask
+from perseverance.scale.cluster import dask_mapper
 
 RUNS = 24
 CHUNK = 2  # 12 chunks: plenty still to do when a worker or the scheduler dies
@@ -85,11 +85,11 @@ def test_killed_workers_lose_nothing(msl, local_cluster):
             os.kill(second, signal.SIGKILL)
             killed.append(second)
 
-    table = run_on_dask(
+    table = run_campaign(
         msl,
         RUNS,
         SEED,
-        scheduler=local_cluster.scheduler_address,
+        map_chunks=dask_mapper(scheduler=local_cluster.scheduler_address),
         chunk_runs=CHUNK,
         on_chunk=kill_second,
     )
@@ -101,7 +101,7 @@ def test_scheduler_without_workers(msl, monkeypatch, tmp_path):
     monkeypatch.setattr(cluster, "WORKER_WAIT_S", 1.0)
     empty = LocalCluster(n_workers=0, dashboard_address=None, local_directory=tmp_path)
     with empty, pytest.raises(ClusterError, match=r"no Dask worker joined .* within 1 s"):
-        run_on_dask(msl, RUNS, SEED, scheduler=empty.scheduler_address)
+        run_campaign(msl, RUNS, SEED, map_chunks=dask_mapper(scheduler=empty.scheduler_address))
 
 
 def test_unreachable_scheduler_through_the_cli(monkeypatch):
@@ -164,6 +164,13 @@ def test_scheduler_lost_mid_campaign(msl, monkeypatch, scheduler_process, signum
             sent.append(signum)
 
     with pytest.raises(ClusterError, match=message) as error:
-        run_on_dask(msl, RUNS, SEED, scheduler=address, chunk_runs=CHUNK, on_chunk=lose_scheduler)
+        run_campaign(
+            msl,
+            RUNS,
+            SEED,
+            map_chunks=dask_mapper(scheduler=address),
+            chunk_runs=CHUNK,
+            on_chunk=lose_scheduler,
+        )
     assert sent == [signum]
     assert address in str(error.value) and "\n" not in str(error.value)

@@ -102,6 +102,7 @@ def edl(
     Exit codes: 0 landed (or a campaign ran), 1 the nominal vehicle did not land safely,
     2 bad input.
     """
+    from perseverance import api as front_door  # Dask campaigns: scale/ sits above edl/
     from perseverance.edl import api
     from perseverance.report import edl_products
 
@@ -122,7 +123,7 @@ def edl(
             total = 2 * monte_carlo if compare_triggers else monte_carlo
             with _runs_progress(total, quiet or as_json) as advance:
                 campaign = partial(
-                    api.monte_carlo,
+                    front_door.monte_carlo,
                     system.vehicle,
                     monte_carlo,
                     seed=seed,
@@ -131,26 +132,25 @@ def edl(
                     scheduler=scheduler,
                     on_chunk=advance,
                 )
-                result = campaign(trigger=trigger.value if trigger else None)
-                other = (
-                    campaign(trigger=OTHER_TRIGGER[result.trigger]) if compare_triggers else None
-                )
-            written = edl_products.write_campaign(result, out, compare_with=other) if out else []
-            _print_campaign(result, as_json, written, other)
+                runs = campaign(trigger=trigger.value if trigger else None)
+                other = campaign(trigger=OTHER_TRIGGER[runs.trigger]) if compare_triggers else None
+            written = edl_products.write_campaign(runs, out, compare_with=other) if out else []
+            _print_campaign(runs, as_json, written, other)
+            return  # a campaign that ran exits 0, whatever its runs did
         else:
             if workers is not None or scheduler is not None:
                 raise PerseveranceError("--workers and --scheduler need --monte-carlo N")
             if compare_triggers:
                 raise PerseveranceError("--compare-triggers needs --monte-carlo N")
             with working("flying entry, descent and landing", quiet=quiet or as_json):
-                result = api.fly_edl(vehicle, seed=seed, trigger=trigger.value if trigger else None)
-            written = edl_products.write_flight(result, out) if out else []
-            _print_flight(result, as_json, written)
+                flight = api.fly_edl(vehicle, seed=seed, trigger=trigger.value if trigger else None)
+            written = edl_products.write_flight(flight, out) if out else []
+            _print_flight(flight, as_json, written)
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
     except OSError as exc:  # writing --out: a full disk, a folder we may not write
         raise fail(f"{exc.filename or out}: {exc.strerror or exc}") from None
-    if monte_carlo is None and result.status is not Status.LANDED:
+    if flight.status is not Status.LANDED:
         raise typer.Exit(code=1)  # the simulation ran; the vehicle did not land safely
 
 

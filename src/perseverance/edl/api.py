@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from perseverance.edl.montecarlo import run_campaign
+from perseverance.edl.montecarlo import CHUNK_RUNS, ChunkMapper, map_in_process, run_campaign
 from perseverance.edl.reference import build_system
 from perseverance.edl.results import CampaignResult, EdlResult
 from perseverance.edl.runs import RunInputs
@@ -57,34 +57,29 @@ def monte_carlo(
     *,
     seed: int = 0,
     trigger: str | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
     system: EdlSystem | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    map_chunks: ChunkMapper = map_in_process,
+    chunk_runs: int = CHUNK_RUNS,
 ) -> CampaignResult:
     """Fly ``n`` dispersed runs (run 0 nominal) and summarise them.
 
     ``trigger`` overrides the parachute trigger (``"range"`` or ``"velocity"``);
-    ``workers`` runs on a local Dask cluster, ``scheduler`` on an existing one.
+    ``map_chunks`` flies the chunks of ``chunk_runs`` runs (in this process by default).
     """
-    check_campaign(n, workers)
+    check_campaign(n)
     _check_trigger(trigger)
     system = system or prepare_edl(vehicle, terrain_seed=seed)
     on_velocity = None if trigger is None else trigger == "velocity"
-    if workers or scheduler:
-        from perseverance.scale.cluster import run_on_dask
-
-        table = run_on_dask(
-            system,
-            n,
-            seed,
-            workers=workers,
-            scheduler=scheduler,
-            deploy_on_velocity=on_velocity,
-            on_chunk=on_chunk,
-        )
-    else:
-        table = run_campaign(system, n, seed, deploy_on_velocity=on_velocity, on_chunk=on_chunk)
+    table = run_campaign(
+        system,
+        n,
+        seed,
+        deploy_on_velocity=on_velocity,
+        on_chunk=on_chunk,
+        map_chunks=map_chunks,
+        chunk_runs=chunk_runs,
+    )
     return CampaignResult(system, table, seed, parachute_trigger(system, on_velocity))
 
 

@@ -77,16 +77,25 @@ def sample_runs(system: EdlSystem, seed: int, start: int, stop: int) -> RunInput
     if nominal is None:
         raise ValueError("the system is not targeted: build it with prepare_edl")
     lat0, lon0, r0 = spherical_from_position(*nominal[:3])
-    speed0, fpa0, heading0 = flight_angles_from_velocity(*nominal[:6])
-    lat, lon = destination(lat0, lon0, heading0, d.entry_position_m * z["downrange"])
-    lat, lon = destination(lat, lon, heading0 + np.pi / 2, d.entry_position_m * z["crossrange"])
+    speed0, fpa0, heading0 = flight_angles_from_velocity(
+        position=nominal[:3], velocity=nominal[3:6]
+    )
+    lat, lon = destination(
+        lat_rad=lat0, lon_rad=lon0, bearing=heading0, distance_m=d.entry_position_m * z["downrange"]
+    )
+    lat, lon = destination(
+        lat_rad=lat,
+        lon_rad=lon,
+        bearing=heading0 + np.pi / 2,
+        distance_m=d.entry_position_m * z["crossrange"],
+    )
     position = position_from_spherical(lat, lon, r0)
     velocity = velocity_from_flight_angles(
-        speed0 + d.entry_speed_mps * z["speed"],
-        fpa0 + d.entry_flight_path_angle_deg * DEG * z["fpa"],
-        heading0 + d.entry_heading_deg * DEG * z["heading"],
-        lat,
-        lon,
+        speed_mps=speed0 + d.entry_speed_mps * z["speed"],
+        flight_path_angle_rad=fpa0 + d.entry_flight_path_angle_deg * DEG * z["fpa"],
+        heading_rad=heading0 + d.entry_heading_deg * DEG * z["heading"],
+        lat_rad=lat,
+        lon_rad=lon,
     )
     mass_scale = 1.0 + d.mass_fraction * z["mass"]
     state = np.stack([*position, *velocity, nominal[6] * mass_scale], axis=1)

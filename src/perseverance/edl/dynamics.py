@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from perseverance.mars.atmosphere import Atmosphere, AtmosphereDispersion
 from perseverance.mars.constants import OMEGA_MARS, SUTTON_GRAVES_K_MARS
@@ -39,7 +40,16 @@ class Aerodynamics:
     parachute_inflation_s: float
 
     @classmethod
-    def from_tables(cls, mach, cd, ld, chute_mach, chute_cd, inflation_s) -> Aerodynamics:
+    def from_tables(
+        cls,
+        *,
+        mach: NDArray[np.float64],
+        cd: NDArray[np.float64],
+        ld: NDArray[np.float64],
+        chute_mach: NDArray[np.float64],
+        chute_cd: NDArray[np.float64],
+        inflation_s: float,
+    ) -> Aerodynamics:
         """Merge the capsule and parachute tables onto one uniform Mach grid."""
         top = max(mach[-1], chute_mach[-1], 40.0)
         grid = np.arange(0.0, top + MACH_STEP / 2, MACH_STEP)
@@ -57,17 +67,17 @@ class Aerodynamics:
 class Environment:
     """Command-independent quantities at a state (all arrays of shape (N,))."""
 
-    height_above_areoid_m: np.ndarray
-    height_above_surface_m: np.ndarray
-    density: np.ndarray
-    sound_speed: np.ndarray
-    air_velocity: tuple[np.ndarray, np.ndarray, np.ndarray]
-    airspeed: np.ndarray
-    mach: np.ndarray
-    dynamic_pressure: np.ndarray
-    capsule_cd: np.ndarray
-    capsule_ld: np.ndarray
-    chute_cd: np.ndarray
+    height_above_areoid_m: NDArray[np.float64]
+    height_above_surface_m: NDArray[np.float64]
+    density: NDArray[np.float64]
+    sound_speed: NDArray[np.float64]
+    air_velocity: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
+    airspeed: NDArray[np.float64]
+    mach: NDArray[np.float64]
+    dynamic_pressure: NDArray[np.float64]
+    capsule_cd: NDArray[np.float64]
+    capsule_ld: NDArray[np.float64]
+    chute_cd: NDArray[np.float64]
 
 
 @dataclass
@@ -81,15 +91,15 @@ class Controls:
     engine force [N] in the body frame and ``mass_flow`` [kg/s] its propellant use.
     """
 
-    capsule_cd_area: np.ndarray
-    lift_scale: np.ndarray
-    cos_bank: np.ndarray
-    sin_bank: np.ndarray
-    chute_cd_area: np.ndarray
-    chute_deploy_t: np.ndarray
-    drag_area: np.ndarray
-    thrust: tuple[np.ndarray, np.ndarray, np.ndarray]
-    mass_flow: np.ndarray
+    capsule_cd_area: NDArray[np.float64]
+    lift_scale: NDArray[np.float64]
+    cos_bank: NDArray[np.float64]
+    sin_bank: NDArray[np.float64]
+    chute_cd_area: NDArray[np.float64]
+    chute_deploy_t: NDArray[np.float64]
+    drag_area: NDArray[np.float64]
+    thrust: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
+    mass_flow: NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -101,7 +111,7 @@ class Planet:
     aero: Aerodynamics
 
 
-def environment(state: np.ndarray, planet: Planet) -> Environment:
+def environment(state: NDArray[np.float64], planet: Planet) -> Environment:
     """Atmosphere, airspeed, Mach and aerodynamic coefficients at each state."""
     x, y, z, vx, vy, vz = state[:6]
     rxy2 = x * x + y * y
@@ -127,8 +137,12 @@ def environment(state: np.ndarray, planet: Planet) -> Environment:
 
 
 def derivatives(
-    state: np.ndarray, t: np.ndarray, env: Environment, ctl: Controls, planet: Planet
-) -> np.ndarray:
+    state: NDArray[np.float64],
+    t: NDArray[np.float64],
+    env: Environment,
+    ctl: Controls,
+    planet: Planet,
+) -> NDArray[np.float64]:
     """Time derivative of the state, shape (7, N)."""
     x, y, z, vx, vy, vz, m = state
     q_over_m = env.dynamic_pressure / m
@@ -163,24 +177,26 @@ def derivatives(
     return np.stack([vx, vy, vz, dvx, dvy, dvz, -ctl.mass_flow])
 
 
-def capsule_drag_acceleration(env: Environment, cd_area_m2, mass_kg):
+def capsule_drag_acceleration(
+    env: Environment, cd_area_m2: NDArray[np.float64], mass_kg: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Drag acceleration of the capsule [m/s^2] for a reference area times CD scale [m^2]."""
     return env.dynamic_pressure * env.capsule_cd * cd_area_m2 / mass_kg
 
 
-def stagnation_heat_rate(env: Environment, nose_radius_m: float):
+def stagnation_heat_rate(env: Environment, nose_radius_m: float) -> NDArray[np.float64]:
     """Stagnation-point convective heat rate [W/m^2] (Sutton & Graves 1971)."""
     return SUTTON_GRAVES_K_MARS * np.sqrt(env.density / nose_radius_m) * env.airspeed**3
 
 
 def rk4_step(
-    state: np.ndarray,
-    t: np.ndarray,
-    dt: np.ndarray,
+    state: NDArray[np.float64],
+    t: NDArray[np.float64],
+    dt: NDArray[np.float64],
     env: Environment,
     ctl: Controls,
     planet: Planet,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Advance each run by its own ``dt`` with the classical Runge-Kutta method.
 
     ``env`` is the environment at ``state`` (already computed for guidance).

@@ -29,8 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from perseverance.mars.constants import R_MARS
+from perseverance.mars.frames import Vector
 from perseverance.tables import UniformTable
 
 #: Gains of the terminal-descent velocity and position loops [1/s, 1/s^2, 1/s].
@@ -53,13 +55,22 @@ class EntryReference:
     vertical_lift_to_drag: float
     range_trigger_m: float
 
-    def lookup(self, speed):
+    def lookup(self, speed: NDArray[np.float64]) -> NDArray[np.float64]:
         return self.table(speed)
 
 
-def range_and_crossrange(x, y, z, vx, vy, vz, tx, ty, tz):
+def range_and_crossrange(
+    *,
+    position: Vector[NDArray[np.float64]],
+    velocity: Vector[NDArray[np.float64]],
+    target: Vector[NDArray[np.float64]],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Great-circle range to go [m], crossrange [m, target to the right is positive]
-    and heading error [rad, positive = target to the right] to unit target ``t``."""
+    and heading error [rad, positive = target to the right] from body-fixed ``position``
+    ``(x, y, z)`` [m] with ``velocity`` ``(vx, vy, vz)`` [m/s] to the unit vector ``target``."""
+    x, y, z = position
+    vx, vy, vz = velocity
+    tx, ty, tz = target
     r = np.sqrt(x * x + y * y + z * z)
     rx, ry, rz = x / r, y / r, z / r
     cos_t = rx * tx + ry * ty + rz * tz
@@ -80,16 +91,17 @@ def range_and_crossrange(x, y, z, vx, vy, vz, tx, ty, tz):
 
 
 def etpc_bank_magnitude(
+    *,
     ref: EntryReference,
-    gain,
-    lift_to_drag,
-    speed,
-    drag,
-    hdot,
-    range_to_go,
-    min_bank_rad,
-    max_bank_rad,
-):
+    gain: float,
+    lift_to_drag: NDArray[np.float64],
+    speed: NDArray[np.float64],
+    drag: NDArray[np.float64],
+    hdot: NDArray[np.float64],
+    range_to_go: NDArray[np.float64],
+    min_bank_rad: float,
+    max_bank_rad: float,
+) -> NDArray[np.float64]:
     """Bank-angle magnitude [rad] commanded by the Entry Terminal Point Controller."""
     d_ref, hdot_ref, r_ref, f1, f2, f3 = ref.lookup(speed)
     predicted = r_ref + f1 * (drag - d_ref) + f2 * (hdot - hdot_ref)
@@ -98,13 +110,23 @@ def etpc_bank_magnitude(
     return np.arccos(cos_bank)
 
 
-def crossrange_deadband(speed, high_m, low_m, v_high, v_low):
+def crossrange_deadband(
+    *, speed: NDArray[np.float64], high_m: float, low_m: float, v_high: float, v_low: float
+) -> NDArray[np.float64]:
     """Crossrange deadband [m], linear in speed between two corners, clamped."""
     s = np.clip((speed - v_low) / (v_high - v_low), 0.0, 1.0)
     return low_m + s * (high_m - low_m)
 
 
-def follow_bank(bank, rate, command, dt, rate_max, accel_max):
+def follow_bank(
+    *,
+    bank: NDArray[np.float64],
+    rate: NDArray[np.float64],
+    command: NDArray[np.float64],
+    dt: float,
+    rate_max: float,
+    accel_max: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Move the bank angle toward ``command`` with rate and acceleration limits.
 
     Returns the new bank [rad] and bank rate [rad/s] after ``dt`` [s]. Uses the
@@ -126,7 +148,15 @@ def follow_bank(bank, rate, command, dt, rate_max, accel_max):
     return new_bank, new_rate
 
 
-def zem_zev_acceleration(p, v, g, r_f, v_f, t_go):
+def zem_zev_acceleration(
+    *,
+    p: NDArray[np.float64],
+    v: NDArray[np.float64],
+    g: NDArray[np.float64],
+    r_f: NDArray[np.float64],
+    v_f: NDArray[np.float64],
+    t_go: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Thrust acceleration [m/s^2] (3, N) of the fixed-time ZEM/ZEV law."""
     t_go = np.maximum(t_go, 1e-3)
     zem = r_f - (p + v * t_go + 0.5 * g * t_go**2)
@@ -135,8 +165,18 @@ def zem_zev_acceleration(p, v, g, r_f, v_f, t_go):
 
 
 def terminal_acceleration(
-    p, v, aim, up, g_mag, height, skycrane_alt, skycrane_speed, gate_speed, deceleration
-):
+    *,
+    p: NDArray[np.float64],
+    v: NDArray[np.float64],
+    aim: NDArray[np.float64],
+    up: NDArray[np.float64],
+    g_mag: NDArray[np.float64],
+    height: NDArray[np.float64],
+    skycrane_alt: float,
+    skycrane_speed: float,
+    gate_speed: float,
+    deceleration: float,
+) -> NDArray[np.float64]:
     """Thrust acceleration [m/s^2] (3, N): velocity profile down, position hold across."""
     v_up = (v * up).sum(axis=0)
     over = np.maximum(height - skycrane_alt, 0.0)

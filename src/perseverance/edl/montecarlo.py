@@ -2,14 +2,14 @@
 
 A campaign of N runs is cut into chunks of run indices; each chunk draws its
 own inputs (`perseverance.edl.dispersions`, reproducible per run) and flies
-them as one batch. Chunks run in this process by default, or on a Dask
-cluster through `perseverance.scale.cluster`; the per-run results are the same
-either way.
+them as one batch. A chunk mapper decides where the chunks fly: in this process
+by default (`map_in_process`), or wherever the caller's mapper sends them (a
+Dask cluster, for one); the per-run results are the same either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +26,11 @@ CHUNK_RUNS = 10_000
 ELLIPSE_PROBABILITY = 0.99
 PERCENTILES = (1, 50, 99)
 
+#: A campaign's per-run table: one array per column, one element per run.
+RunTable = dict[str, np.ndarray]
+#: Run indices ``start <= i < stop`` of a campaign, flown as one batch.
+Chunk = tuple[int, int]
+
 
 def fly_runs(
     system: EdlSystem,
@@ -35,7 +40,7 @@ def fly_runs(
     steps: StepSizes = DEFAULT_STEPS,
     *,
     deploy_on_velocity: bool | None = None,
-) -> dict[str, np.ndarray]:
+) -> RunTable:
     """Fly runs ``start <= i < stop`` of a campaign; return the per-run table (columns)."""
     runs = sample_runs(system, seed, start, stop)
     result = fly(system, runs, steps, deploy_on_velocity=deploy_on_velocity)
@@ -69,15 +74,45 @@ def fly_runs(
     }
 
 
-def chunks(n: int, size: int = CHUNK_RUNS) -> list[tuple[int, int]]:
+def chunks(n: int, size: int = CHUNK_RUNS) -> list[Chunk]:
     """Index ranges covering ``range(n)``."""
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
-def concatenate(tables: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+def concatenate(tables: list[RunTable]) -> RunTable:
     """Join per-run tables (in run order)."""
     tables = sorted(tables, key=lambda t: int(t["run"][0]))
     return {k: np.concatenate([t[k] for t in tables]) for k in tables[0]}
+
+
+@dataclass(frozen=True)
+class ChunkFlight:
+    """What every chunk of one campaign flies: called on a chunk, its per-run table."""
+
+    system: EdlSystem
+    seed: int
+    steps: StepSizes = DEFAULT_STEPS
+    deploy_on_velocity: bool | None = None
+
+    def __call__(self, chunk: Chunk) -> RunTable:
+        start, stop = chunk
+        return fly_runs(
+            self.system,
+            self.seed,
+            start,
+            stop,
+            self.steps,
+            deploy_on_velocity=self.deploy_on_velocity,
+        )
+
+
+#: Flies a campaign's chunks, yielding each chunk's table (in any order) as it finishes.
+ChunkMapper = Callable[[ChunkFlight, Sequence[Chunk]], Iterable[RunTable]]
+
+
+def map_in_process(flight: ChunkFlight, ranges: Sequence[Chunk]) -> Iterator[RunTable]:
+    """The chunks flown one after the other in this process."""
+    return map(flight, ranges)
 
 
 def run_campaign(
@@ -88,13 +123,17 @@ def run_campaign(
     steps: StepSizes = DEFAULT_STEPS,
     deploy_on_velocity: bool | None = None,
     on_chunk: Callable[[int], None] | None = None,
-) -> dict[str, np.ndarray]:
-    """Fly ``n`` runs in this process, chunk by chunk; ``on_chunk(runs_done)`` reports progress."""
+    map_chunks: ChunkMapper = map_in_process,
+    chunk_runs: int = CHUNK_RUNS,
+) -> RunTable:
+    """Fly ``n`` runs in chunks of ``chunk_runs`` through ``map_chunks``;
+    ``on_chunk(runs_done)`` reports each finished chunk."""
+    flight = ChunkFlight(system, seed, steps, deploy_on_velocity)
     parts = []
-    for a, b in chunks(n):
-        parts.append(fly_runs(system, seed, a, b, steps, deploy_on_velocity=deploy_on_velocity))
+    for part in map_chunks(flight, chunks(n, chunk_runs)):
+        parts.append(part)
         if on_chunk:
-            on_chunk(b - a)
+            on_chunk(int(part["run"].size))
     return concatenate(parts)
 
 

@@ -19,12 +19,14 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from perseverance.edl.dynamics import Controls, Planet, environment, rk4_step
 from perseverance.edl.guidance import EntryReference
 from perseverance.edl.runs import RunInputs
-from perseverance.edl.sequence import StepSizes, fly
+from perseverance.edl.sequence import FlightResult, StepSizes, fly
 from perseverance.edl.system import EdlSystem
+from perseverance.edl.vehicle import Vehicle
 from perseverance.errors import ScenarioError
 from perseverance.mars.atmosphere import AtmosphereDispersion
 from perseverance.mars.constants import DEG, R_MARS
@@ -59,10 +61,14 @@ def entry_state(system: EdlSystem, latitude_rad: float, longitude_rad: float) ->
     r = R_MARS + e.altitude_m
     x, y, z = position_from_spherical(latitude_rad, longitude_rad, r)
     v = velocity_from_flight_angles(
-        e.speed_mps, e.flight_path_angle_deg * DEG, e.heading_deg * DEG, latitude_rad, longitude_rad
+        speed_mps=e.speed_mps,
+        flight_path_angle_rad=e.flight_path_angle_deg * DEG,
+        heading_rad=e.heading_deg * DEG,
+        lat_rad=latitude_rad,
+        lon_rad=longitude_rad,
     )
     if e.frame == "inertial":
-        v = inertial_to_relative_velocity(x, y, *v)
+        v = inertial_to_relative_velocity(position=(x, y, z), velocity=v)
     return np.array([x, y, z, *v, system.vehicle.masses.entry_kg], dtype=float)
 
 
@@ -80,7 +86,7 @@ def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _fly_reference(
     system: EdlSystem, state: np.ndarray, record: bool = False, steps: StepSizes = REFERENCE_STEPS
-):
+) -> FlightResult:
     runs = RunInputs.nominal(state)
     return fly(
         system,
@@ -96,16 +102,16 @@ def target_entry(system: EdlSystem) -> tuple[np.ndarray, bool]:
     """Entry state (7,) whose reference trajectory lands on the target, and whether the
     reference lands at all (a vehicle that cannot land keeps the first-guess entry point)."""
     e, t = system.vehicle.entry, system.vehicle.target
-    if e.latitude_deg is not None:
+    if e.latitude_deg is not None and e.longitude_deg is not None:  # both or neither
         state = entry_state(system, e.latitude_deg * DEG, e.longitude_deg * DEG)
         return state, bool(
             np.isfinite(_fly_reference(system, state, steps=StepSizes()).touchdown["t_s"][0])
         )
     lat, lon = destination(
-        t.latitude_deg * DEG,
-        t.longitude_deg * DEG,
-        e.heading_deg * DEG + np.pi,
-        FIRST_GUESS_RANGE_M,
+        lat_rad=t.latitude_deg * DEG,
+        lon_rad=t.longitude_deg * DEG,
+        bearing=e.heading_deg * DEG + np.pi,
+        distance_m=FIRST_GUESS_RANGE_M,
     )
     state = entry_state(system, float(lat), float(lon))
     for _ in range(TARGETING_MAX_ITERATIONS):
@@ -129,6 +135,7 @@ def build_reference(system: EdlSystem, state: np.ndarray) -> EntryReference:
     v = system.vehicle
     g = v.guidance
     result = _fly_reference(system, state, record=True)
+    assert result.telemetry is not None  # recorded
     tel = {k: a[:, 0] for k, a in result.telemetry.items()}
     states = np.stack(
         [tel[k] for k in ("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "mass_kg")]
@@ -173,7 +180,7 @@ def build_reference(system: EdlSystem, state: np.ndarray) -> EntryReference:
     return EntryReference(table, hyp_ld * np.cos(g.reference_bank_deg * DEG), float(trigger))
 
 
-def _perturbed_states(states: np.ndarray):
+def _perturbed_states(states: np.ndarray) -> NDArray[np.float64]:
     """Node states perturbed in height, flight-path angle; (7, 3K): base, dh, dgamma."""
     pos, vel = states[:3], states[3:6]
     r = np.sqrt((pos**2).sum(axis=0))
@@ -190,7 +197,9 @@ def _perturbed_states(states: np.ndarray):
     return np.concatenate([states, high, steep], axis=1)
 
 
-def _influence_coefficients(system: EdlSystem, states: np.ndarray):
+def _influence_coefficients(
+    system: EdlSystem, states: np.ndarray
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """F1 = dR/dD [s^2], F2 = dR/dhdot [s], F3 = dR/d(L/D) [m] at each node (K,)."""
     v = system.vehicle
     k = states.shape[1]
@@ -219,7 +228,9 @@ def _influence_coefficients(system: EdlSystem, states: np.ndarray):
     return f[0], f[1], f3
 
 
-def _range_to_speed(system: EdlSystem, states: np.ndarray, cos_bank: np.ndarray):
+def _range_to_speed(
+    system: EdlSystem, states: np.ndarray, cos_bank: np.ndarray
+) -> NDArray[np.float64]:
     """Ground range [m] flown by each state (7, M) as the reference flies it: fixed bank
     until SUFR, no lift after, until the nominal parachute deploy speed."""
     v = system.vehicle
@@ -260,7 +271,7 @@ def _range_to_speed(system: EdlSystem, states: np.ndarray, cos_bank: np.ndarray)
     return R_MARS * angle_between(start, end)
 
 
-def build_system(vehicle, terrain_seed: int = 0) -> EdlSystem:
+def build_system(vehicle: Vehicle, terrain_seed: int = 0) -> EdlSystem:
     """Assemble a vehicle's EDL system: terrain, targeted entry point and guidance reference."""
     system = EdlSystem.assemble(vehicle, terrain_seed)
     state, lands = target_entry(system)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,7 @@ class EdlResult:
             ev = self.flight.events[name]
             if math.isnan(ev["t_s"][self.run]):
                 continue
-            row = {"name": name}
+            row: dict[str, str | float] = {"name": name}
             row.update({f: round(float(ev[f][self.run]), 3) for f in EVENT_FIELDS})
             rows.append(row)
         return rows
@@ -60,11 +61,12 @@ class EdlResult:
         t = td["t_s"][self.run]
         if math.isnan(t):
             return None
-        out = {
+        values = {
             k: round(float(td[k][self.run]), 6 if k.endswith("_deg") else 3) for k in TOUCHDOWN_KEYS
         }
         utc = self.system.vehicle.entry.epoch_utc + timedelta(seconds=float(t))
-        clock = mars_clock(utc, longitude_east_deg=out["longitude_deg"], landing_utc=utc)
+        clock = mars_clock(utc, longitude_east_deg=values["longitude_deg"], landing_utc=utc)
+        out: dict[str, str | float | None] = {**values}
         out["utc"] = utc.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         out["lmst"] = clock["lmst"]
         out["propellant_margin_kg"] = round(float(td["propellant_kg"][self.run]), 2)
@@ -136,7 +138,7 @@ class CampaignResult:
     trigger: str
     summary: dict = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.summary = summarize(self.table)
         self.summary["seed"] = self.seed
         self.summary["vehicle"] = self.system.vehicle.name
@@ -158,7 +160,7 @@ class CampaignResult:
         return _finite(self.summary)
 
 
-def _finite(value):
+def _finite(value: Any) -> Any:
     """Replace NaN and infinities by None, recursively (JSON has no NaN)."""
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
+from numpy.typing import NDArray
 
 from perseverance.edl.dynamics import (
     Controls,
+    Environment,
     Planet,
     capsule_drag_acceleration,
     environment,
@@ -46,6 +48,10 @@ from perseverance.edl.status import EVENT_FIELDS, EVENT_NAMES, Status
 from perseverance.edl.system import EdlSystem
 from perseverance.mars.constants import DEG, G0, GM_MARS, R_MARS
 from perseverance.mars.frames import areoid_radius_m, spherical_from_position
+
+#: Per-run values (or (k, N) rows of them) and per-run flags.
+Floats = NDArray[np.float64]
+Mask = NDArray[np.bool_]
 
 
 class Phase(IntEnum):
@@ -108,10 +114,10 @@ TELEMETRY_COLUMNS = (
 class FlightResult:
     """Outcome of a batch: arrays with the run axis first."""
 
-    status: np.ndarray
-    events: dict[str, dict[str, np.ndarray]]
-    touchdown: dict[str, np.ndarray]
-    telemetry: dict[str, np.ndarray] | None = None
+    status: NDArray[np.int8]
+    events: dict[str, dict[str, Floats]]
+    touchdown: dict[str, Floats]
+    telemetry: dict[str, Floats] | None = None
 
     def __repr__(self) -> str:
         codes, counts = np.unique(self.status, return_counts=True)
@@ -155,7 +161,15 @@ def parachute_trigger(system: EdlSystem, deploy_on_velocity: bool | None = None)
 class _Flight:
     """The mutable state of one batch in flight (one instance per `fly` call)."""
 
-    def __init__(self, system, runs, steps, reference_bank_only, deploy_on_velocity, record):
+    def __init__(
+        self,
+        system: EdlSystem,
+        runs: RunInputs,
+        steps: StepSizes,
+        reference_bank_only: bool,
+        deploy_on_velocity: bool | None,
+        record: bool,
+    ) -> None:
         v = system.vehicle
         n = runs.size
         self.sys, self.v, self.runs, self.steps, self.n = system, v, runs, steps, n
@@ -217,7 +231,7 @@ class _Flight:
                 "safe_north_m",
             )
         }
-        self.telemetry = [] if record else None
+        self.telemetry: list[Floats] | None = [] if record else None
         self._last_ctl: Controls | None = None
         self._dt = np.zeros(n)
 
@@ -231,7 +245,7 @@ class _Flight:
             agl, east, north = self._height_above_ground(self.state)
             sensed = self._sensed_g(env)
             if self.telemetry is not None:
-                self._record_telemetry(env, agl, sensed)
+                self.telemetry.append(self._telemetry_row(env, agl, sensed))
             self._entry_events(env, agl, sensed, active)
             self._descent_events(env, agl, sensed, east, north)
             self._timeout(active)
@@ -260,7 +274,7 @@ class _Flight:
         )
 
     # ----------------------------------------------------------- measurements
-    def _height_above_ground(self, state):
+    def _height_above_ground(self, state: Floats) -> tuple[Floats, Floats, Floats]:
         """Height above the terrain [m] and local east/north [m] of each run."""
         x, y, z = state[:3]
         east, north = self.sys.frame.east_north(x, y, z)
@@ -276,7 +290,7 @@ class _Flight:
             ground[idx] = self.sys.terrain.elevation(east[idx], north[idx])
         return height - ground, east, north
 
-    def _sensed_g(self, env):
+    def _sensed_g(self, env: Environment) -> Floats:
         """Non-gravitational acceleration [g]: aerodynamic plus thrust."""
         ctl = self._last_ctl
         m = self.state[6]
@@ -295,11 +309,18 @@ class _Flight:
         thrust = np.sqrt((self.thrust**2).sum(axis=0)) / m
         return (aero + thrust) / G0
 
-    def _speed(self):
+    def _speed(self) -> Floats:
         vx, vy, vz = self.state[3:6]
         return np.sqrt(vx * vx + vy * vy + vz * vz)
 
-    def _record(self, name, mask, env, agl, sensed):
+    def _record(
+        self,
+        name: str,
+        mask: Mask,
+        env: Environment,
+        agl: Floats,
+        sensed: Floats,
+    ) -> None:
         """Record event ``name`` for runs in ``mask`` that have not recorded it yet."""
         ev = self.events[name]
         mask = mask & np.isnan(ev["t_s"])
@@ -309,13 +330,19 @@ class _Flight:
         for f, value in zip(EVENT_FIELDS, values, strict=True):
             ev[f][mask] = value[mask]
 
-    def _end(self, mask, status: Status):
+    def _end(self, mask: Mask, status: Status) -> None:
         mask = mask & (self.phase != Phase.DONE)
         self.status[mask] = status
         self.phase[mask] = Phase.DONE
 
     # ---------------------------------------------------------------- entry
-    def _entry_events(self, env, agl, sensed, active):
+    def _entry_events(
+        self,
+        env: Environment,
+        agl: Floats,
+        sensed: Floats,
+        active: Mask,
+    ) -> None:
         v, g = self.v, self.v.guidance
         if np.isnan(self.events["entry_interface"]["t_s"]).any():
             self._record("entry_interface", self.t == 0, env, agl, sensed)
@@ -345,11 +372,24 @@ class _Flight:
             self._record("sufr", sufr, env, agl, sensed)
         self._parachute_trigger(env, agl, sensed, speed)
 
-    def _overwrite(self, name, mask, env, agl, sensed):
+    def _overwrite(
+        self,
+        name: str,
+        mask: Mask,
+        env: Environment,
+        agl: Floats,
+        sensed: Floats,
+    ) -> None:
         self.events[name]["t_s"][mask] = np.nan
         self._record(name, mask, env, agl, sensed)
 
-    def _parachute_trigger(self, env, agl, sensed, speed):
+    def _parachute_trigger(
+        self,
+        env: Environment,
+        agl: Floats,
+        sensed: Floats,
+        speed: Floats,
+    ) -> None:
         p, seq = self.v.parachute, self.v.sequence
         too_low = (self.phase <= Phase.SUFR) & (agl < p.min_deploy_altitude_m)
         self._end(too_low, Status.CHUTE_NOT_DEPLOYED)
@@ -360,9 +400,12 @@ class _Flight:
         if self.velocity_trigger:
             fire = speed <= p.trigger_velocity_mps
         else:
-            x, y, z, vx, vy, vz = self.state[:6]
-            rng, _, _ = range_and_crossrange(x, y, z, vx, vy, vz, *self.nav_target)
-            fire = rng <= self.sys.reference.range_trigger_m
+            reference = self.sys.reference
+            assert reference is not None  # without one, `parachute_trigger` says velocity
+            rng, _, _ = range_and_crossrange(
+                position=self.state[:3], velocity=self.state[3:6], target=self.nav_target
+            )
+            fire = rng <= reference.range_trigger_m
         deploy = ready & in_box & (fire | (env.mach <= p.mach_min))
         if deploy.any():
             self.phase[deploy] = Phase.PARACHUTE
@@ -370,7 +413,14 @@ class _Flight:
             self._record("parachute_deploy", deploy, env, agl, sensed)
 
     # -------------------------------------------------------------- descent
-    def _descent_events(self, env, agl, sensed, east, north):
+    def _descent_events(
+        self,
+        env: Environment,
+        agl: Floats,
+        sensed: Floats,
+        east: Floats,
+        north: Floats,
+    ) -> None:
         v, seq, ds = self.v, self.v.sequence, self.v.descent_stage
         chute = self.phase == Phase.PARACHUTE
         shed = (
@@ -431,11 +481,18 @@ class _Flight:
             self.t_skycrane = np.where(crane & np.isinf(self.t_skycrane), self.t, self.t_skycrane)
             self._record("skycrane_start", crane, env, agl, sensed)
 
-    def _vertical_speed(self):
+    def _vertical_speed(self) -> Floats:
         x, y, z, vx, vy, vz = self.state[:6]
         return (x * vx + y * vy + z * vz) / np.sqrt(x * x + y * y + z * z)
 
-    def _choose_target(self, mask, agl, east, north, divert: bool):
+    def _choose_target(
+        self,
+        mask: Mask,
+        agl: Floats,
+        east: Floats,
+        north: Floats,
+        divert: bool,
+    ) -> None:
         """Pick where to land: the predicted landing point, moved to the nearest safe
         spot within the divert reach (Lander Vision System), in true coordinates."""
         ds = self.v.descent_stage
@@ -461,11 +518,11 @@ class _Flight:
         self.aim[:, mask] = (unit * radius)[:, mask]
         self.aim_up[:, mask] = unit[:, mask]
 
-    def _timeout(self, active):
+    def _timeout(self, active: Mask) -> None:
         self._end(active & (self.t >= self.steps.max_time_s), Status.TIMEOUT)
 
     # --------------------------------------------------------------- controls
-    def _controls(self, env, agl):
+    def _controls(self, env: Environment, agl: Floats) -> Controls:
         v, n = self.v, self.n
         phase = self.phase
         capsule_on = phase <= Phase.PARACHUTE
@@ -482,43 +539,46 @@ class _Flight:
             ),
             chute_deploy_t=self.t_deploy,
             drag_area=np.where(phase >= Phase.FREEFALL, v.descent_stage.drag_area_m2, 0.0),
-            thrust=tuple(self.thrust),
+            thrust=(self.thrust[0], self.thrust[1], self.thrust[2]),
             mass_flow=self.mass_flow,
         )
         self._last_ctl = ctl
         return ctl
 
-    def _steer_bank(self, env, lifting):
+    def _steer_bank(self, env: Environment, lifting: Mask) -> None:
         g = self.v.guidance
         dt = self.steps.entry_s
         if self.reference_only:
             self.bank = np.where(self.phase == Phase.SUFR, 0.0, self.bank)
             return
-        x, y, z, vx, vy, vz = self.state[:6]
+        reference = self.sys.reference
+        assert reference is not None  # a system without one flies the reference bank only
         speed = self._speed()
-        rng, cross, heading_err = range_and_crossrange(x, y, z, vx, vy, vz, *self.nav_target)
+        rng, cross, heading_err = range_and_crossrange(
+            position=self.state[:3], velocity=self.state[3:6], target=self.nav_target
+        )
         drag = capsule_drag_acceleration(
             env, self.v.aeroshell.area_m2 * self.runs.drag_scale, self.state[6]
         )
         hdot = self._vertical_speed()
         ld_nominal = env.capsule_ld  # the tabulated L/D: what guidance believes
         magnitude = etpc_bank_magnitude(
-            self.sys.reference,
-            g.overcontrol_gain,
-            ld_nominal,
-            speed,
-            drag,
-            hdot,
-            rng,
-            g.min_bank_deg * DEG,
-            g.max_bank_deg * DEG,
+            ref=reference,
+            gain=g.overcontrol_gain,
+            lift_to_drag=ld_nominal,
+            speed=speed,
+            drag=drag,
+            hdot=hdot,
+            range_to_go=rng,
+            min_bank_rad=g.min_bank_deg * DEG,
+            max_bank_rad=g.max_bank_deg * DEG,
         )
         band = crossrange_deadband(
-            speed,
-            g.deadband_high_m,
-            g.deadband_low_m,
-            g.deadband_high_velocity_mps,
-            g.deadband_low_velocity_mps,
+            speed=speed,
+            high_m=g.deadband_high_m,
+            low_m=g.deadband_low_m,
+            v_high=g.deadband_high_velocity_mps,
+            v_low=g.deadband_low_velocity_mps,
         )
         reverse = (np.abs(cross) > band) & (np.sign(cross) != self.bank_sign) & self.guiding
         self.bank_sign = np.where(reverse, np.sign(cross), self.bank_sign)
@@ -533,17 +593,17 @@ class _Flight:
         command = np.where(self.phase == Phase.SUFR, 0.0, command)
         steer = self.phase <= Phase.SUFR
         bank, rate = follow_bank(
-            self.bank,
-            self.bank_rate,
-            command,
-            dt,
-            g.bank_rate_max_deg_s * DEG,
-            g.bank_acceleration_max_deg_s2 * DEG,
+            bank=self.bank,
+            rate=self.bank_rate,
+            command=command,
+            dt=dt,
+            rate_max=g.bank_rate_max_deg_s * DEG,
+            accel_max=g.bank_acceleration_max_deg_s2 * DEG,
         )
         self.bank = np.where(steer, bank, self.bank)
         self.bank_rate = np.where(steer, rate, self.bank_rate)
 
-    def _steer_thrust(self, env, agl):
+    def _steer_thrust(self, env: Environment, agl: Floats) -> None:
         powered = self.phase == Phase.POWERED
         if not powered.any():
             self.thrust = np.zeros((3, self.n))
@@ -560,18 +620,20 @@ class _Flight:
         self.at_gate |= powered & ((t_go <= GATE_HANDOVER_S) | (agl <= ds.gate_altitude_m))
         gate_point = self.aim + ds.gate_altitude_m * self.aim_up
         gate_velocity = -ds.gate_speed_mps * self.aim_up
-        approach = zem_zev_acceleration(p, vel, -g_mag * up, gate_point, gate_velocity, t_go)
+        approach = zem_zev_acceleration(
+            p=p, v=vel, g=-g_mag * up, r_f=gate_point, v_f=gate_velocity, t_go=t_go
+        )
         terminal = terminal_acceleration(
-            p,
-            vel,
-            self.aim,
-            up,
-            g_mag,
-            agl,
-            ds.skycrane_altitude_m,
-            ds.skycrane_speed_mps,
-            ds.gate_speed_mps,
-            ds.deceleration_mps2,
+            p=p,
+            v=vel,
+            aim=self.aim,
+            up=up,
+            g_mag=g_mag,
+            height=agl,
+            skycrane_alt=ds.skycrane_altitude_m,
+            skycrane_speed=ds.skycrane_speed_mps,
+            gate_speed=ds.gate_speed_mps,
+            deceleration=ds.deceleration_mps2,
         )
         accel = np.where(self.at_gate, terminal, approach)
         accel = np.where(powered, accel, 0.0)
@@ -590,7 +652,12 @@ class _Flight:
         self.touchdown["propellant_kg"][exhausted] = 0.0
 
     # ------------------------------------------------------------ after step
-    def _after_step(self, before, stepped, agl_before):
+    def _after_step(
+        self,
+        before: Floats,
+        stepped: Mask,
+        agl_before: Floats,
+    ) -> None:
         if not stepped.any():
             return
         ds = self.v.descent_stage
@@ -613,7 +680,7 @@ class _Flight:
             self._end(fuel, Status.FUEL_EXHAUSTED)
             self._end(hit, Status.GROUND_IMPACT)
 
-    def _step_sizes(self, env):
+    def _step_sizes(self, env: Environment) -> Floats:
         """Each run's step [s] for its phase (see `StepSizes`)."""
         steps, phase = self.steps, self.phase
         coasting = (
@@ -624,7 +691,13 @@ class _Flight:
         dt = np.where(coasting, steps.coast_s, steps.entry_s)
         return np.where(phase >= Phase.FREEFALL, steps.descent_s, dt)
 
-    def _touchdown(self, touch, before, rover_before, rover_after):
+    def _touchdown(
+        self,
+        touch: Mask,
+        before: Floats,
+        rover_before: Floats,
+        rover_after: Floats,
+    ) -> None:
         """Interpolate the crossing of the ground within the step and record touchdown."""
         frac = np.clip(rover_before / np.maximum(rover_before - rover_after, 1e-12), 0.0, 1.0)
         dt = self._dt
@@ -674,7 +747,7 @@ class _Flight:
         self.state = np.where(touch, state, self.state)
         self.t = np.where(touch, t, self.t)
 
-    def _flyaway(self):
+    def _flyaway(self) -> None:
         """Cut the bridle and fly the descent stage away; record where it comes down.
 
         Closed form: a burn at fixed throttle and elevation along the horizontal
@@ -709,33 +782,32 @@ class _Flight:
         ev["g_load"] = np.where(landed, accel / G0, np.nan)
 
     # ------------------------------------------------------------- telemetry
-    def _record_telemetry(self, env, agl, sensed):
+    def _telemetry_row(self, env: Environment, agl: Floats, sensed: Floats) -> Floats:
+        """This step's telemetry: a row per `TELEMETRY_COLUMNS` entry, a column per run."""
         x, y, z = self.state[:3]
         lat, lon, _ = spherical_from_position(x, y, z)
         lat, lon = lat / DEG, np.mod(lon / DEG, 360.0)
         heat = stagnation_heat_rate(env, self.v.aeroshell.nose_radius_m) * self.heatshield_on / 1e4
-        self.telemetry.append(
-            np.stack(
-                [
-                    self.t,
-                    *self.state[:6],
-                    lat,
-                    lon,
-                    agl,
-                    env.height_above_areoid_m,
-                    self._speed(),
-                    env.mach,
-                    env.dynamic_pressure,
-                    sensed,
-                    self.bank / DEG,
-                    heat,
-                    self.state[6],
-                    self.phase.astype(float),
-                ]
-            )
+        return np.stack(
+            [
+                self.t,
+                *self.state[:6],
+                lat,
+                lon,
+                agl,
+                env.height_above_areoid_m,
+                self._speed(),
+                env.mach,
+                env.dynamic_pressure,
+                sensed,
+                self.bank / DEG,
+                heat,
+                self.state[6],
+                self.phase.astype(float),
+            ]
         )
 
-    def _telemetry_arrays(self):
+    def _telemetry_arrays(self) -> dict[str, Floats] | None:
         if self.telemetry is None:
             return None
         rows = np.stack(self.telemetry)  # (steps, columns, runs)

@@ -64,7 +64,12 @@ class EdlSystem:
         mach, cd, ld = vehicle.aero_arrays()
         p = vehicle.parachute
         aero = Aerodynamics.from_tables(
-            mach, cd, ld, np.array(p.mach), np.array(p.drag_coefficient), p.inflation_time_s
+            mach=mach,
+            cd=cd,
+            ld=ld,
+            chute_mach=np.array(p.mach),
+            chute_cd=np.array(p.drag_coefficient),
+            inflation_s=p.inflation_time_s,
         )
         t = vehicle.target
         lat, lon = t.latitude_deg * DEG, t.longitude_deg * DEG

@@ -7,9 +7,10 @@ entry of a few minutes is far below the navigation errors.
 from __future__ import annotations
 
 from perseverance.mars.constants import GM_MARS, J2_MARS, R_MARS
+from perseverance.mars.frames import Real
 
 
-def gravity_j2(x, y, z):
+def gravity_j2(x: Real, y: Real, z: Real) -> tuple[Real, Real, Real]:
     """Gravitational acceleration [m/s^2] at body-fixed position ``(x, y, z)`` [m].
 
     Standard J2 expansion (e.g. Vallado, *Fundamentals of Astrodynamics*, eq. 8-30).

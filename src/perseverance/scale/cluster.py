@@ -25,20 +25,24 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
-from perseverance.edl.montecarlo import chunks, concatenate, fly_runs
-from perseverance.edl.sequence import DEFAULT_STEPS, StepSizes
+from perseverance.edl.guidance import EntryReference
+from perseverance.edl.montecarlo import Chunk, ChunkFlight, ChunkMapper, RunTable, fly_runs
+from perseverance.edl.sequence import StepSizes
 from perseverance.edl.system import EdlSystem
 from perseverance.errors import ClusterError, PerseveranceError
 
 if TYPE_CHECKING:
     from distributed import Client, Future
 
+#: Runs per Dask task: small enough to spread a campaign over many workers.
+CHUNK_RUNS = 1000
 #: Seconds to wait for a scheduler to answer the first connection.
 CONNECT_TIMEOUT_S = 10.0
 #: Seconds to wait for the first worker, and for a new one after all have left.
@@ -83,8 +87,8 @@ class SystemRecipe:
 
     vehicle_json: str
     terrain_seed: int
-    entry_state: np.ndarray
-    reference: object
+    entry_state: NDArray[np.float64] | None
+    reference: EntryReference | None
 
     @classmethod
     def of(cls, system: EdlSystem) -> SystemRecipe:
@@ -129,7 +133,7 @@ def _fly_chunk(
     stop: int,
     steps: StepSizes,
     deploy_on_velocity: bool | None,
-) -> dict[str, np.ndarray]:
+) -> RunTable:
     return fly_runs(
         _system(payload), seed, start, stop, steps, deploy_on_velocity=deploy_on_velocity
     )
@@ -140,25 +144,26 @@ def chunk_bound_s(runs: int) -> float:
     return CHUNK_BOUND_S + runs * RUN_BOUND_S
 
 
-def run_on_dask(
-    system: EdlSystem,
-    n: int,
-    seed: int,
-    *,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    steps: StepSizes = DEFAULT_STEPS,
-    deploy_on_velocity: bool | None = None,
-    chunk_runs: int = 1000,
-    on_chunk: Callable[[int], None] | None = None,
-) -> dict[str, np.ndarray]:
-    """Fly ``n`` runs on a local Dask cluster of ``workers`` processes, or on the
-    cluster at ``scheduler`` (an address such as ``tcp://host:8786``).
+def dask_mapper(*, workers: int | None = None, scheduler: str | None = None) -> ChunkMapper:
+    """A chunk mapper for `perseverance.edl.montecarlo.run_campaign` that flies the chunks
+    on a local Dask cluster of ``workers`` processes, or on the cluster at ``scheduler``
+    (an address such as ``tcp://host:8786``); use it with chunks of `CHUNK_RUNS` runs.
 
-    ``on_chunk(runs)`` is called after each finished chunk. Raises `ClusterError`
-    when the scheduler cannot be reached or goes away, when no worker appears
-    within `WORKER_WAIT_S`, or when the campaign stops making progress.
+    Mapping raises `ClusterError` when the scheduler cannot be reached or goes away,
+    when no worker appears within `WORKER_WAIT_S`, or when the campaign stops making
+    progress.
     """
+
+    def map_on_dask(flight: ChunkFlight, ranges: Sequence[Chunk]) -> Iterator[RunTable]:
+        return _map_on_dask(flight, ranges, workers=workers, scheduler=scheduler)
+
+    return map_on_dask
+
+
+def _map_on_dask(
+    flight: ChunkFlight, ranges: Sequence[Chunk], *, workers: int | None, scheduler: str | None
+) -> Iterator[RunTable]:
+    """Each chunk's table as it finishes on the cluster; the cluster is closed at the end."""
     try:
         import dask
         from dask.distributed import Client, LocalCluster
@@ -195,8 +200,11 @@ def run_on_dask(
             if cluster is not None:
                 where = f"{cluster.scheduler_address} ({where})"
             ttl_s = DEFAULT_WORKER_TTL_S if scheduler else LOCAL_WORKER_TTL_S
-            return _Campaign(client, where, n, chunk_runs, ttl_s).run(
-                SystemRecipe.of(system).payload(), seed, steps, deploy_on_velocity, on_chunk
+            yield from _Campaign(client, where, ranges, ttl_s).run(
+                SystemRecipe.of(flight.system).payload(),
+                flight.seed,
+                flight.steps,
+                flight.deploy_on_velocity,
             )
         finally:
             if client is not None:
@@ -212,13 +220,13 @@ def run_on_dask(
 class _Campaign:
     """The chunks of one campaign on one client, with a bound on every wait."""
 
-    def __init__(self, client: Client, where: str, n: int, chunk_runs: int, ttl_s: float):
+    def __init__(self, client: Client, where: str, ranges: Sequence[Chunk], ttl_s: float):
         self.client, self.where = client, where
-        self.ranges = chunks(n, chunk_runs)
+        self.ranges = ranges
         #: Seconds without a finished chunk after which the cluster counts as stuck:
         #: long enough for the scheduler to drop a silent worker (within ``2 * ttl_s``)
-        #: and for a (new) worker to start and fly the chunk again.
-        self.stall_s = 2 * ttl_s + WORKER_START_S + chunk_bound_s(min(chunk_runs, n))
+        #: and for a (new) worker to start and fly the largest chunk again.
+        self.stall_s = 2 * ttl_s + WORKER_START_S + chunk_bound_s(max(b - a for a, b in ranges))
         #: Seconds for the whole campaign: one stall, then every chunk in turn on one thread.
         self.deadline_s = self.stall_s + sum(chunk_bound_s(b - a) for a, b in self.ranges)
 
@@ -228,16 +236,14 @@ class _Campaign:
         seed: int,
         steps: StepSizes,
         deploy_on_velocity: bool | None,
-        on_chunk: Callable[[int], None] | None,
-    ) -> dict[str, np.ndarray]:
-        """The per-run table of the campaign, in run order."""
+    ) -> Iterator[RunTable]:
+        """Each chunk's table, as it finishes."""
         from distributed import wait
 
         threads = self._wait_for_threads()
         start = last_progress = time.monotonic()
         todo = iter(self.ranges)
-        pending: dict[Future, tuple[int, int]] = {}
-        parts: list[dict[str, np.ndarray]] = []
+        pending: dict[Future, Chunk] = {}
 
         def refill(threads: int) -> None:
             room = IN_FLIGHT_PER_THREAD * max(threads, 1) - len(pending)
@@ -271,14 +277,11 @@ class _Campaign:
                 continue
             for future in done:
                 a, b = pending.pop(future)
-                parts.append(self._result(future, a, b))
-                if on_chunk:
-                    on_chunk(b - a)
+                yield self._result(future, a, b)
             last_progress = time.monotonic()
             refill(self._threads())
-        return concatenate(parts)
 
-    def _result(self, future: Future, a: int, b: int) -> dict[str, np.ndarray]:
+    def _result(self, future: Future, a: int, b: int) -> RunTable:
         """The table of a finished chunk; a task's own error is re-raised as is."""
         from distributed import KilledWorker
 
@@ -350,7 +353,8 @@ def _line(exc: BaseException) -> str:
     """An exception as one short line: its type and the first line of its message
     (for cancelled futures, why they were cancelled)."""
     reasons = {group.reason for group in getattr(exc, "error_groups", ())}
-    reasons |= {exc.reason} if getattr(exc, "reason", None) else set()
+    reason = getattr(exc, "reason", None)
+    reasons |= {reason} if reason else set()
     text = "cancelled: " + ", ".join(sorted(map(str, reasons))) if reasons else str(exc)
     text = " ".join(text.split("\n", 1)[0].split())
     text = text if len(text) <= 200 else text[:197] + "..."
