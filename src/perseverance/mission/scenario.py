@@ -78,12 +78,12 @@ __all__ = [
     "MAX_SOLS",
     "NEVER_IN_CONJUNCTION",
     "SAMPLING_OPERATIONS",
-    "Activity",
     "Conjunction",
-    "Phase",
+    "MissionPhase",
     "PlannedActivity",
     "SamplingTarget",
     "Scenario",
+    "ScenarioActivity",
     "Waypoint",
     "activity_kinds",
     "load_scenario",
@@ -242,7 +242,7 @@ class Waypoint(_Strict):
         return math.degrees(math.atan2(self.east_m, self.north_m)) % 360.0
 
 
-class Activity(_Strict):
+class ScenarioActivity(_Strict):
     """What a phase (or the whole mission) asks for: a kind, when, how long, how often.
 
     When: ``sol``, or ``first_sol``..``last_sol`` (either end defaults to its phase's,
@@ -286,7 +286,7 @@ class Activity(_Strict):
         return kind
 
     @model_validator(mode="after")
-    def _check(self) -> Activity:
+    def _check(self) -> ScenarioActivity:
         for problem in self._problems():
             raise ValueError(problem)
         return self
@@ -378,7 +378,7 @@ class Activity(_Strict):
         return f"{self.kind} {self.name!r}" if self.name else self.kind
 
 
-class Phase(_Strict):
+class MissionPhase(_Strict):
     """A stretch of the mission over consecutive sols, with what it asks for."""
 
     name: str = Field(min_length=1, max_length=PHASE_NAME_LENGTH)
@@ -387,10 +387,10 @@ class Phase(_Strict):
     last_sol: Sol | None = None
     """None for the last phase only: it runs to the scenario's ``last_sol``."""
     source: str = ""
-    activities: Annotated[tuple[Activity, ...], FileTuple] = ()
+    activities: Annotated[tuple[ScenarioActivity, ...], FileTuple] = ()
 
     @model_validator(mode="after")
-    def _check(self) -> Phase:
+    def _check(self) -> MissionPhase:
         if self.last_sol is not None and self.first_sol > self.last_sol:
             raise ValueError(f"first_sol = {self.first_sol} is after last_sol = {self.last_sol}")
         return self
@@ -404,7 +404,7 @@ class PlannedActivity:
     """Its place in the scenario file, e.g. ``phases.crater_floor.activities.4``."""
     phase: str | None
     """Its phase, or None for a recurring activity."""
-    activity: Activity
+    activity: ScenarioActivity
     first_sol: int
     last_sol: int
 
@@ -460,8 +460,8 @@ class Scenario(_Strict):
     edl: Edl
     conjunction: Conjunction
     waypoint_table: dict[str, Waypoint] = Field(default_factory=dict, alias="waypoints")
-    phases: dict[str, Phase] = Field(min_length=1)
-    recurring: Annotated[tuple[Activity, ...], FileTuple] = ()
+    phases: dict[str, MissionPhase] = Field(min_length=1)
+    recurring: Annotated[tuple[ScenarioActivity, ...], FileTuple] = ()
 
     _planned: tuple[PlannedActivity, ...] = PrivateAttr(default=())
 
@@ -485,7 +485,7 @@ class Scenario(_Strict):
     def _check(self) -> Scenario:
         for key, item in (*self.phases.items(), *self.waypoint_table.items()):
             if item.name != key:
-                table = "phases" if isinstance(item, Phase) else "waypoints"
+                table = "phases" if isinstance(item, MissionPhase) else "waypoints"
                 raise ValueError(f"{table}.{key}.name = {item.name!r} must equal its key")
         self._check_phases()
         self._planned = tuple(self._resolve())
@@ -633,7 +633,7 @@ class Scenario(_Strict):
         last = phase.last_sol if phase.last_sol is not None else self.last_sol
         return phase.first_sol, last
 
-    def phase_at(self, sol: int) -> Phase:
+    def phase_at(self, sol: int) -> MissionPhase:
         """The phase that holds ``sol`` (0..last_sol)."""
         self._check_sol(sol)
         for phase in self.phases.values():
@@ -747,7 +747,9 @@ class Scenario(_Strict):
         )
 
 
-def _planned(where: str, phase: str | None, a: Activity, first: int, last: int) -> PlannedActivity:
+def _planned(
+    where: str, phase: str | None, a: ScenarioActivity, first: int, last: int
+) -> PlannedActivity:
     if a.sol is not None:
         first = last = a.sol
     else:
