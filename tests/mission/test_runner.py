@@ -180,10 +180,10 @@ def test_a_failure_mid_sol_rolls_back_that_sol_and_resume_ends_the_same(tmp_path
     reference = fly(tmp_path / "ref", sols=25, run_id="x")
     plain = SurfaceOps.plain
 
-    def broken(self, slot, rec, state):
+    def broken(self, slot, detail, rec, state):
         if rec.activities and state.sol == 19 and slot.request.kind == "imaging":
             raise RuntimeError("simulated crash in the middle of sol 20")
-        return plain(self, slot, rec, state)
+        return plain(self, slot, detail, rec, state)
 
     from perseverance.mission.runner import start_mission
 
