@@ -13,6 +13,8 @@ class Drive:
     """A drive towards its waypoint, once on each of its sols until the rover arrives."""
 
     planned: PlannedActivity
+    waypoint: str
+    """The name of the waypoint it drives to (the activity's ``to``)."""
 
 
 @dataclass(frozen=True)

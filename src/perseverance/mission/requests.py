@@ -111,7 +111,7 @@ def _drive_request(
         budget = models.mobility.budget.max_drive_time_per_sol_s
         wanted = DRIVE_TIME_MARGIN * distance / mode.speed_mps + 60.0
         duration = min(budget, window_s, wanted)
-        detail = Drive(p)
+        detail = Drive(p, a.to)
         priority = PRIORITY_DRIVE
     return Request(
         "drive", a.name, a.lmst_hours, duration, mode.power_w, priority=priority, detail=detail

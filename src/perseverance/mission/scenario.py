@@ -443,10 +443,11 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> Scenario:
-        for key, item in (*self.phases.items(), *self.waypoint_table.items()):
-            if item.name != key:
-                table = "phases" if isinstance(item, MissionPhase) else "waypoints"
-                raise ValueError(f"{table}.{key}.name = {item.name!r} must equal its key")
+        names = [("phases", key, phase.name) for key, phase in self.phases.items()]
+        names += [("waypoints", key, w.name) for key, w in self.waypoint_table.items()]
+        for table, key, name in names:
+            if name != key:
+                raise ValueError(f"{table}.{key}.name = {name!r} must equal its key")
         self._check_phases()
         self._data = scenario_data(info)
         self._planned = tuple(self._resolve())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, assert_never
+from typing import Any, Literal, assert_never
 
 import numpy as np
 
@@ -185,7 +185,7 @@ class SurfaceOps:
         """Drive towards the slot's waypoint for at most the slot's time."""
         p = detail.planned
         a = p.activity
-        w = self.models.scenario.waypoints()[a.to]
+        w = self.models.scenario.waypoints()[detail.waypoint]
         goal = reachable_goal(
             self.grid, state.position, (w.east_m, w.north_m), max_shift_m=MAX_WAYPOINT_SHIFT_M
         )
@@ -197,7 +197,7 @@ class SurfaceOps:
                     "name": "waypoint_moved",
                     "sol": sol,
                     "payload": {
-                        "waypoint": a.to,
+                        "waypoint": detail.waypoint,
                         "east_m": goal[0],
                         "north_m": goal[1],
                         "moved_m": moved,
@@ -207,7 +207,7 @@ class SurfaceOps:
             )
         state.done[p.where] = state.done.get(p.where, 0) + 1
         if math.hypot(goal[0] - state.east_m, goal[1] - state.north_m) <= ARRIVED_M:
-            self._arrive(sol, rec, state, p.where, a.to)
+            self._arrive(sol, rec, state, p.where, detail.waypoint)
             rec.activity("drive", a.name, slot.start_s, 0.0, 0.0, outcome="done: already there")
             return
         path = plan_path(self.grid, state.position, goal)
@@ -221,7 +221,7 @@ class SurfaceOps:
         )
         self._record_drive(rec, state, result, slot.start_s, a.name)
         if result.arrived:
-            self._arrive(sol, rec, state, p.where, a.to)
+            self._arrive(sol, rec, state, p.where, detail.waypoint)
 
     def _arrive(self, sol: int, rec: SolRecord, state: MissionState, where: str, to: str) -> None:
         state.arrived.append(where)
@@ -311,6 +311,7 @@ class SurfaceOps:
         assert slot.start_s is not None
         lmst_h = slot.start_s / LMST_HOUR_S
         pos = state.position
+        failure: Literal["random", "crumble", "jam"]
         match detail:
             case RetrySample(retry=retry):
                 state.retries.remove(retry)
@@ -326,6 +327,7 @@ class SurfaceOps:
             case _:
                 assert_never(detail)
         if kind == "core":
+            assert rock is not None  # the scenario gives every core its rock type
             result = cache.core(
                 sol,
                 rock,
