@@ -10,13 +10,7 @@ from hypothesis import strategies as st
 
 from perseverance.errors import ScenarioError
 from perseverance.mars.constants import LMST_HOUR_S
-from perseverance.mission.sol_planner import (
-    SKIPPED_ENERGY,
-    SKIPPED_TIME,
-    Request,
-    place,
-    plan_sol,
-)
+from perseverance.mission.sol_planner import Request, SlotOutcome, place, plan_sol
 from perseverance.rover.power import load_power, simulate_sol
 
 POWER = load_power()
@@ -24,14 +18,14 @@ DATE = "2021-06-01T00:00:00Z"
 
 
 def _request(kind="imaging", window=(10.0, 14.0), duration=1800.0, power=100.0, **kw):
-    return Request(kind, kw.pop("name", kind), window, duration, power, **kw)
+    return Request(kind, kw.pop("name", kind), window, duration, power, detail=None, **kw)
 
 
 def test_exclusive_requests_do_not_overlap_and_stay_in_their_window():
     slots = place([_request(name=f"a{i}", duration=3600.0) for i in range(5)])
     planned = [s for s in slots if s.planned]
     assert len(planned) == 4  # 4 h of window: the fifth hour does not fit
-    assert [s.outcome for s in slots if not s.planned] == [SKIPPED_TIME]
+    assert [s.outcome for s in slots if not s.planned] == [SlotOutcome.SKIPPED_TIME]
     spans = sorted((s.start_s, s.start_s + s.request.duration_s) for s in planned)
     assert all(a1 <= b0 for (_, a1), (b0, _) in pairwise(spans))
     assert spans[0][0] == 10.0 * LMST_HOUR_S and spans[-1][1] <= 14.0 * LMST_HOUR_S
@@ -46,7 +40,7 @@ def test_background_requests_run_alongside_and_fixed_starts_are_kept():
 
 def test_nothing_starts_before_the_landing():
     slots = place([_request(window=(10.0, 14.0))], earliest_s=13.8 * LMST_HOUR_S)
-    assert slots[0].outcome == SKIPPED_TIME
+    assert slots[0].outcome == SlotOutcome.SKIPPED_TIME
 
 
 def test_priority_decides_who_gets_the_energy():
@@ -54,14 +48,14 @@ def test_priority_decides_who_gets_the_energy():
            for i in range(6)]  # fmt: skip
     slots = plan_sol(big, POWER, POWER.floor_j + 4.0e6, DATE)
     outcomes = [s.outcome for s in sorted(slots, key=lambda s: s.request.priority)]
-    assert outcomes[0] == "planned" and SKIPPED_ENERGY in outcomes
-    first_skip = outcomes.index(SKIPPED_ENERGY)
-    assert all(o == "planned" for o in outcomes[:first_skip])
+    assert outcomes[0] is SlotOutcome.PLANNED and SlotOutcome.SKIPPED_ENERGY in outcomes
+    first_skip = outcomes.index(SlotOutcome.SKIPPED_ENERGY)
+    assert all(o is SlotOutcome.PLANNED for o in outcomes[:first_skip])
 
 
 def test_a_sol_that_starts_below_the_floor_runs_nothing():
     slots = plan_sol([_request(power=1.0)], POWER, POWER.floor_j * 0.9, DATE)
-    assert [s.outcome for s in slots] == [SKIPPED_ENERGY]
+    assert [s.outcome for s in slots] == [SlotOutcome.SKIPPED_ENERGY]
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,15 @@ import math
 from dataclasses import dataclass
 
 from perseverance.mars.constants import LMST_HOUR_S
+from perseverance.mission.request_details import (
+    DepotDrop,
+    Drive,
+    PlainRun,
+    RequestDetail,
+    RetrySample,
+    Sample,
+    ScriptedDrive,
+)
 from perseverance.mission.scenario import PlannedActivity, Scenario
 from perseverance.mission.sol_planner import Request
 from perseverance.mission.state import MissionState, Retry
@@ -44,6 +53,9 @@ RETRY_WINDOW_H = (9.0, 17.0)
 DRIVE_TIME_MARGIN = 1.25
 
 PRIORITY_BACKGROUND, PRIORITY_FIXED, PRIORITY_DRIVE, PRIORITY_DAILY, PRIORITY_SPREAD = range(5)
+
+#: A request of the mission, with what its slot is for.
+MissionRequest = Request[RequestDetail]
 
 
 @dataclass(frozen=True)
@@ -75,14 +87,17 @@ def _runs_wanted(p: PlannedActivity, sol: int, scenario: Scenario, done: int) ->
     return min(a.max_per_sol, math.ceil(left / max(sols_left, 1)))
 
 
-def _drive_request(p: PlannedActivity, models: Models, state: MissionState) -> Request | None:
+def _drive_request(
+    p: PlannedActivity, models: Models, state: MissionState
+) -> MissionRequest | None:
     a = p.activity
     mode = models.mobility.mode(a.mode or "visual_odometry")
     if a.distance_m is not None:  # a scripted drive (first drive, wheel wiggle): once
         if state.done.get(p.where, 0):
             return None
         duration = a.duration_s or a.distance_m / mode.speed_mps
-        priority, tag = PRIORITY_FIXED, "drive_scripted"
+        detail: RequestDetail = ScriptedDrive(p)
+        priority = PRIORITY_FIXED
     elif p.where in state.arrived or a.to is None:
         return None
     else:
@@ -92,13 +107,16 @@ def _drive_request(p: PlannedActivity, models: Models, state: MissionState) -> R
         budget = models.mobility.budget.max_drive_time_per_sol_s
         wanted = DRIVE_TIME_MARGIN * distance / mode.speed_mps + 60.0
         duration = min(budget, window_s, wanted)
-        priority, tag = PRIORITY_DRIVE, "drive"
+        detail = Drive(p, a.to)
+        priority = PRIORITY_DRIVE
     return Request(
-        "drive", a.name, a.lmst_hours, duration, mode.power_w, priority=priority, detail=(tag, p)
+        "drive", a.name, a.lmst_hours, duration, mode.power_w, priority=priority, detail=detail
     )
 
 
-def _sampling_request(p: PlannedActivity, models: Models, state: MissionState) -> Request | None:
+def _sampling_request(
+    p: PlannedActivity, models: Models, state: MissionState
+) -> MissionRequest | None:
     a = p.activity
     if a.kind == "depot":
         return None
@@ -113,11 +131,13 @@ def _sampling_request(p: PlannedActivity, models: Models, state: MissionState) -
         duration,
         planned_power_w(models.caching, a.kind, failure=failure),
         priority=PRIORITY_FIXED,
-        detail=("sample", p),
+        detail=Sample(p),
     )
 
 
-def _depot_requests(p: PlannedActivity, sol: int, models: Models, state: MissionState):
+def _depot_requests(
+    p: PlannedActivity, sol: int, models: Models, state: MissionState
+) -> list[MissionRequest]:
     a = p.activity
     n = _runs_wanted(p, sol, models.scenario, state.done.get(p.where, 0))
     d = models.caching.depot
@@ -134,13 +154,13 @@ def _depot_requests(p: PlannedActivity, sol: int, models: Models, state: Mission
             duration,
             power,
             priority=PRIORITY_FIXED,
-            detail=("depot", p),
+            detail=DepotDrop(p),
         )
         for _ in range(n)
     ]
 
 
-def retry_request(retry: Retry, models: Models) -> Request:
+def retry_request(retry: Retry, models: Models) -> MissionRequest:
     """A request to run a sampling operation again (after a failure, or no room on its sol)."""
     failure: Failure | None = "random" if retry.kind == "core" else None
     duration = planned_duration_s(models.caching, retry.kind, failure=failure)
@@ -151,20 +171,20 @@ def retry_request(retry: Retry, models: Models) -> Request:
         duration,
         planned_power_w(models.caching, retry.kind, failure=failure),
         priority=PRIORITY_FIXED,
-        detail=("retry", retry),
+        detail=RetrySample(retry),
     )
 
 
 def sol_requests(
     sol: int, models: Models, state: MissionState, relay_bits: float
-) -> tuple[list[Request], list[Request]]:
+) -> tuple[list[MissionRequest], list[MissionRequest]]:
     """The sol's requests, and those held back because the onboard store is full.
 
     ``relay_bits`` [bit] is the data the sol is expected to leave for the relay passes.
     """
     scenario, power = models.scenario, models.power
-    requests: list[Request] = []
-    held: list[Request] = []
+    requests: list[MissionRequest] = []
+    held: list[MissionRequest] = []
     store_full = state.backlog_bits >= models.telecom.relay.buffer_bits
     for p in scenario.activities_on(sol):
         a = p.activity
@@ -197,7 +217,7 @@ def sol_requests(
             priority = PRIORITY_SPREAD if a.total is not None else PRIORITY_DAILY
         starts = _spread_starts(a.lmst_hours, n, duration) if background else [None] * n
         for start in starts:
-            r = Request(
+            run: MissionRequest = Request(
                 a.kind,
                 a.name,
                 a.lmst_hours,
@@ -207,12 +227,12 @@ def sol_requests(
                 exclusive=not background,
                 priority=priority,
                 fixed_start_s=start,
-                detail=("plain", p),
+                detail=PlainRun(p),
             )
             if store_full and a.kind in DATA_HEAVY_KINDS and a.sol is None:
-                held.append(r)
+                held.append(run)
             else:
-                requests.append(r)
+                requests.append(run)
     if not scenario.is_conjunction(sol):
         requests += [retry_request(r, models) for r in state.retries]
     return requests, held

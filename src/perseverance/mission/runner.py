@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 import numpy as np
 
@@ -31,6 +31,15 @@ from perseverance.edl.vehicle import load_vehicle
 from perseverance.errors import ConfigError, LandingFailedError, ScenarioError, StoreError
 from perseverance.mars.time import parse_utc
 from perseverance.mission.clock import MissionClock
+from perseverance.mission.request_details import (
+    DepotDrop,
+    Drive,
+    PlainRun,
+    RequestDetail,
+    RetrySample,
+    Sample,
+    ScriptedDrive,
+)
 from perseverance.mission.requests import Models, sol_requests
 from perseverance.mission.run_folder import (
     RUN_MARKER,
@@ -40,7 +49,7 @@ from perseverance.mission.run_folder import (
     write_run_marker,
 )
 from perseverance.mission.scenario import Scenario, load_scenario
-from perseverance.mission.sol_planner import SKIPPED_DATA, Slot, plan_sol
+from perseverance.mission.sol_planner import Slot, SlotOutcome, plan_sol
 from perseverance.mission.state import MissionState, Retry
 from perseverance.mission.surface import SolRecord, SurfaceOps, tube_label
 from perseverance.outputs import DEFAULT_RUNS_DIR, staged_directory
@@ -431,23 +440,26 @@ class MissionRunner:
                 rec.skipped(slot)
                 self._carry_over(slot, state)
                 continue
-            kind, _ = slot.request.detail
+            detail = slot.request.detail
             try:
-                if kind == "drive":
-                    ops.drive_to(sol, slot, rec, state)
-                elif kind == "drive_scripted":
-                    ops.scripted_drive(sol, slot, rec, state)
-                elif kind in ("sample", "retry"):
-                    ops.sample(sol, slot, rec, state, self.cache)
-                elif kind == "depot":
-                    ops.depot_drop(sol, slot, rec, state, self.cache)
-                else:
-                    ops.plain(slot, rec, state)
-                    relay_passes += slot.request.kind == "uhf_relay"
+                match detail:
+                    case Drive():
+                        ops.drive_to(sol, slot, detail, rec, state)
+                    case ScriptedDrive():
+                        ops.scripted_drive(sol, slot, detail, rec, state)
+                    case Sample() | RetrySample():
+                        ops.sample(sol, slot, detail, rec, state, self.cache)
+                    case DepotDrop():
+                        ops.depot_drop(sol, slot, detail, rec, state, self.cache)
+                    case PlainRun():
+                        ops.plain(slot, detail, rec, state)
+                        relay_passes += slot.request.kind == "uhf_relay"
+                    case _:
+                        assert_never(detail)
             except ScenarioError as exc:  # no path, no tube left, no depot site: go on
                 rec.failed(sol, slot, str(exc))
         for r in held:
-            rec.skipped(Slot(r, None, SKIPPED_DATA))
+            rec.skipped(Slot(r, None, SlotOutcome.SKIPPED_DATA))
         budget = simulate_sol(models.power, state.battery_j, rec.power_activities, utc_start)
         state.battery_j = budget.end_charge_j
         waiting = state.backlog_bits + rec.data_bits
@@ -515,13 +527,14 @@ class MissionRunner:
                 ),
             )
 
-    def _carry_over(self, slot: Slot, state: MissionState) -> None:
+    def _carry_over(self, slot: Slot[RequestDetail], state: MissionState) -> None:
         """A sampling operation that found no time or energy is tried again next sol
         (a scripted failure is not: it belongs to its sol)."""
-        kind, item = slot.request.detail
-        if kind == "sample" and item.activity.failure is None:
-            a = item.activity
-            state.done[item.where] = state.done.get(item.where, 0) + 1
+        detail = slot.request.detail
+        if isinstance(detail, Sample) and detail.planned.activity.failure is None:
+            p = detail.planned
+            a = p.activity
+            state.done[p.where] = state.done.get(p.where, 0) + 1
             state.retries.append(Retry(a.name, a.kind, a.rock, a.depot, 0))
 
     def _traverse_so_far(self) -> tuple[np.ndarray, np.ndarray]:

@@ -23,10 +23,12 @@ Sols are mission sols (sol 0 = landing sol), LMST in hours where a name says
 ``lmst_hours``, durations in seconds, positions in metres east/north of the touchdown
 point (the site frame).
 
-What this leaves out: the power, mobility and caching files are the packaged ones (a
-scenario cannot name others), waypoints are not checked against the terrain (an
-unreachable one is the path planner's error), and a scenario does not say what happens
-after a failed sampling attempt (the runner decides).
+The checks against the power and caching data (`scenario_checks`) take them from the
+validation context: `parse_scenario` accepts others than the packaged files.
+
+What this leaves out: the mobility file is the packaged one, waypoints are not checked
+against the terrain (an unreachable one is the path planner's error), and a scenario does
+not say what happens after a failed sampling attempt (the runner decides).
 
 >>> scenario = load_scenario()
 >>> scenario.phase_at(14).name, scenario.is_conjunction(220)
@@ -39,7 +41,6 @@ from __future__ import annotations
 
 import math
 import typing
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -49,6 +50,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -62,10 +64,18 @@ from perseverance.datafiles import (
     read_toml,
 )
 from perseverance.errors import ConfigError, ScenarioError
-from perseverance.mars.constants import LMST_HOUR_S, SOL_S
+from perseverance.mars.constants import SOL_S
+from perseverance.mission.scenario_checks import (
+    SAMPLING_OPERATIONS,
+    ScenarioData,
+    check_kind,
+    conjunction_kind_problems,
+    packaged_data,
+    sampling_problems,
+    scenario_data,
+    window_problems,
+)
 from perseverance.rover.mobility import ModeName
-from perseverance.rover.power import load_power
-from perseverance.rover.sampling.caching import CachingSystem, load_caching
 from perseverance.rover.sampling.procedures import planned_duration_s
 from perseverance.rover.sampling.tubes import SampleType
 from perseverance.store.schema import (
@@ -79,15 +89,13 @@ from perseverance.store.schema import (
 __all__ = [
     "MAX_SOLS",
     "NEVER_IN_CONJUNCTION",
-    "SAMPLING_OPERATIONS",
-    "Activity",
     "Conjunction",
-    "Phase",
+    "MissionPhase",
     "PlannedActivity",
     "SamplingTarget",
     "Scenario",
+    "ScenarioActivity",
     "Waypoint",
-    "activity_kinds",
     "load_scenario",
     "parse_scenario",
     "procedure_duration_s",
@@ -98,13 +106,6 @@ PACKAGE = "perseverance.data.scenarios"
 #: The longest mission a scenario (or ``--sols N``) may ask for [sols].
 MAX_SOLS = 2000
 
-#: Scenario kinds that are sampling operations, and the ``caching.toml`` table each runs.
-SAMPLING_OPERATIONS: dict[str, str] = {
-    "core": "coring",
-    "regolith": "regolith",
-    "witness": "witness",
-    "depot": "depot",
-}
 #: Sampling operations that fill one tube each (and sit on the sol it was sealed).
 TUBE_OPERATIONS = ("core", "regolith", "witness")
 
@@ -128,28 +129,6 @@ Metres = Annotated[float, Field(ge=-20_000, le=20_000)]
 
 
 @cache
-def _caching() -> CachingSystem:
-    return load_caching()
-
-
-@cache
-def activity_kinds() -> frozenset[str]:
-    """Every activity kind a scenario may use: the power table's, ``drive`` (its power is
-    the drive mode's) and the sampling operations (their steps carry their power)."""
-    power = frozenset(load_power().activities)
-    clash = power & (SAMPLING_OPERATIONS.keys() | {"drive"})
-    if clash:
-        raise ConfigError(
-            f"power.toml activities {', '.join(sorted(clash))} clash with the sampling "
-            "operations of the same name: rename them in power.toml"
-        )
-    missing = [t for t in SAMPLING_OPERATIONS.values() if t not in CachingSystem.model_fields]
-    if missing:  # pragma: no cover - a programming error
-        raise ConfigError(f"caching system has no table {', '.join(missing)}")
-    return power | SAMPLING_OPERATIONS.keys() | {"drive"}
-
-
-@cache
 def procedure_duration_s(kind: str) -> float:
     """Duration [s] of one nominal sampling operation (`sampling.planned_duration_s`);
     a failure's extra steps (discard) are not counted."""
@@ -157,7 +136,7 @@ def procedure_duration_s(kind: str) -> float:
         raise ScenarioError(
             f"{kind!r} is not a sampling operation ({', '.join(SAMPLING_OPERATIONS)})"
         )
-    return planned_duration_s(_caching(), kind)
+    return planned_duration_s(packaged_data().caching, kind)
 
 
 class _Strict(DataModel):
@@ -201,21 +180,12 @@ class Conjunction(_Strict):
     source: str = ""
 
     @model_validator(mode="after")
-    def _check(self) -> Conjunction:
+    def _check(self, info: ValidationInfo) -> Conjunction:
         if self.first_sol > self.last_sol:
             raise ValueError(f"first_sol = {self.first_sol} is after last_sol = {self.last_sol}")
-        known = activity_kinds()
-        for kind in self.allowed_kinds:
-            if kind not in known:
-                raise ValueError(
-                    f"allowed_kinds: unknown activity kind {kind!r}: known kinds are "
-                    f"{', '.join(sorted(known))}"
-                )
-            if kind in NEVER_IN_CONJUNCTION:
-                raise ValueError(
-                    f"allowed_kinds: {kind!r} is never allowed in the conjunction "
-                    "(no commanding: no driving, arm or sampling)"
-                )
+        power = scenario_data(info).power
+        for problem in conjunction_kind_problems(self.allowed_kinds, NEVER_IN_CONJUNCTION, power):
+            raise ValueError(problem)
         return self
 
     def contains(self, sol: int) -> bool:
@@ -244,7 +214,7 @@ class Waypoint(_Strict):
         return math.degrees(math.atan2(self.east_m, self.north_m)) % 360.0
 
 
-class Activity(_Strict):
+class ScenarioActivity(_Strict):
     """What a phase (or the whole mission) asks for: a kind, when, how long, how often.
 
     When: ``sol``, or ``first_sol``..``last_sol`` (either end defaults to its phase's,
@@ -279,21 +249,16 @@ class Activity(_Strict):
 
     @field_validator("kind")
     @classmethod
-    def _known_kind(cls, kind: str) -> str:
-        known = activity_kinds()
-        if kind not in known:
-            raise ValueError(
-                f"unknown activity kind {kind!r}: known kinds are {', '.join(sorted(known))}"
-            )
-        return kind
+    def _known_kind(cls, kind: str, info: ValidationInfo) -> str:
+        return check_kind(kind, scenario_data(info).power)
 
     @model_validator(mode="after")
-    def _check(self) -> Activity:
-        for problem in self._problems():
+    def _check(self, info: ValidationInfo) -> ScenarioActivity:
+        for problem in self._problems(scenario_data(info)):
             raise ValueError(problem)
         return self
 
-    def _problems(self) -> typing.Iterator[str]:
+    def _problems(self, data: ScenarioData) -> typing.Iterator[str]:
         kind = self.kind
         ranged = self.first_sol is not None or self.last_sol is not None
         if self.sol is not None and ranged:
@@ -312,14 +277,7 @@ class Activity(_Strict):
         if self.skip_conjunction and self.sol is not None:
             yield "skip_conjunction is for activities over a range of sols, not one sol"
         yield from self._kind_problems(kind)
-        duration = self.duration_each_s
-        window = (end - start) * LMST_HOUR_S
-        if duration is not None and start < end and self.max_per_sol * duration > window:
-            yield (
-                f"{self.max_per_sol} x {format_number(duration)} s does not fit in the "
-                f"LMST window [{format_number(start)}, {format_number(end)}] "
-                f"({window:.0f} s)"
-            )
+        yield from window_problems(self, data.caching)
 
     def _kind_problems(self, kind: str) -> typing.Iterator[str]:
         drive_fields = {"mode": self.mode, "to": self.to, "distance_m": self.distance_m}
@@ -380,7 +338,7 @@ class Activity(_Strict):
         return f"{self.kind} {self.name!r}" if self.name else self.kind
 
 
-class Phase(_Strict):
+class MissionPhase(_Strict):
     """A stretch of the mission over consecutive sols, with what it asks for."""
 
     name: str = Field(min_length=1, max_length=PHASE_NAME_LENGTH)
@@ -389,10 +347,10 @@ class Phase(_Strict):
     last_sol: Sol | None = None
     """None for the last phase only: it runs to the scenario's ``last_sol``."""
     source: str = ""
-    activities: Annotated[tuple[Activity, ...], FileTuple] = ()
+    activities: Annotated[tuple[ScenarioActivity, ...], FileTuple] = ()
 
     @model_validator(mode="after")
-    def _check(self) -> Phase:
+    def _check(self) -> MissionPhase:
         if self.last_sol is not None and self.first_sol > self.last_sol:
             raise ValueError(f"first_sol = {self.first_sol} is after last_sol = {self.last_sol}")
         return self
@@ -406,7 +364,7 @@ class PlannedActivity:
     """Its place in the scenario file, e.g. ``phases.crater_floor.activities.4``."""
     phase: str | None
     """Its phase, or None for a recurring activity."""
-    activity: Activity
+    activity: ScenarioActivity
     first_sol: int
     last_sol: int
 
@@ -462,10 +420,11 @@ class Scenario(_Strict):
     edl: Edl
     conjunction: Conjunction
     waypoint_table: dict[str, Waypoint] = Field(default_factory=dict, alias="waypoints")
-    phases: dict[str, Phase] = Field(min_length=1)
-    recurring: Annotated[tuple[Activity, ...], FileTuple] = ()
+    phases: dict[str, MissionPhase] = Field(min_length=1)
+    recurring: Annotated[tuple[ScenarioActivity, ...], FileTuple] = ()
 
     _planned: tuple[PlannedActivity, ...] = PrivateAttr(default=())
+    _data: ScenarioData = PrivateAttr(default_factory=packaged_data)
 
     @model_validator(mode="before")
     @classmethod
@@ -484,16 +443,20 @@ class Scenario(_Strict):
         return data
 
     @model_validator(mode="after")
-    def _check(self) -> Scenario:
-        for key, item in (*self.phases.items(), *self.waypoint_table.items()):
-            if item.name != key:
-                table = "phases" if isinstance(item, Phase) else "waypoints"
-                raise ValueError(f"{table}.{key}.name = {item.name!r} must equal its key")
+    def _check(self, info: ValidationInfo) -> Scenario:
+        names = [("phases", key, phase.name) for key, phase in self.phases.items()]
+        names += [("waypoints", key, w.name) for key, w in self.waypoint_table.items()]
+        for table, key, name in names:
+            if name != key:
+                raise ValueError(f"{table}.{key}.name = {name!r} must equal its key")
         self._check_phases()
+        self._data = scenario_data(info)
         self._planned = tuple(self._resolve())
         for p in self._planned:
             self._check_activity(p)
-        self._check_sampling()
+        depots = [p for p in self._planned if p.activity.kind == "depot"]
+        for problem in sampling_problems(self.sampling_targets(), depots, self._data.caching):
+            raise ValueError(problem)
         return self
 
     # -- validation ------------------------------------------------------------------
@@ -581,50 +544,6 @@ class Scenario(_Strict):
                     f"{p.label}: {field} = {name!r} is not a waypoint (waypoints: {known})"
                 )
 
-    def _check_sampling(self) -> None:
-        caching = _caching()
-        targets = self.sampling_targets()
-        names = Counter(t.name for t in targets)
-        repeated = [n for n, k in names.items() if k > 1]
-        if repeated:
-            raise ValueError(f"sampling target {repeated[0]!r} appears {names[repeated[0]]} times")
-        uses = Counter("witness" if t.kind == "witness" else "sample" for t in targets)
-        for kind, have in (("sample", caching.tubes.sample), ("witness", caching.tubes.witness)):
-            if uses[kind] > have:
-                raise ValueError(
-                    f"the scenario fills {uses[kind]} {kind} tubes; the rover carries {have}"
-                )
-        pairs: dict[str, list[SamplingTarget]] = {}
-        for t in targets:
-            if t.pair is not None:
-                pairs.setdefault(t.pair, []).append(t)
-        for label, members in pairs.items():
-            listed = ", ".join(t.name for t in members)
-            if len(members) > 2 or len({t.kind for t in members}) > 1:
-                raise ValueError(f"pair {label!r} ({listed}): a pair is two tubes of one kind")
-            in_depot = sum(t.depot for t in members)
-            if in_depot > 1 or (len(members) == 2 and in_depot != 1):
-                raise ValueError(
-                    f"pair {label!r} ({listed}): one tube of each pair goes to the depot "
-                    f"(depot = true on exactly one), not {in_depot}"
-                )
-        depots = [p for p in self._planned if p.activity.kind == "depot"]
-        if len(depots) > 1:
-            raise ValueError(f"{depots[1].label}: a scenario has one depot")
-        marked = [t for t in targets if t.depot]
-        if len(marked) > caching.depot.tubes:
-            raise ValueError(
-                f"{len(marked)} tubes are marked for the depot; it holds {caching.depot.tubes}"
-            )
-        for p in depots:
-            ready = [t for t in marked if t.sample_type is not None and t.sol < p.first_sol]
-            total = p.activity.total or 0
-            if total > len(ready):
-                raise ValueError(
-                    f"{p.label}: total = {total} tubes, but only {len(ready)} marked "
-                    f"depot = true are sealed before sol {p.first_sol}"
-                )
-
     # -- queries ---------------------------------------------------------------------
 
     def phase_range(self, name: str) -> tuple[int, int]:
@@ -635,7 +554,7 @@ class Scenario(_Strict):
         last = phase.last_sol if phase.last_sol is not None else self.last_sol
         return phase.first_sol, last
 
-    def phase_at(self, sol: int) -> Phase:
+    def phase_at(self, sol: int) -> MissionPhase:
         """The phase that holds ``sol`` (0..last_sol)."""
         self._check_sol(sol)
         for phase in self.phases.values():
@@ -659,7 +578,7 @@ class Scenario(_Strict):
 
     def sampling_targets(self) -> list[SamplingTarget]:
         """The tubes the scenario fills (core, regolith, witness), by sol."""
-        keep = _caching().failures.keep_crumbled_as_atmospheric
+        keep = self._data.caching.failures.keep_crumbled_as_atmospheric
         targets = []
         for p in self._planned:
             a = p.activity
@@ -732,7 +651,7 @@ class Scenario(_Strict):
         recurring = [_clip(a, next(planned), n) for a in data["recurring"]]
         data["recurring"] = [a for a in recurring if a is not None]
         try:
-            return parse_scenario(data, f"{self.name} with last_sol = {n}")
+            return parse_scenario(data, f"{self.name} with last_sol = {n}", self._data)
         except ConfigError as exc:
             raise ScenarioError(str(exc)) from None
 
@@ -749,7 +668,9 @@ class Scenario(_Strict):
         )
 
 
-def _planned(where: str, phase: str | None, a: Activity, first: int, last: int) -> PlannedActivity:
+def _planned(
+    where: str, phase: str | None, a: ScenarioActivity, first: int, last: int
+) -> PlannedActivity:
     if a.sol is not None:
         first = last = a.sol
     else:
@@ -774,13 +695,17 @@ def _clip(activity: dict[str, Any], planned: PlannedActivity, n: int) -> dict[st
     return activity
 
 
-def parse_scenario(data: dict[str, Any], label: str = "scenario") -> Scenario:
+def parse_scenario(
+    data: dict[str, Any], label: str = "scenario", models: ScenarioData | None = None
+) -> Scenario:
     """Validate scenario data (a parsed TOML table); `ConfigError` with one line if bad.
 
-    ``label`` names the source in the message (a file name).
+    ``label`` names the source in the message (a file name); ``models``: the power and
+    caching data it is checked against (default: the packaged files).
     """
+    models = models or packaged_data()
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, context=models.context())
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(label, exc, Scenario)) from None
 

@@ -21,21 +21,30 @@ charge of the sol as flown stays above the planned one (and so above the floor).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from perseverance.errors import ScenarioError
 from perseverance.mars.constants import LMST_HOUR_S, SOL_S
 from perseverance.rover.power import PowerActivity, PowerConfig, largest_feasible_prefix
 
-#: Outcomes of a request the planner did not run.
-SKIPPED_TIME = "skipped: time"
-SKIPPED_ENERGY = "skipped: energy"
-SKIPPED_DATA = "skipped: data"
+#: What a request carries for its caller (the planner never looks at it).
+DetailT = TypeVar("DetailT")
+
+
+class SlotOutcome(StrEnum):
+    """What became of a request: planned, or why the planner did not run it."""
+
+    PLANNED = "planned"
+    SKIPPED_TIME = "skipped: time"
+    SKIPPED_ENERGY = "skipped: energy"
+    SKIPPED_DATA = "skipped: data"
 
 
 @dataclass(frozen=True)
-class Request:
+class Request(Generic[DetailT]):
     """One run of an activity the sol may hold (times in s from LMST midnight, or LMST h).
 
     ``power_w`` [W] on top of the sleep load, ``awake`` adds the avionics; ``priority``:
@@ -51,7 +60,7 @@ class Request:
     exclusive: bool = True
     priority: int = 0
     fixed_start_s: float | None = None
-    detail: Any = field(default=None, compare=False)
+    detail: DetailT = field(kw_only=True, compare=False)
 
     def __post_init__(self) -> None:
         lo, hi = self.window_h
@@ -69,17 +78,18 @@ class Request:
 
 
 @dataclass(frozen=True)
-class Slot:
+class Slot(Generic[DetailT]):
     """A request with its place in the sol: ``start_s`` [s from LMST midnight] and
     ``outcome`` (``planned``, or why it was skipped; ``start_s`` is None then)."""
 
-    request: Request
+    request: Request[DetailT]
     start_s: float | None
-    outcome: str
+    outcome: SlotOutcome
 
     @property
     def planned(self) -> bool:
-        return self.outcome == "planned"
+        """True when the slot runs."""
+        return self.outcome is SlotOutcome.PLANNED
 
     def activity(self) -> PowerActivity:
         """The power model's `PowerActivity` for a planned slot."""
@@ -89,7 +99,7 @@ class Slot:
 
 
 def _earliest_start(
-    request: Request, busy: list[tuple[float, float]], earliest_s: float
+    request: Request[Any], busy: list[tuple[float, float]], earliest_s: float
 ) -> float | None:
     """Earliest start [s] in the request's window clear of the ``busy`` intervals."""
     lo = max(request.window_h[0] * LMST_HOUR_S, earliest_s)
@@ -103,13 +113,13 @@ def _earliest_start(
     return start if start + request.duration_s <= hi else None
 
 
-def place(requests: list[Request], earliest_s: float = 0.0) -> list[Slot]:
+def place(requests: Sequence[Request[DetailT]], earliest_s: float = 0.0) -> list[Slot[DetailT]]:
     """Step 1: give each request (priority order, stable) a start or skip it for time.
 
     ``earliest_s`` [s from LMST midnight]: nothing starts before it (the landing, on sol 0).
     """
     busy: list[tuple[float, float]] = []
-    slots = []
+    slots: list[Slot[DetailT]] = []
     for r in sorted(requests, key=lambda r: r.priority):
         if r.fixed_start_s is not None:
             fits = r.fixed_start_s >= earliest_s and r.fixed_start_s + r.duration_s <= SOL_S
@@ -121,22 +131,22 @@ def place(requests: list[Request], earliest_s: float = 0.0) -> list[Slot]:
             if start + r.duration_s > r.window_h[1] * LMST_HOUR_S:
                 start = None
         if start is None:
-            slots.append(Slot(r, None, SKIPPED_TIME))
+            slots.append(Slot(r, None, SlotOutcome.SKIPPED_TIME))
             continue
         if r.exclusive:
             busy.append((start, start + r.duration_s))
-        slots.append(Slot(r, start, "planned"))
+        slots.append(Slot(r, start, SlotOutcome.PLANNED))
     return slots
 
 
 def plan_sol(
-    requests: list[Request],
+    requests: Sequence[Request[DetailT]],
     power: PowerConfig,
     start_charge_j: float,
     date: Any,
     *,
     earliest_s: float = 0.0,
-) -> list[Slot]:
+) -> list[Slot[DetailT]]:
     """Place ``requests`` and keep those the batteries allow; slots in priority order.
 
     ``start_charge_j`` [J] at LMST midnight; ``date`` (UTC) sets the MMRTG output.
@@ -145,7 +155,7 @@ def plan_sol(
     """
     placed = place(requests, earliest_s)
     candidates = [s for s in placed if s.planned]
-    kept: list[Slot] = []
+    kept: list[Slot[DetailT]] = []
     skipped: set[int] = set()
     rest = candidates
     while rest:
@@ -160,4 +170,5 @@ def plan_sol(
         if take < len(rest):
             skipped.add(id(rest[take]))
         rest = rest[take + 1 :]
-    return [Slot(s.request, None, SKIPPED_ENERGY) if id(s) in skipped else s for s in placed]
+    energy = SlotOutcome.SKIPPED_ENERGY
+    return [Slot(s.request, None, energy) if id(s) in skipped else s for s in placed]

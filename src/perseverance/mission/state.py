@@ -9,7 +9,7 @@ state: each sol draws from generators seeded by (seed, sol, purpose).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -30,7 +30,7 @@ class Retry:
 
     name: str
     kind: str
-    rock: str | None
+    rock: Literal["igneous", "sedimentary"] | None
     depot: bool
     attempt: int
 

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, assert_never
 
 import numpy as np
 
 from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.clock import lmst_text
+from perseverance.mission.request_details import (
+    DepotDrop,
+    Drive,
+    PlainRun,
+    RequestDetail,
+    RetrySample,
+    Sample,
+    ScriptedDrive,
+)
 from perseverance.mission.requests import MAX_RETRIES, Models
 from perseverance.mission.sol_planner import Slot
 from perseverance.mission.state import DepotPlan, MissionState, Retry, sol_rng
@@ -85,7 +94,7 @@ class SolRecord:
         if duration_s > 0:
             self.power_activities.append(PowerActivity(name, start_s, duration_s, power_w, awake))
 
-    def failed(self, sol: int, slot: Slot, reason: str) -> None:
+    def failed(self, sol: int, slot: Slot[RequestDetail], reason: str) -> None:
         """Record an operation the rover could not do (it changed nothing), and why."""
         r = slot.request
         self.activity(r.kind, r.name, slot.start_s or 0.0, 0.0, 0.0, outcome="failed")
@@ -94,7 +103,7 @@ class SolRecord:
              "payload": {"kind": r.kind, "name": r.name, "reason": reason}}
         )  # fmt: skip
 
-    def skipped(self, slot: Slot) -> None:
+    def skipped(self, slot: Slot[RequestDetail]) -> None:
         """Record a request the planner did not run, with why (``slot.outcome``)."""
         r = slot.request
         start_s = r.window_h[0] * LMST_HOUR_S
@@ -161,11 +170,18 @@ class SurfaceOps:
         rec.odometry_m += result.odometry_m
         rec.data_bits += self.models.telecom.data_bits("drive", result.time_s)
 
-    def drive_to(self, sol: int, slot: Slot, rec: SolRecord, state: MissionState) -> None:
+    def drive_to(
+        self,
+        sol: int,
+        slot: Slot[RequestDetail],
+        detail: Drive,
+        rec: SolRecord,
+        state: MissionState,
+    ) -> None:
         """Drive towards the slot's waypoint for at most the slot's time."""
-        _, p = slot.request.detail
+        p = detail.planned
         a = p.activity
-        w = self.models.scenario.waypoints()[a.to]
+        w = self.models.scenario.waypoints()[detail.waypoint]
         goal = reachable_goal(
             self.grid, state.position, (w.east_m, w.north_m), max_shift_m=MAX_WAYPOINT_SHIFT_M
         )
@@ -177,7 +193,7 @@ class SurfaceOps:
                     "name": "waypoint_moved",
                     "sol": sol,
                     "payload": {
-                        "waypoint": a.to,
+                        "waypoint": detail.waypoint,
                         "east_m": goal[0],
                         "north_m": goal[1],
                         "moved_m": moved,
@@ -187,7 +203,7 @@ class SurfaceOps:
             )
         state.done[p.where] = state.done.get(p.where, 0) + 1
         if math.hypot(goal[0] - state.east_m, goal[1] - state.north_m) <= ARRIVED_M:
-            self._arrive(sol, rec, state, p.where, a.to)
+            self._arrive(sol, rec, state, p.where, detail.waypoint)
             rec.activity("drive", a.name, slot.start_s, 0.0, 0.0, outcome="done: already there")
             return
         path = plan_path(self.grid, state.position, goal)
@@ -201,7 +217,7 @@ class SurfaceOps:
         )
         self._record_drive(rec, state, result, slot.start_s, a.name)
         if result.arrived:
-            self._arrive(sol, rec, state, p.where, a.to)
+            self._arrive(sol, rec, state, p.where, detail.waypoint)
 
     def _arrive(self, sol: int, rec: SolRecord, state: MissionState, where: str, to: str) -> None:
         state.arrived.append(where)
@@ -213,9 +229,16 @@ class SurfaceOps:
             }
         )
 
-    def scripted_drive(self, sol: int, slot: Slot, rec: SolRecord, state: MissionState) -> None:
+    def scripted_drive(
+        self,
+        sol: int,
+        slot: Slot[RequestDetail],
+        detail: ScriptedDrive,
+        rec: SolRecord,
+        state: MissionState,
+    ) -> None:
         """A drive of a set distance straight ahead (the first drive), or wheels only (0 m)."""
-        _, p = slot.request.detail
+        p = detail.planned
         a = p.activity
         assert slot.start_s is not None and a.distance_m is not None
         state.done[p.where] = state.done.get(p.where, 0) + 1
@@ -274,26 +297,35 @@ class SurfaceOps:
     # ---------------------------------------------------------------- sampling
 
     def sample(
-        self, sol: int, slot: Slot, rec: SolRecord, state: MissionState, cache: SampleCache
+        self,
+        sol: int,
+        slot: Slot[RequestDetail],
+        detail: Sample | RetrySample,
+        rec: SolRecord,
+        state: MissionState,
+        cache: SampleCache,
     ) -> None:
         """Run a core, regolith or witness operation at the rover's position."""
-        kind_detail, item = slot.request.detail
         assert slot.start_s is not None
         lmst_h = slot.start_s / LMST_HOUR_S
         pos = state.position
-        if kind_detail == "retry":
-            retry: Retry = item
-            state.retries.remove(retry)
-            name, kind, rock, depot, attempt = (
-                retry.name, retry.kind, retry.rock, retry.depot, retry.attempt
-            )  # fmt: skip
-            failure = "random"
-        else:
-            a = item.activity
-            state.done[item.where] = state.done.get(item.where, 0) + 1
-            name, kind, rock, depot, attempt = a.name, a.kind, a.rock, a.depot, 0
-            failure = a.failure or "random"
+        failure: Literal["random", "crumble", "jam"]
+        match detail:
+            case RetrySample(retry=retry):
+                state.retries.remove(retry)
+                name, kind, rock, depot, attempt = (
+                    retry.name, retry.kind, retry.rock, retry.depot, retry.attempt
+                )  # fmt: skip
+                failure = "random"
+            case Sample(planned=p):
+                a = p.activity
+                state.done[p.where] = state.done.get(p.where, 0) + 1
+                name, kind, rock, depot, attempt = a.name, a.kind, a.rock, a.depot, 0
+                failure = a.failure or "random"
+            case _:
+                assert_never(detail)
         if kind == "core":
+            assert rock is not None  # the scenario gives every core its rock type
             result = cache.core(
                 sol,
                 rock,
@@ -383,10 +415,16 @@ class SurfaceOps:
     # ------------------------------------------------------------------- depot
 
     def depot_drop(
-        self, sol: int, slot: Slot, rec: SolRecord, state: MissionState, cache: SampleCache
+        self,
+        sol: int,
+        slot: Slot[RequestDetail],
+        detail: DepotDrop,
+        rec: SolRecord,
+        state: MissionState,
+        cache: SampleCache,
     ) -> None:
         """Drive along the depot line abreast of the next drop site and drop the tube there."""
-        _, p = slot.request.detail
+        p = detail.planned
         assert slot.start_s is not None
         if state.depot is None:
             state.depot = self._lay_out_depot(sol, p.activity.total or 1, state, cache, rec)
@@ -484,10 +522,12 @@ class SurfaceOps:
 
     # ------------------------------------------------------------------ others
 
-    def plain(self, slot: Slot, rec: SolRecord, state: MissionState) -> None:
+    def plain(
+        self, slot: Slot[RequestDetail], detail: PlainRun, rec: SolRecord, state: MissionState
+    ) -> None:
         """An activity that only draws power and makes data (imaging, MEDA, a relay pass...)."""
         r = slot.request
-        _, p = r.detail
+        p = detail.planned
         assert slot.start_s is not None
         state.done[p.where] = state.done.get(p.where, 0) + 1
         rec.activity(r.kind, r.name, slot.start_s, r.duration_s, r.power_w, r.awake)

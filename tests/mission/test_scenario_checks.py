@@ -1,0 +1,57 @@
+"""The scenario's checks against the power and caching data given in the validation context."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+
+import pytest
+
+from perseverance.errors import ConfigError
+from perseverance.mission.scenario import parse_scenario
+from perseverance.mission.scenario_checks import ScenarioData, activity_kinds, packaged_data
+
+RAW = tomllib.loads(
+    resources.files("perseverance.data.scenarios").joinpath("default.toml").read_text("utf-8")
+)
+
+
+def test_the_packaged_data_is_the_default():
+    assert parse_scenario(RAW) == parse_scenario(RAW, models=packaged_data())
+
+
+def test_a_smaller_depot_in_the_caching_data_refuses_the_scenario():
+    data = packaged_data()
+    depot = data.caching.depot.model_copy(update={"tubes": 5})
+    caching = data.caching.model_copy(update={"depot": depot})
+    with pytest.raises(ConfigError, match="tubes are marked for the depot; it holds 5"):
+        parse_scenario(RAW, "s.toml", ScenarioData(data.power, caching))
+
+
+def test_a_kind_missing_from_the_power_data_is_unknown():
+    data = packaged_data()
+    activities = {k: v for k, v in data.power.activities.items() if k != "moxie"}
+    power = data.power.model_copy(update={"activities": activities})
+    assert "moxie" in activity_kinds(data.power) and "moxie" not in activity_kinds(power)
+    with pytest.raises(ConfigError, match="unknown activity kind 'moxie'"):
+        parse_scenario(RAW, "s.toml", ScenarioData(power, data.caching))
+
+
+def test_the_crumbled_core_counts_as_caching_data_says():
+    data = packaged_data()
+    failures = data.caching.failures.model_copy(update={"keep_crumbled_as_atmospheric": False})
+    caching = data.caching.model_copy(update={"failures": failures})
+    with pytest.raises(ConfigError, match="only 9 marked depot = true are sealed before sol 653"):
+        parse_scenario(RAW, "s.toml", ScenarioData(data.power, caching))
+
+
+def test_a_shortened_scenario_keeps_its_data():
+    data = packaged_data()
+    activities = dict(data.power.activities) | {"helicopter": data.power.activities["moxie"]}
+    power = data.power.model_copy(update={"activities": activities})
+    flight = {"kind": "helicopter", "duration_s": 60.0, "skip_conjunction": True}
+    raw = RAW | {"recurring": [*RAW["recurring"], flight]}
+    with pytest.raises(ConfigError, match="unknown activity kind 'helicopter'"):
+        parse_scenario(raw)
+    short = parse_scenario(raw, "s.toml", ScenarioData(power, data.caching)).with_last_sol(300)
+    assert short.last_sol == 300 and short.recurring[-1].kind == "helicopter"
