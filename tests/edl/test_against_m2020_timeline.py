@@ -1,6 +1,6 @@
 """The nominal Mars 2020 trajectory against the published EDL timeline.
 
-Reference figures (copied from shared/reference/edl.md, with sources):
+Reference figures (copied from docs/reference/edl.md, with sources):
 - Parachute deploy (Range Trigger) ~240 s after EI, ~11 km (9-13 km), 400-470 m/s
   (B/C: PIA24317/PIA24285; landing commentary).
 - Heat shield separation ~20 s after deploy, ~9.5 km, ~145 m/s (B/C: NASA).

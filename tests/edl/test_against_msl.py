@@ -1,6 +1,6 @@
 """Mars Science Laboratory, flown from its published entry state, as an independent case.
 
-Reference figures (shared/reference/edl.md):
+Reference figures (docs/reference/edl.md):
 - Inertial entry state r = R + 125 km, 126.72 E, -3.9186, V = 6,083.3 m/s, -15.4892 deg,
   heading 93.2065 deg (A via C: Dutta & Braun 2014).
 - Planet-relative entry speed 5.845 km/s (A: Way, Davis & Shidner 2013).

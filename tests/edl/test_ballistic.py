@@ -1,6 +1,6 @@
 """A ballistic vehicle (L/D = 0) cannot reach parachute conditions, and says so.
 
-Reference (shared/reference/edl.md, AMAT 2.3.0 peer case): a 3,400 kg, 4.5 m,
+Reference (docs/reference/edl.md, AMAT 2.3.0 peer case): a 3,400 kg, 4.5 m,
 CD 1.6 ballistic entry from 125 km at 5.5 km/s, -15.5 deg is still near Mach 8 at
 10 km and reaches the ground near Mach 2; peak ~12 g (13 +- 3 g for MSL-like).
 """

@@ -1,4 +1,7 @@
-"""The default mission against the published figures of the real one (M2020, surface.md)."""
+"""The default mission against the published figures of the real one (M2020).
+
+Figures from docs/reference/surface.md.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from perseverance.rover.depot import wheel_path_clearance_m
 from perseverance.rover.sampling.caching import load_caching
 from perseverance.terrain.tiles import FineTerrain
 
-# Reference figures (../shared/reference/surface.md, copied here with their sources).
+# Reference figures (docs/reference/surface.md, copied here with their sources).
 FIRST_DRIVE_SOL = 14  # 2021-03-04, 6.5 m in 33 min (B: NASA)
 THREE_FORKS_SOL = 408  # reached after the 31-sol dash (B)
 ODOMETRY_BY_SOL_387_M = 6100.0  # "~6.1 km odometry by sol 387" (B/C)
@@ -143,7 +146,7 @@ def test_relay_passes_follow_the_data(db):
     )
     del passes[0]  # sol 0: only the passes after the landing
     assert passes
-    assert all(2 <= n <= 6 for n in passes.values())  # (B: surface.md, Telecom)
+    assert all(2 <= n <= 6 for n in passes.values())  # (B: docs/reference/surface.md, Telecom)
     assert max(passes.values()) > 2  # more data, more passes
     assert sum(s.data_bits for s in store.sols(run_id)) > 0
 

@@ -19,7 +19,7 @@ def test_the_landing_lies_in_sol_0_at_its_lmst():
     assert start0 < LANDING < start1
     assert (start1 - start0).total_seconds() == pytest.approx(SOL_S, abs=1e-3)
     lmst = mars_clock(LANDING, longitude_east_deg=77.4509, landing_utc=LANDING)["lmst"]
-    assert lmst_text(CLOCK.landing_lmst_s) == lmst  # ~15:53 (surface.md)
+    assert lmst_text(CLOCK.landing_lmst_s) == lmst  # ~15:53 (docs/reference/surface.md)
 
 
 @pytest.mark.parametrize("sol", [1, 14, 164, 700])

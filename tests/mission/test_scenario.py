@@ -22,7 +22,7 @@ from perseverance.mission.scenario import (
 )
 from perseverance.rover.sampling.caching import load_caching
 
-# Figures from shared/reference/surface.md.
+# Figures from docs/reference/surface.md.
 #: First drive: sol 14, 4 m + 2.5 m in 33 min (B).
 FIRST_DRIVE_SOL, FIRST_DRIVE_M, FIRST_DRIVE_S = 14, 6.5, 33 * 60
 #: Solar conjunction, no commanding (B).

@@ -19,7 +19,7 @@ from perseverance.rover.sampling.tubes import TubeState
 
 #: Rounding allowance on distances [m].
 ONE_MICROMETRE = 1e-6
-SPACING_MIN_M, SPACING_MAX_M = 5.0, 15.0  # Three Forks (surface.md)
+SPACING_MIN_M, SPACING_MAX_M = 5.0, 15.0  # Three Forks (docs/reference/surface.md)
 DEPOT = load_caching().depot
 #: The wheel band either side of the depot line [m]: track half width + half a wheel (E).
 WHEEL_BAND_M = DEPOT.track_half_width_m + DEPOT.wheel_half_width_m

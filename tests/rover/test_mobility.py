@@ -20,7 +20,8 @@ from perseverance.rover.route import Route
 from perseverance.terrain.landing_region import LandingRegion
 from perseverance.terrain.site import load_site
 
-#: Single-sol drive record of Perseverance (surface.md, B): an upper bound, not a target.
+#: Single-sol drive record of Perseverance (docs/reference/surface.md, B): an upper bound,
+#: not a target.
 SINGLE_SOL_RECORD_M = 347.7
 #: Sub-cell sampling step when walking a path over the grid [m].
 SAMPLE_STEP_M = 0.25

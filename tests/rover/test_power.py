@@ -25,11 +25,11 @@ from perseverance.rover.power import (
 )
 
 #: "About 110 W" of electricity at the start of the mission (B: Mars 2020 press kit;
-#: reference/surface.md, Power).
+#: docs/reference/surface.md, Power).
 MMRTG_LAUNCH_W = 110.0
 #: "Declining a few percent per year" (B: same): we read it as 2-6 % a year.
 FEW_PERCENT_PER_YEAR = (0.02, 0.06)
-#: Energy per sol at the start, 110 W x 24.66 h (E: reference/surface.md, Power).
+#: Energy per sol at the start, 110 W x 24.66 h (E: docs/reference/surface.md, Power).
 ENERGY_PER_SOL_START_J = 2.7e3 * J_PER_WH
 #: Tolerances.
 ONE_WATT = 1.0

@@ -110,7 +110,7 @@ MAX_SOLS = 2000
 TUBE_OPERATIONS = ("core", "regolith", "witness")
 
 #: Kinds never allowed in the solar conjunction, whatever the file says: "no commanding,
-#: no driving/arm/sampling" (B: surface.md, Telecom).
+#: no driving/arm/sampling" (B: docs/reference/surface.md, Telecom).
 NEVER_IN_CONJUNCTION = frozenset({"drive", "arm", "pixl", "sherloc"} | SAMPLING_OPERATIONS.keys())
 
 #: Room a retried core's attempt number takes in its sample's name (" 3").

@@ -1,8 +1,8 @@
 """Depot geometry: where to drop tubes so that they lie apart, in a zigzag, off the paths.
 
 The Three Forks depot (sols 653-690) holds 10 tubes dropped 5-15 m apart in a zigzag on
-flat ground near the base of the delta, none in a wheel path (surface.md; PDS Analyst's
-Notebook, PIA25682). Here the depot runs along a straight line from a start point at a
+flat ground near the base of the delta, none in a wheel path (docs/reference/surface.md;
+PDS Analyst's Notebook, PIA25682). Here the depot runs along a straight line from a start point at a
 heading (azimuth, clockwise from north [rad]); drops sit alternately right and left of
 the line, ``lateral_offset`` [m] off it, each ``spacing`` [m] (a uniform draw) from the
 one before. Candidates that the caller's ``is_free(east_m, north_m)`` rejects (old

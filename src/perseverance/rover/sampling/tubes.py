@@ -15,7 +15,7 @@ state never repeats; this costs one tube per such failure, which is conservative
 kind, used both when a tube advances and when a saved cache state is loaded. A tube
 gets its designation ``M2020-SSSSS-NN`` (`DESIGNATION`) when it is sealed: SSSSS is the
 sol it was acquired (cored, or exposed for a witness tube), NN its place in the sequence
-of sealed tubes, witness tubes included (PDS convention, surface.md). Discarded cores
+of sealed tubes, witness tubes included (PDS convention, docs/reference/surface.md). Discarded cores
 take no number.
 """
 
