@@ -29,16 +29,23 @@ Model = TypeVar("Model", bound=pydantic.BaseModel)
 MAX_DATA_FILE_BYTES = 4 * 2**20
 
 
-class DataModel(BaseModel):
-    """The base of every data-file model (vehicles, sites, scenarios, rover tables).
+class StrictModel(BaseModel):
+    """The one strict base of every model we read back (data files, saved states).
 
     Unknown fields are errors, values are immutable once loaded, types are strict (no
     ``"700"`` for an integer, no ``"yes"`` for a boolean; an integer is a float) and
-    every float is finite. Fields that hold arrays as tuples take TOML arrays through
-    `FileTuple`.
+    every float is finite.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class DataModel(StrictModel):
+    """The base of every data-file model (vehicles, sites, scenarios, rover tables).
+
+    As `StrictModel`, and every float field is bounded on both sides (checked by the
+    tests). Fields that hold arrays as tuples take TOML arrays through `FileTuple`.
+    """
 
 
 #: Marks a ``tuple[...]`` field so that it takes a TOML array (a list); its items stay

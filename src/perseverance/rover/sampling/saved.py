@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PlainSerializer,
     PlainValidator,
     ValidationError,
 )
 
+from perseverance.datafiles import StrictModel
 from perseverance.rover.sampling.tubes import (
     DESIGNATION,
     MAX_SOL,
@@ -60,11 +59,9 @@ StateName = Annotated[
 Sol = Annotated[int, Field(ge=0, le=MAX_SOL)]
 
 
-class _Saved(BaseModel):
+class _Saved(StrictModel):
     """Strict, frozen, no unknown keys, finite floats (a saved state is not a data file:
     positions have no bounds)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class SavedEvent(_Saved):
