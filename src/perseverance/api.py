@@ -17,15 +17,12 @@ Load a scenario, fly a mission (or continue one), and read what it did:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from perseverance.edl import api as edl_api
 from perseverance.edl.api import fly_edl, prepare_edl
 from perseverance.edl.results import CampaignResult, EdlResult
 from perseverance.edl.status import Status
-from perseverance.edl.system import EdlSystem
 from perseverance.edl.vehicle import Vehicle, load_vehicle
 from perseverance.errors import ConfigError, PerseveranceError, ScenarioError, StoreError
 from perseverance.mars.time import mars_clock
@@ -39,6 +36,7 @@ from perseverance.mission.runner import (
 from perseverance.mission.scenario import Scenario, load_scenario
 from perseverance.mission.summary import mission_summary
 from perseverance.outputs import DEFAULT_RUNS_DIR
+from perseverance.scale.campaign import monte_carlo
 from perseverance.store import SampleRow, Store, open_store
 from perseverance.store.locate import open_run
 from perseverance.terrain.site import load_site
@@ -115,38 +113,3 @@ def read_samples(
         return store.samples(row.id)
     finally:
         store.close()
-
-
-def monte_carlo(
-    vehicle: str | Vehicle = "m2020",
-    n: int = 2000,
-    *,
-    seed: int = 0,
-    trigger: str | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    system: EdlSystem | None = None,
-    on_chunk: Callable[[int], None] | None = None,
-) -> CampaignResult:
-    """Fly ``n`` dispersed runs (run 0 nominal) and summarise them.
-
-    ``trigger`` overrides the parachute trigger (``"range"`` or ``"velocity"``);
-    ``workers`` runs on a local Dask cluster, ``scheduler`` on an existing one.
-    """
-    edl_api.check_campaign(n, workers)
-    if not (workers or scheduler):
-        return edl_api.monte_carlo(
-            vehicle, n, seed=seed, trigger=trigger, system=system, on_chunk=on_chunk
-        )
-    from perseverance.scale import cluster
-
-    return edl_api.monte_carlo(
-        vehicle,
-        n,
-        seed=seed,
-        trigger=trigger,
-        system=system,
-        on_chunk=on_chunk,
-        map_chunks=cluster.dask_mapper(workers=workers, scheduler=scheduler),
-        chunk_runs=cluster.CHUNK_RUNS,
-    )

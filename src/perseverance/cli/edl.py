@@ -102,9 +102,9 @@ def edl(
     Exit codes: 0 landed (or a campaign ran), 1 the nominal vehicle did not land safely,
     2 bad input.
     """
-    from perseverance import api as front_door  # Dask campaigns: scale/ sits above edl/
     from perseverance.edl import api
     from perseverance.report import edl_products
+    from perseverance.scale.campaign import monte_carlo as fly_campaign  # in process or Dask
 
     try:
         check_seed(seed)
@@ -123,7 +123,7 @@ def edl(
             total = 2 * monte_carlo if compare_triggers else monte_carlo
             with _runs_progress(total, quiet or as_json) as advance:
                 campaign = partial(
-                    front_door.monte_carlo,
+                    fly_campaign,
                     system.vehicle,
                     monte_carlo,
                     seed=seed,
