@@ -1,1 +1,1 @@
-"""Running Monte Carlo chunks on a Dask cluster, with every wait bounded."""
+"""Monte Carlo campaigns in this process or on a Dask cluster, with every wait bounded."""
