@@ -48,8 +48,18 @@ def test_quiet_shows_nothing(monkeypatch):
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["mission"], ["edl"], ["time"], ["report"], ["runs"], ["runs", "list"], ["samples"],
-     ["samples", "list"], ["samples", "show"]],
+    [
+        [],
+        ["mission"],
+        ["edl"],
+        ["time"],
+        ["report"],
+        ["runs"],
+        ["runs", "list"],
+        ["samples"],
+        ["samples", "list"],
+        ["samples", "show"],
+    ],
 )
 def test_help_reads_as_prose(command):
     """No ``<bool>`` after a flag, no markup eaten, paragraphs wrapped as paragraphs."""
