@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from perseverance.edl.api import monte_carlo, prepare_edl
+from perseverance.edl.api import fly_campaign, prepare_edl
 from perseverance.edl.dispersions import sample_runs
 from perseverance.edl.sequence import fly
 
@@ -39,7 +39,7 @@ def main() -> None:
         landed = (result.status == 0).mean()
         print(f"N = {n:>7,}: {n / dt:8.0f} trajectories/s ({dt:.2f} s, {100 * landed:.2f}% landed)")
     t0 = time.perf_counter()
-    campaign = monte_carlo(args.vehicle, args.campaign, seed=7)
+    campaign = fly_campaign(args.vehicle, args.campaign, seed=7)
     dt = time.perf_counter() - t0
     el = campaign.summary.get("ellipse_99", {})
     print(

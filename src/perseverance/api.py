@@ -92,7 +92,10 @@ def fly_mission(
     """
     if resume is not None:
         if (scenario, seed, sols, run_id) != ("default", 0, None, None):
-            raise ConfigError("resume continues a run as it was started: leave out the rest")
+            raise ConfigError(
+                "resume continues a run as it was started: leave out scenario, seed, sols "
+                "and run_id"
+            )
         run = resume_mission(resume, db=db, runs_dir=runs_dir)
     else:
         run = start_mission(scenario, seed=seed, sols=sols, db=db, runs_dir=runs_dir, run_id=run_id)

@@ -176,7 +176,7 @@ def test_a_vehicle_without_lvs_has_no_safe_target():
 
 
 def test_offsets_and_positions_say_west_and_south():
-    from perseverance.cli.output import east_north, latlon
+    from perseverance.places import east_north, latlon
 
     assert east_north(-310.4, 977.0) == "310 m W, 977 m N"
     assert east_north(12.0, -1900.0) == "12 m E, 1,900 m S"
@@ -204,7 +204,7 @@ def test_a_campaign_of_a_vehicle_without_lvs_has_no_safe_target_row():
 
 
 def test_a_missing_offset_is_a_dash():
-    from perseverance.cli.output import east_north
+    from perseverance.places import east_north
 
     assert east_north(float("nan"), 3.0) == "—"
 

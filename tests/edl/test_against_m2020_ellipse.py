@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pytest
 
-from perseverance.edl.api import monte_carlo
+from perseverance.edl.api import fly_campaign
 from perseverance.edl.status import Status
 
 RUNS = 2000
@@ -43,12 +43,12 @@ def ellipse_tolerance(n: int) -> float:
 
 @pytest.fixture(scope="module")
 def range_campaign(m2020):
-    return monte_carlo(n=RUNS, seed=SEED, system=m2020)
+    return fly_campaign(n=RUNS, seed=SEED, system=m2020)
 
 
 @pytest.fixture(scope="module")
 def velocity_campaign(m2020):
-    return monte_carlo(n=RUNS, seed=SEED, system=m2020, trigger="velocity")
+    return fly_campaign(n=RUNS, seed=SEED, system=m2020, trigger="velocity")
 
 
 def test_ellipse_matches_published(range_campaign):

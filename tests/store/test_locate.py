@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from perseverance.errors import StoreError
+from perseverance.outputs import DEFAULT_RUNS_DIR
 from perseverance.store import open_store
 from perseverance.store.locate import (
-    DEFAULT_RUNS_DIR,
     list_all_runs,
     open_run,
     run_db_path,

@@ -14,17 +14,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from perseverance.cli.output import (
-    console,
-    east_north,
-    fail,
-    latlon,
-    print_json,
-    progress,
-    working,
-)
+from perseverance.cli.output import console, fail, print_json, progress, working
 from perseverance.edl.status import Status
 from perseverance.errors import PerseveranceError
+from perseverance.places import east_north, latlon
 from perseverance.seeds import check_seed
 
 if TYPE_CHECKING:
@@ -104,7 +97,7 @@ def edl(
     """
     from perseverance.edl import api
     from perseverance.report import edl_products
-    from perseverance.scale.campaign import monte_carlo as fly_campaign  # in process or Dask
+    from perseverance.scale import campaign as campaigns  # in this process or on Dask
 
     try:
         check_seed(seed)
@@ -123,7 +116,7 @@ def edl(
             total = 2 * monte_carlo if compare_triggers else monte_carlo
             with _runs_progress(total, quiet or as_json) as advance:
                 campaign = partial(
-                    fly_campaign,
+                    campaigns.monte_carlo,
                     system.vehicle,
                     monte_carlo,
                     seed=seed,

@@ -9,17 +9,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from perseverance.cli.output import (
-    console,
-    east_north,
-    err_console,
-    fail,
-    latlon,
-    print_json,
-    progress,
-)
+from perseverance.cli.output import console, err_console, fail, print_json, progress
 from perseverance.errors import LandingFailedError, PerseveranceError
 from perseverance.outputs import DEFAULT_RUNS_DIR
+from perseverance.places import east_north, latlon
 
 
 def mission(
@@ -97,12 +90,12 @@ def mission(
         raise fail(str(exc)) from None
     try:
         total = runner.scenario.last_sol + 1
-        with progress("mission", total, "sol", quiet=quiet) as update:
+        with progress("mission", total, "sols", quiet=quiet) as update:
 
             def show(sol: int, last_sol: int, state: Any, summary: Any) -> None:
                 update(
                     sol + 1,
-                    f"{sol:>4} {summary.phase:<17} odometry {state.odometry_m / 1000:6.2f}"
+                    f"sol {sol:>3} {summary.phase:<17} odometry {state.odometry_m / 1000:6.2f}"
                     f" km  samples {summary.samples_sealed:>2}  battery "
                     f"{100 * summary.battery_soc:3.0f}%",
                 )

@@ -97,21 +97,6 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def latlon(lat_deg: float, lon_deg: float) -> str:
-    """``18.4446° N, 77.4509° E``: planetocentric latitude, east longitude shown in 0-360."""
-    return f"{abs(lat_deg):.4f}° {'N' if lat_deg >= 0 else 'S'}, {lon_deg % 360:.4f}° E"
-
-
-def east_north(east_m: float, north_m: float, digits: int = 0) -> str:
-    """``310 m W, 977 m N``: an offset in the site frame, west and south written as such
-    (``—`` for a value that is not a finite number)."""
-    if not (math.isfinite(east_m) and math.isfinite(north_m)):
-        return "—"
-    ew = f"{abs(east_m):,.{digits}f} m {'E' if east_m >= 0 else 'W'}"
-    ns = f"{abs(north_m):,.{digits}f} m {'N' if north_m >= 0 else 'S'}"
-    return f"{ew}, {ns}"
-
-
 @contextmanager
 def working(message: str, *, quiet: bool) -> Iterator[None]:
     """A spinner with ``message`` on stderr while a short job runs (on a terminal only)."""

@@ -25,9 +25,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from perseverance.cli.output import Command, Group, console, east_north, fail, print_json, warn
+from perseverance.cli.output import Command, Group, console, fail, print_json, warn
 from perseverance.errors import PerseveranceError, StoreError
 from perseverance.outputs import DEFAULT_RUNS_DIR
+from perseverance.places import east_north
 
 if TYPE_CHECKING:
     from perseverance.store import CustodyRow, RunRow, SampleRow, Store, TubeRow
@@ -163,7 +164,7 @@ def list_runs(
     # The database column only when a run's database is not in its run folder: at 80
     # columns the table then fits without wrapping an id or a time.
     default_place = db is None and all(
-        location == str(run_db_path(run.id, runs_dir)) for location, run in located
+        _in_own_folder(location, run.id, runs_dir) for location, run in located
     )
     plural = "s" if len(located) != 1 else ""
     title = f"{len(located)} run{plural}" + ("" if db is None else f" in {_escape(located[0][0])}")
@@ -187,6 +188,17 @@ def list_runs(
     if default_place:
         where = _escape(run_db_path("<run>", runs_dir))
         console.print(f"each run's database: {where}", highlight=False)
+
+
+def _in_own_folder(location: str, run_id: str, runs_dir: Path) -> bool:
+    """Whether a run's database is ``runs_dir/<run id>/mission.db`` (False for an id that
+    names no folder, as in a database edited by hand)."""
+    from perseverance.store.locate import run_db_path
+
+    try:
+        return location == str(run_db_path(run_id, runs_dir))
+    except StoreError:
+        return False
 
 
 def _status(run: RunRow) -> str:

@@ -51,7 +51,7 @@ def fly_edl(
     return EdlResult(system, flight)
 
 
-def monte_carlo(
+def fly_campaign(
     vehicle: str | Vehicle = "m2020",
     n: int = 2000,
     *,

@@ -130,10 +130,16 @@ def run_campaign(
     ``on_chunk(runs_done)`` reports each finished chunk."""
     flight = ChunkFlight(system, seed, steps, deploy_on_velocity)
     parts = []
-    for part in map_chunks(flight, chunks(n, chunk_runs)):
-        parts.append(part)
-        if on_chunk:
-            on_chunk(int(part["run"].size))
+    tables = map_chunks(flight, chunks(n, chunk_runs))
+    try:
+        for part in tables:
+            parts.append(part)
+            if on_chunk:
+                on_chunk(int(part["run"].size))
+    finally:
+        close = getattr(tables, "close", None)
+        if close is not None:  # a generator mapper: shut its cluster down now, not at exit
+            close()
     return concatenate(parts)
 
 

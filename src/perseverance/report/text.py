@@ -74,11 +74,3 @@ def distance(metres: float) -> str:
 def plural(n: int, word: str) -> str:
     """``1 sol``, ``2 sols``."""
     return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def latlon(lat: object, lon: object) -> str:
-    """``18.4447° N, 77.4508° E`` (a dash unless both are finite numbers)."""
-    if not (isinstance(lat, int | float) and isinstance(lon, int | float) and finite(lat, lon)):
-        return "–"
-    ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
-    return f"{abs(lat):.4f}° {ns}, {abs(lon):.4f}° {ew}"

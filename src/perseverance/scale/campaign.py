@@ -29,12 +29,12 @@ def monte_carlo(
     """
     edl_api.check_campaign(n, workers)
     if not (workers or scheduler):
-        return edl_api.monte_carlo(
+        return edl_api.fly_campaign(
             vehicle, n, seed=seed, trigger=trigger, system=system, on_chunk=on_chunk
         )
     from perseverance.scale import cluster
 
-    return edl_api.monte_carlo(
+    return edl_api.fly_campaign(
         vehicle,
         n,
         seed=seed,

@@ -44,7 +44,7 @@ _SQLITE_TRUE = ("1", "yes", "true", "on")
 
 
 @dataclass(frozen=True)
-class Target:
+class DatabaseTarget:
     """The database a --db value names, checked to be usable the way it is opened."""
 
     #: The URL to make the engine from.
@@ -59,7 +59,7 @@ class Target:
 
 def resolve_target(
     url_or_path: str | os.PathLike[str], *, create: bool, readonly: bool, durable: bool
-) -> Target:
+) -> DatabaseTarget:
     """The database of a file path or URL (see `perseverance.store.database.open_store`)."""
     target = os.fspath(url_or_path)
     if not target.strip():
@@ -96,7 +96,7 @@ def resolve_target(
         file = Path(name)
         url = _sqlite_file_url(file, name=name, create=create, readonly=readonly)
     assert url is not None
-    return Target(url=url, name=name, file=file, wal=sqlite and not (memory or readonly))
+    return DatabaseTarget(url=url, name=name, file=file, wal=sqlite and not (memory or readonly))
 
 
 def _parse_url(target: str) -> URL:

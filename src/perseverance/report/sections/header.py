@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from perseverance.places import latlon
 from perseverance.report.html import cell, scroll
 from perseverance.report.run_data import RunData
-from perseverance.report.text import latlon
 
 
 def render(data: RunData, title: str) -> str:
