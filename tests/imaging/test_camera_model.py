@@ -94,3 +94,8 @@ def test_the_zoom_sets_the_focal_length_from_the_pixel_pitch():
     assert 1e6 / long.focal_x_px == pytest.approx(67.4, rel=0.01)
     with pytest.raises(ValueError, match="outside mastcam_z_left's zoom range"):
         PinholeCamera.from_catalogue(mastcam, focal_length_mm=200.0)
+
+
+def test_a_distortion_that_folds_the_image_is_refused():
+    with pytest.raises(ValueError, match="folds back inside the image"):
+        _camera(k1=-0.5)  # r (1 - 0.5 r^2) peaks at 0.54, short of the corner at 0.8

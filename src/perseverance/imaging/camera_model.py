@@ -11,8 +11,9 @@ Frames and conventions:
 A point (X, Y, Z) in the camera frame with Z > 0 has normalised coordinates x = X/Z,
 y = Y/Z; radial distortion scales them by 1 + k1 r² + k2 r⁴ (r² = x² + y²), and
 u = f_x x_d + c_x, v = f_y y_d + c_y. Back-projection undoes the distortion by
-fixed-point iteration, valid where the distorted radius grows with r (1 + 3 k1 r² +
-5 k2 r⁴ > 0 over the image).
+fixed-point iteration (vectorised, at most `UNDISTORT_ITERATIONS`), which needs the
+distorted radius to grow with r out to the image corners (1 + 3 k1 r² + 5 k2 r⁴ > 0):
+a `PinholeCamera` whose distortion folds the image back is refused.
 
 Example
 -------
@@ -75,6 +76,27 @@ class PinholeCamera:
             object.__setattr__(self, "principal_x_px", self.width_px / 2)
         if math.isnan(self.principal_y_px):
             object.__setattr__(self, "principal_y_px", self.height_px / 2)
+        self._check_distortion()
+
+    def _check_distortion(self) -> None:
+        """`ValueError` if the distorted radius stops growing before the image corners
+        (the distortion would fold the image back on itself)."""
+        if self.k1 == 0.0 and self.k2 == 0.0:
+            return
+        corner = math.hypot(
+            max(self.principal_x_px, self.width_px - self.principal_x_px) / self.focal_x_px,
+            max(self.principal_y_px, self.height_px - self.principal_y_px) / self.focal_y_px,
+        )
+        r = np.linspace(0.0, 10.0 * corner + 1.0, 4001)
+        r2 = r * r
+        distorted = r * (1.0 + self.k1 * r2 + self.k2 * r2 * r2)
+        growing = 1.0 + 3.0 * self.k1 * r2 + 5.0 * self.k2 * r2 * r2 > 0.0
+        reach = distorted[: int(np.argmin(growing))] if not growing.all() else distorted
+        if reach.size == 0 or reach.max() < corner:
+            raise ValueError(
+                f"distortion k1 = {self.k1:g}, k2 = {self.k2:g} folds back inside the image "
+                "(the distorted radius must grow out to the corners)"
+            )
 
     @classmethod
     def from_catalogue(
