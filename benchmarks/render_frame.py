@@ -8,7 +8,7 @@ and pyramid) and the best of a few frames [s], split into rays, geometry and sha
 Target (issue 10): <= 1 s per frame on 2 cores.
 
 Usage: python benchmarks/render_frame.py [--width 1280] [--height 960] [--repeat 3]
-    [--png frame.png]
+    [--workers 1] [--png frame.png]
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=960)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="threads (render's workers)")
     parser.add_argument("--png", default=None, help="also save the frame here")
     args = parser.parse_args()
 
@@ -71,7 +72,10 @@ def main() -> None:
     for _ in range(args.repeat):
         t1 = time.perf_counter()
         origins, directions = pinhole_rays(eye, 292.5, 90.0, args.width, args.height)
-        frame = render(field, origins, directions, sun.enu, shape=(args.height, args.width))
+        frame = render(
+            field, origins, directions, sun.enu, shape=(args.height, args.width),
+            workers=args.workers,
+        )  # fmt: skip
         best = min(best, time.perf_counter() - t1)
     print(f"setup (region, pyramid): {setup:.2f} s")
     verdict = "within" if best <= TARGET_S else "OVER"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from perseverance.imaging import render as render_module
 from perseverance.imaging.render import HeightField, render, save_png, to_counts, to_mono
 
 
@@ -126,6 +127,22 @@ def test_haze_draws_far_ground_toward_the_sky_colour():
     # Without dust, no haze: the flat, evenly lit ground looks the same near and far.
     clear = render(field, origins, directions, SUN_HIGH, tau=0.0)
     np.testing.assert_allclose(clear.rgb[0], clear.rgb[1], rtol=1e-9)
+
+
+def test_blocks_and_threads_give_the_same_frame(monkeypatch):
+    axis = np.arange(-300.0, 301.0, 5.0)
+    east, north = np.meshgrid(axis, axis)
+    field = HeightField(axis, axis, 3.0 * np.sin(east / 40.0) * np.cos(north / 25.0))
+    az, el = np.meshgrid(np.linspace(0.0, 120.0, 50), np.linspace(-30.0, 10.0, 40))
+    directions = _direction(az, el)
+    origins = np.broadcast_to([1.0, -2.0, 5.0], directions.shape)
+    whole = render(field, origins, directions, SUN_HIGH)
+    monkeypatch.setattr(render_module, "_CHUNK", 97)
+    blocks = render(field, origins, directions, SUN_HIGH, workers=2)
+    assert whole.rgb.shape == (40, 50, 3) and whole.depth_m.shape == (40, 50)
+    assert 0.0 < whole.hit.mean() < 1.0
+    np.testing.assert_array_equal(whole.rgb, blocks.rgb)
+    np.testing.assert_array_equal(whole.depth_m, blocks.depth_m)
 
 
 def test_counts_and_png(tmp_path):

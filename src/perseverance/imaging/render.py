@@ -9,8 +9,9 @@ rocks if given). Rays march through a max-height pyramid (a quadtree of cell max
 level 0 being each grid cell's highest corner): a ray that stays above a cell's maximum
 skips the whole cell and climbs a level, one that may touch it descends, and in a level-0
 cell the ray meets the bilinear patch where a quadratic in the ray parameter vanishes,
-solved in closed form (exact, so no bisection is needed). All work is array operations
-over the batch of rays; only the march steps loop.
+solved in closed form (exact, so no bisection is needed). Rays start at level 0 (a camera
+sits near the ground) and climb as they advance. All work is array operations over blocks
+of rays (sized to stay in the CPU caches); only the march steps and the blocks loop.
 
 Light (every figure below is an engineering estimate, (E): no published figure for the
 Jezero sky radiance is held in docs/reference/):
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -73,6 +75,8 @@ AUREOLE_RGB = np.array([0.75, 0.80, 0.90])
 #: Scale height of the dust near the surface [m] (E): dust mixed with the gas, ~11 km.
 DUST_SCALE_HEIGHT_M = 11_000.0
 
+#: Rays per block: small enough for a block's arrays to stay in the CPU caches.
+_CHUNK = 32_768
 _MIN_MU = 0.03
 _AUREOLE_WIDTH_RAD = math.radians(10.0)
 _REC709 = np.array([0.2126, 0.7152, 0.0722])
@@ -227,7 +231,7 @@ class HeightField:
         inv_y = 1.0 / np.where(gdy >= 0.0, np.maximum(gdy, tiny), gdy)
         pos_x, pos_y = gdx >= 0.0, gdy >= 0.0
         eps = 1e-6 * min(self.d_east_m, self.d_north_m)
-        level = np.full(live.size, self.top_level, dtype=np.int64)
+        level = np.zeros(live.size, dtype=np.int64)
         while live.size:
             scale = self._scale[level]
             px = gx0 + t * gdx
@@ -341,12 +345,14 @@ def render(
     tau: float = DEFAULT_TAU,
     exposure: float = 2.0,
     shape: tuple[int, ...] | None = None,
+    workers: int = 1,
 ) -> Frame:
     """Render rays against ``field`` lit by the Sun at ``sun_enu`` through dust of depth tau.
 
     ``origins``, ``directions``: (N, 3) or (..., 3) east, north, up [m] (directions are
     normalised here); ``sun_enu``: toward the Sun (e.g. `sun.SunPosition.enu`); ``shape``
-    reshapes the outputs, e.g. (height, width). Returns a `Frame`.
+    reshapes the outputs, e.g. (height, width); ``workers`` > 1 renders blocks of rays on
+    that many threads (NumPy releases the GIL in its loops). Returns a `Frame`.
     """
     o = np.asarray(origins, dtype=float).reshape(-1, 3)
     d = np.asarray(directions, dtype=float).reshape(-1, 3)
@@ -354,12 +360,33 @@ def render(
     sun = np.asarray(sun_enu, dtype=float)
     sun = sun / np.linalg.norm(sun)
     out_shape = shape if shape is not None else np.asarray(origins).shape[:-1]
+    rgb = np.empty((o.shape[0], 3))
+    depth = np.empty(o.shape[0])
 
+    def chunk(start: int) -> None:
+        part = slice(start, start + _CHUNK)
+        rgb[part], depth[part] = _shade(field, o[part], d[part], sun, tau)
+
+    starts = range(0, o.shape[0], _CHUNK)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(chunk, starts))
+    else:
+        for start in starts:
+            chunk(start)
+    return Frame(
+        rgb=np.clip(exposure * rgb, 0.0, 1.0).reshape(*out_shape, 3),
+        depth_m=depth.reshape(out_shape),
+        hit=np.isfinite(depth).reshape(out_shape),
+    )
+
+
+def _shade(field: HeightField, o: Array, d: Array, sun: Array, tau: float) -> tuple[Array, Array]:
+    """Radiance (N, 3) before exposure and depth (N,) of unit rays ``o + t d``."""
     depth, normal = field.intersect(o, d)
-    hit = np.isfinite(depth)
     rgb = _sky(d, sun, tau)
     mu = float(sun[2])
-    k = np.nonzero(hit)[0]
+    k = np.nonzero(np.isfinite(depth))[0]
     if k.size and mu > 0.0:
         beam = math.exp(-tau / max(mu, _MIN_MU))
         n = normal[k]
@@ -379,11 +406,7 @@ def render(
         rgb[k] = ground * kept + rgb[k] * (1.0 - kept)
     elif k.size:
         rgb[k] = 0.0
-    return Frame(
-        rgb=np.clip(exposure * rgb, 0.0, 1.0).reshape(*out_shape, 3),
-        depth_m=depth.reshape(out_shape),
-        hit=hit.reshape(out_shape),
-    )
+    return rgb, depth
 
 
 def to_mono(rgb: ArrayLike) -> Array:
