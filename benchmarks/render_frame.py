@@ -72,10 +72,8 @@ def main() -> None:
     for _ in range(args.repeat):
         t1 = time.perf_counter()
         origins, directions = pinhole_rays(eye, 292.5, 90.0, args.width, args.height)
-        frame = render(
-            field, origins, directions, sun.enu, shape=(args.height, args.width),
-            workers=args.workers,
-        )  # fmt: skip
+        shape = (args.height, args.width)
+        frame = render(field, origins, directions, sun.enu, shape=shape, workers=args.workers)
         best = min(best, time.perf_counter() - t1)
     print(f"setup (region, pyramid): {setup:.2f} s")
     verdict = "within" if best <= TARGET_S else "OVER"

@@ -40,6 +40,16 @@ def test_flat_plane_hit_distance_is_height_over_sine_of_depression():
     np.testing.assert_allclose(frame.depth_m, expected, rtol=0.005)
 
 
+def test_nadir_rays_on_cell_faces_with_rounding_size_components_hit():
+    field = _flat(100.0, 10.0)
+    faces = np.arange(-100.0, 101.0, 10.0)
+    east, north = np.meshgrid(faces, faces)
+    origins = np.column_stack([east.ravel(), north.ravel(), np.full(east.size, 3.0)])
+    down = np.tile([-1e-17, -3e-9, -1.0], (east.size, 1))
+    frame = render(field, origins, down, SUN_HIGH)
+    np.testing.assert_allclose(frame.depth_m, 3.0, rtol=1e-9)
+
+
 def test_pillar_shadow_falls_away_from_the_sun():
     cell = 1.0
     axis = np.arange(-100.0, 100.5, cell)

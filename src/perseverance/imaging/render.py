@@ -179,9 +179,14 @@ class HeightField:
         # Grid coordinates: node (i, j) at (i, j); a level-0 cell spans [i, i+1] x [j, j+1].
         gx0 = (o[:, 0] - self.east0_m) / self.d_east_m
         gy0 = (o[:, 1] - self.north0_m) / self.d_north_m
-        gdx = d[:, 0] / self.d_east_m
-        gdy = d[:, 1] / self.d_north_m
+        # Components under 1e-6 count as zero, so that each step of `_march` moves a ray
+        # across a cell face by far more than the rounding of its grid coordinates.
+        gdx = np.where(np.abs(d[:, 0]) < 1e-6, 0.0, d[:, 0]) / self.d_east_m
+        gdy = np.where(np.abs(d[:, 1]) < 1e-6, 0.0, d[:, 1]) / self.d_north_m
         t_start, t_end = self._clip(gx0, gy0, o[:, 2], gdx, gdy, d[:, 2])
+        # A ray that does not move in x (y) and lies on the map's last face: into the last cell.
+        gx0 = np.where(gdx == 0.0, np.minimum(gx0, self.n_east - 1.0 - 1e-9), gx0)
+        gy0 = np.where(gdy == 0.0, np.minimum(gy0, self.n_north - 1.0 - 1e-9), gy0)
         t_hit = np.full(n, np.inf)
         live = np.nonzero(t_start < t_end)[0]
         self._march(live, t_start[live], t_end[live], gx0, gy0, o[:, 2], gdx, gdy, d[:, 2], t_hit)
@@ -230,9 +235,13 @@ class HeightField:
         inv_x = 1.0 / np.where(gdx >= 0.0, np.maximum(gdx, tiny), gdx)
         inv_y = 1.0 / np.where(gdy >= 0.0, np.maximum(gdy, tiny), gdy)
         pos_x, pos_y = gdx >= 0.0, gdy >= 0.0
-        eps = 1e-6 * min(self.d_east_m, self.d_north_m)
+        eps = 1e-5 * min(self.d_east_m, self.d_north_m)
+        steps_left = 64 * (self.n_east + self.n_north)
         level = np.zeros(live.size, dtype=np.int64)
         while live.size:
+            steps_left -= 1
+            if steps_left < 0:
+                raise RuntimeError("height-field march did not converge (a bug: please report)")
             scale = self._scale[level]
             px = gx0 + t * gdx
             py = gy0 + t * gdy
@@ -256,7 +265,7 @@ class HeightField:
                 hit[fine[found]] = True
             advance = above.copy()
             advance[fine] = True
-            t = np.where(advance, t_exit + eps, t)
+            t = np.where(advance, np.maximum(t_exit, t) + eps, t)
             level = np.where(advance, np.minimum(level + 1, self.top_level), level - 1)
             keep = ~hit & (t < t_end)
             if not keep.all():
