@@ -229,12 +229,17 @@ class HeightField:
         t_hit: Array,
     ) -> None:
         """Walk the pyramid for the rays ``live``; write their hit distances into t_hit."""
-        gx0, gy0, z0 = gx0_all[live], gy0_all[live], z0_all[live]
-        gdx, gdy, dz = gdx_all[live], gdy_all[live], dz_all[live]
+        gdx, gdy = gdx_all[live], gdy_all[live]
         tiny = 1e-300
-        inv_x = 1.0 / np.where(gdx >= 0.0, np.maximum(gdx, tiny), gdx)
-        inv_y = 1.0 / np.where(gdy >= 0.0, np.maximum(gdy, tiny), gdy)
-        pos_x, pos_y = gdx >= 0.0, gdy >= 0.0
+        # Each ray's constants, one row each, so that dropping finished rays is one take.
+        rays = np.stack(
+            [
+                gx0_all[live], gy0_all[live], z0_all[live], gdx, gdy, dz_all[live],
+                1.0 / np.where(gdx >= 0.0, np.maximum(gdx, tiny), gdx),
+                1.0 / np.where(gdy >= 0.0, np.maximum(gdy, tiny), gdy),
+                gdx >= 0.0, gdy >= 0.0, t_end,
+            ]
+        )  # fmt: skip
         eps = 1e-5 * min(self.d_east_m, self.d_north_m)
         steps_left = 64 * (self.n_east + self.n_north)
         level = np.zeros(live.size, dtype=np.int64)
@@ -242,16 +247,20 @@ class HeightField:
             steps_left -= 1
             if steps_left < 0:
                 raise RuntimeError("height-field march did not converge (a bug: please report)")
+            gx0, gy0, z0, gdx, gdy, dz, inv_x, inv_y, pos_x, pos_y, t_end = rays
             scale = self._scale[level]
+            width = self._width[level]
             px = gx0 + t * gdx
             py = gy0 + t * gdy
-            ci = np.clip(np.floor(px / scale).astype(np.int64), 0, self._width[level] - 1)
-            cj = np.clip(np.floor(py / scale).astype(np.int64), 0, self._rows[level] - 1)
+            ci = np.minimum(np.maximum(np.floor(px / scale).astype(np.int64), 0), width - 1)
+            cj = np.minimum(
+                np.maximum(np.floor(py / scale).astype(np.int64), 0), self._rows[level] - 1
+            )
             edge_x = (ci + pos_x) * scale
             edge_y = (cj + pos_y) * scale
             t_exit = np.minimum(np.minimum((edge_x - gx0) * inv_x, (edge_y - gy0) * inv_y), t_end)
             z_low = z0 + np.where(dz < 0.0, t_exit, t) * dz
-            above = z_low > self._pyramid[self._offset[level] + cj * self._width[level] + ci]
+            above = z_low > self._pyramid[self._offset[level] + cj * width + ci]
             fine = np.nonzero(~above & (level == 0))[0]
             hit = np.zeros(live.size, dtype=bool)
             if fine.size:
@@ -263,22 +272,13 @@ class HeightField:
                 found = np.isfinite(s)
                 t_hit[live[fine[found]]] = t[fine[found]] + s[found]
                 hit[fine[found]] = True
-            advance = above.copy()
+            advance = above
             advance[fine] = True
             t = np.where(advance, np.maximum(t_exit, t) + eps, t)
             level = np.where(advance, np.minimum(level + 1, self.top_level), level - 1)
             keep = ~hit & (t < t_end)
             if not keep.all():
-                live, t, t_end, level = live[keep], t[keep], t_end[keep], level[keep]
-                gx0, gy0, z0, gdx, gdy, dz = (
-                    gx0[keep],
-                    gy0[keep],
-                    z0[keep],
-                    gdx[keep],
-                    gdy[keep],
-                    dz[keep],
-                )
-                inv_x, inv_y, pos_x, pos_y = inv_x[keep], inv_y[keep], pos_x[keep], pos_y[keep]
+                live, t, level, rays = live[keep], t[keep], level[keep], rays[:, keep]
 
     def _corners(
         self, ci: NDArray[np.int64], cj: NDArray[np.int64]
