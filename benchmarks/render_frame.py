@@ -1,9 +1,10 @@
 """Render frame: wall time of one 1280 x 960 terrain frame on this machine.
 
-The default Jezero region (seed 0), a pinhole camera 2 m above the landing point looking
-level at the horizon toward the delta (bearing 292.5 deg), 90 deg horizontal field of view,
-the Sun at the Earth-received landing time (2021-02-18T20:55Z). Prints the setup (region
-and pyramid) and the best of a few frames [s], split into rays, geometry and shading.
+The default Jezero region (seed 0, rocks on, on the curved Mars), a pinhole camera 2 m
+above the landing point looking level at the horizon toward the delta (bearing 292.5 deg),
+90 deg horizontal field of view, the Sun at the Earth-received landing time
+(2021-02-18T20:55Z). Prints the setup (region and pyramid) [s] and the best of a few
+frames, rays included [s].
 
 Target (issue 10): <= 1 s per frame on 2 cores.
 

@@ -40,6 +40,24 @@ def test_flat_plane_hit_distance_is_height_over_sine_of_depression():
     np.testing.assert_allclose(frame.depth_m, expected, rtol=0.005)
 
 
+def test_on_a_curved_plain_the_ground_is_met_as_on_a_sphere_and_the_horizon_dips():
+    radius = 3_396_190.0
+    axis = np.arange(-8000.0, 8001.0, 10.0)
+    field = HeightField(axis, axis, np.zeros((axis.size, axis.size)), planet_radius_m=radius)
+    height = 2.0
+    dip = math.acos(radius / (radius + height))  # the horizon's depression, exact
+    depression = dip * np.array([1.1, 1.5, 3.0, 10.0])
+    directions = _direction(np.full(4, 30.0), -np.degrees(depression))
+    origins = np.tile([0.0, 0.0, height], (4, 1))
+    frame = render(field, origins, directions, SUN_HIGH)
+    # Where a ray from radius R + h, depressed by delta, meets the sphere of radius R.
+    r0 = radius + height
+    expected = r0 * np.sin(depression) - np.sqrt(radius**2 - (r0 * np.cos(depression)) ** 2)
+    np.testing.assert_allclose(frame.depth_m, expected, rtol=0.005)
+    level_and_above_the_dip = _direction(np.array([30.0, 30.0]), -np.degrees([0.0, 0.9 * dip]))
+    assert not render(field, origins[:2], level_and_above_the_dip, SUN_HIGH).hit.any()
+
+
 def test_nadir_rays_on_cell_faces_with_rounding_size_components_hit():
     field = _flat(100.0, 10.0)
     faces = np.arange(-100.0, 101.0, 10.0)

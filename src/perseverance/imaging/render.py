@@ -5,13 +5,15 @@ frame [m], as a camera model gives them) and returns a linear RGB image in [0, 1
 distance to the ground along each ray.
 
 Geometry. The surface is the bilinear interpolant of a regular height grid (terrain plus
-rocks if given). Rays march through a max-height pyramid (a quadtree of cell maxima,
-level 0 being each grid cell's highest corner): a ray that stays above a cell's maximum
-skips the whole cell and climbs a level, one that may touch it descends, and in a level-0
-cell the ray meets the bilinear patch where a quadratic in the ray parameter vanishes,
-solved in closed form (exact, so no bisection is needed). Rays start at level 0 (a camera
-sits near the ground) and climb as they advance. All work is array operations over blocks
-of rays (sized to stay in the CPU caches); only the march steps and the blocks loop.
+rocks if given), on Mars' curve if asked (`HeightField`). Rays march through a max-height
+pyramid (a quadtree of cell maxima, level 0 being each grid cell's highest corner): a ray
+that stays above a cell's maximum skips the whole cell and climbs a level, one that may
+touch it descends, and in a level-0 cell the ray meets the bilinear patch where a
+quadratic in the ray parameter vanishes, solved in closed form (exact, so no bisection is
+needed). Rays start at level 0 (a camera sits near the ground) and climb as they advance.
+All work is array operations over blocks of rays (sized to stay in the CPU caches); only
+the march steps and the blocks loop. Left out: refraction (rays are straight) and
+surface detail finer than the grid.
 
 Light (every figure below is an engineering estimate, (E): no published figure for the
 Jezero sky radiance is held in docs/reference/):
@@ -46,6 +48,8 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from PIL import Image
+
+from perseverance.mars.constants import R_MARS
 
 __all__ = [
     "AUREOLE_RGB",
@@ -110,7 +114,10 @@ class HeightField:
 
     ``east_m``, ``north_m``: ascending, evenly spaced node coordinates [m];
     ``elevation_m``: heights [m] indexed [north, east]; ``rock_height_m``, if given, is
-    added on top (same shape).
+    added on top (same shape). With ``planet_radius_m`` the heights are above a sphere of
+    that radius touching the frame's origin, not above its plane: the ground at distance
+    r from the origin drops by r^2 / 2R (9.4 m at 8 km on Mars), which puts the horizon of
+    a 2 m high camera about 3.7 km away.
     """
 
     def __init__(
@@ -119,12 +126,15 @@ class HeightField:
         north_m: ArrayLike,
         elevation_m: ArrayLike,
         rock_height_m: ArrayLike | None = None,
+        planet_radius_m: float | None = None,
     ) -> None:
         east = np.asarray(east_m, dtype=float)
         north = np.asarray(north_m, dtype=float)
         height = np.array(elevation_m, dtype=float)
         if rock_height_m is not None:
             height = height + np.asarray(rock_height_m, dtype=float)
+        if planet_radius_m is not None:
+            height = height - (east[None, :] ** 2 + north[:, None] ** 2) / (2.0 * planet_radius_m)
         if height.shape != (north.size, east.size) or min(height.shape) < 2:
             raise ValueError(
                 f"elevation_m has shape {height.shape}; expected (north, east) = "
@@ -142,10 +152,12 @@ class HeightField:
         self._build_pyramid()
 
     @classmethod
-    def of(cls, grid: HeightGrid, *, rocks: bool = True) -> HeightField:
-        """The surface of a `LandingRegion` (or like grid), with its rocks unless told not."""
+    def of(cls, grid: HeightGrid, *, rocks: bool = True, curved: bool = True) -> HeightField:
+        """The surface of a `LandingRegion` (or like grid) round the origin of its frame (the
+        landing site), with its rocks and on the curved Mars (`R_MARS`) unless told not."""
         rock = grid.rock_height_m if rocks else None
-        return cls(grid.east_m, grid.north_m, grid.elevation_m, rock)
+        radius = R_MARS if curved else None
+        return cls(grid.east_m, grid.north_m, grid.elevation_m, rock, planet_radius_m=radius)
 
     def _build_pyramid(self) -> None:
         h = self.height_m
