@@ -17,7 +17,7 @@ latitude phi then gives the elevation e and the azimuth A (from north, east-posi
 What it leaves out: atmospheric refraction (small on Mars, well under a degree except at
 the horizon); the solar parallax (the Sun is ~1.5 AU away, a few arcseconds); the
 planetographic-planetocentric difference (Mars24's extra 0.25 deg sin Ls declination
-term and the ~0.3 deg latitude difference at Jezero belong to the planetographic
+term and the ~0.2 deg latitude difference at Jezero belong to the planetographic
 system; here latitude, declination and the local vertical are all planetocentric, the
 vertical being the radial direction); the Sun's finite disc (~0.35 deg) and the terrain's
 own horizon.
