@@ -1,1 +1,1 @@
-"""Cameras and imagery: the camera catalogue, camera geometry and the mounts that pose them."""
+"""Cameras and imagery: the camera catalogue, geometry and mounts, the Sun, the renderer."""

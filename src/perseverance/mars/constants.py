@@ -33,6 +33,10 @@ SOL_S = 88_775.244
 #: One hour of local mean solar time (LMST) [s]: a twenty-fourth of a sol.
 LMST_HOUR_S = SOL_S / 24.0
 
+#: Obliquity of the rotation axis to the orbit plane [deg]. Mars24 (Allison & McEwen 2000,
+#: Planet. Space Sci. 48:215), whose subsolar declination is arcsin(sin 25.19 deg sin Ls).
+OBLIQUITY_MARS_DEG = 25.19
+
 #: Specific gas constant of the Mars atmosphere [J/(kg K)] (~95% CO2).
 R_GAS_MARS = 188.92
 
