@@ -17,6 +17,7 @@ from rich.markup import escape
 from typer._click.exceptions import ClickException, UsageError
 
 from perseverance.cli.edl import edl
+from perseverance.cli.image import image
 from perseverance.cli.mission import mission
 from perseverance.cli.output import Command, Group, console, err_console, fail, print_json
 from perseverance.cli.records import report, runs_app, samples_app
@@ -69,6 +70,7 @@ app.command(cls=Command)(mission)
 app.command(cls=Command)(report)
 app.command(cls=Command)(edl)
 app.command(cls=Command)(time)
+app.command(cls=Command)(image)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,10 +39,12 @@ clipped to [0, 1]. `to_mono`, `to_counts` and `save_png` turn a frame into camer
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -50,6 +52,7 @@ from numpy.typing import ArrayLike, NDArray
 from PIL import Image
 
 from perseverance.mars.constants import R_MARS
+from perseverance.outputs import write_atomic
 
 __all__ = [
     "AUREOLE_RGB",
@@ -456,4 +459,6 @@ def save_png(path: str | os.PathLike[str], image: ArrayLike, bits: int = 8) -> N
         raise ValueError(f"bits = {bits}: RGB PNGs are written at 8 bits; use to_mono")
     container = 8 if bits <= 8 else 16
     counts = to_counts(data, bits) << (container - bits)
-    Image.fromarray(counts).save(os.fspath(path))
+    encoded = io.BytesIO()
+    Image.fromarray(counts).save(encoded, format="PNG")
+    write_atomic(Path(path), encoded.getvalue())  # all of it or nothing
