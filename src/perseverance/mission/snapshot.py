@@ -100,11 +100,18 @@ def _size(camera: PinholeCamera, width_px: int | None) -> tuple[int, int]:
     return width_px, height_px
 
 
-def _rover_place(store: Store, run: RunRow, sol: int) -> tuple[float, float, float]:
-    """East, north [m] and heading [rad, clockwise from north] at the end of ``sol``."""
+def _landing(store: Store, run: RunRow) -> dict[str, Any]:
+    """The payload of the run's ``landing`` event (where and when it touched down)."""
     landing = next((e.payload for e in store.events(run.id) if e.name == "landing"), None)
-    if not landing:
+    if not isinstance(landing, dict) or not landing:
         raise ConfigError(f"run {run.id} has not landed: nothing to image")
+    return landing
+
+
+def _rover_place(
+    store: Store, run: RunRow, sol: int, landing: dict[str, Any]
+) -> tuple[float, float, float]:
+    """East, north [m] and heading [rad, clockwise from north] at the end of ``sol``."""
     points = [(t.east_m, t.north_m) for t in store.traverse(run.id) if t.sol <= sol]
     if not points:
         return float(landing["east_m"]), float(landing["north_m"]), 0.0
@@ -157,14 +164,14 @@ def snapshot(
     scenario = load_scenario(str(config["scenario_source"]))
     site = load_site(scenario.edl.site)
     region = LandingRegion.generate(site, int(config["terrain_seed"]))
-    east, north, heading = _rover_place(store, run, sol)
+    landing = _landing(store, run)
+    east, north, heading = _rover_place(store, run, sol, landing)
     ground = float(region.elevation(east, north))
     rover = VehiclePose(east, north, ground, heading_rad=heading)
     pan = 0.0 if azimuth_deg is None else math.radians(azimuth_deg) - heading
     tilt = 0.0 if elevation_deg is None else math.radians(elevation_deg)
     pose = camera_pose(catalogue, camera, rover, pan_rad=pan, tilt_rad=tilt)
 
-    landing = next(e.payload for e in store.events(run.id) if e.name == "landing")
     clock = MissionClock(parse_utc(str(landing["utc"])), float(landing["longitude_deg"]))
     when = clock.utc(sol, lmst_s)
     sun = sun_at_site(site, when)

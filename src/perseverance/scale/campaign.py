@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from perseverance.edl import api as edl_api
 from perseverance.edl.results import CampaignResult
@@ -28,19 +29,13 @@ def monte_carlo(
     ``workers`` runs on a local Dask cluster, ``scheduler`` on an existing one.
     """
     edl_api.check_campaign(n, workers)
+    fly = partial(
+        edl_api.fly_campaign, vehicle, n, seed=seed, trigger=trigger, system=system,
+        on_chunk=on_chunk,
+    )  # fmt: skip
     if not (workers or scheduler):
-        return edl_api.fly_campaign(
-            vehicle, n, seed=seed, trigger=trigger, system=system, on_chunk=on_chunk
-        )
+        return fly()
     from perseverance.scale import cluster
 
-    return edl_api.fly_campaign(
-        vehicle,
-        n,
-        seed=seed,
-        trigger=trigger,
-        system=system,
-        on_chunk=on_chunk,
-        map_chunks=cluster.dask_mapper(workers=workers, scheduler=scheduler),
-        chunk_runs=cluster.CHUNK_RUNS,
-    )
+    mapper = cluster.dask_mapper(workers=workers, scheduler=scheduler)
+    return fly(map_chunks=mapper, chunk_runs=cluster.CHUNK_RUNS)
