@@ -68,7 +68,7 @@ def test_a_shape_casts_its_shadow_where_the_sun_ray_passes_it():
     shadow_east = -10.0 * math.tan(math.radians(30.0))
     points = np.array([[shadow_east, 0.0, 1e-3], [shadow_east + 5.0, 0.0, 1e-3]])
     assert scene.blocked(points, sun).tolist() == [True, False]
-    frame = render(scene, points + [0.0, 0.0, 5.0], np.repeat(DOWN, 2, axis=0), sun)
+    frame = render(scene, points + np.array([0.0, 0.0, 5.0]), np.repeat(DOWN, 2, axis=0), sun)
     assert frame.rgb[0].sum() < 0.5 * frame.rgb[1].sum()
 
 
