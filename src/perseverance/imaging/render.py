@@ -238,8 +238,7 @@ def demosaic(mosaic: ArrayLike) -> Array:
     masks[1] = 1.0 - masks[0] - masks[2]
     kernel = np.array([[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]])
     channels = [
-        convolve(raw * m, kernel, mode="mirror") / convolve(m, kernel, mode="mirror")
-        for m in masks
+        convolve(raw * m, kernel, mode="mirror") / convolve(m, kernel, mode="mirror") for m in masks
     ]
     rgb: Array = np.stack(channels, axis=-1)
     return rgb
