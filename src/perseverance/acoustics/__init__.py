@@ -1,0 +1,1 @@
+"""Mars acoustics and the two microphones."""
