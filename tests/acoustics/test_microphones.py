@@ -37,13 +37,14 @@ def test_the_two_microphones_have_the_published_bands_and_rates():
     assert supercam.location == "mast" and supercam.height_m == 2.1
     standard, high = supercam.mode("standard"), supercam.mode("high_rate")
     assert (standard.sample_rate_hz, standard.band_low_hz, standard.band_high_hz) == (
-        25_000.0, 20.0, 12_500.0)
-    assert (high.sample_rate_hz, high.band_low_hz, high.band_high_hz) == (100_000.0, 20.0,
-                                                                          50_000.0)
+        25_000.0,
+        20.0,
+        12_500.0,
+    )
+    assert (high.sample_rate_hz, high.band_low_hz, high.band_high_hz) == (100_000.0, 20.0, 50_000.0)
     edl = catalogue.microphone("edl")
     assert edl.location == "body" and not edl.usable_during_edl
-    assert (edl.mode("standard").band_low_hz, edl.mode("standard").band_high_hz) == (
-        20.0, 20_000.0)
+    assert (edl.mode("standard").band_low_hz, edl.mode("standard").band_high_hz) == (20.0, 20_000.0)
 
 
 def test_a_band_above_the_nyquist_frequency_is_one_line_naming_the_field(tmp_path):
@@ -53,8 +54,7 @@ def test_a_band_above_the_nyquist_frequency_is_one_line_naming_the_field(tmp_pat
 
 
 def test_a_negative_sampling_rate_is_one_line_naming_the_field(tmp_path):
-    message = _message(
-        _edited(tmp_path, "sample_rate_hz = 25_000.0", "sample_rate_hz = -25_000.0"))
+    message = _message(_edited(tmp_path, "sample_rate_hz = 25_000.0", "sample_rate_hz = -25_000.0"))
     assert "microphones.supercam.modes.standard.sample_rate_hz = -25000" in message
     assert "out of range" in message
 

@@ -41,12 +41,19 @@ def iso9613_db_per_m(f: np.ndarray, t: float, p: float, rh_percent: float) -> np
     psat = pr * 10 ** (-6.8346 * (t01 / t) ** 1.261 + 4.6151)
     h = rh_percent * psat / p
     fro = (p / pr) * (24 + 4.04e4 * h * (0.02 + h) / (0.391 + h))
-    frn = (p / pr) * (t / t0) ** -0.5 * (9 + 280 * h * math.exp(-4.170 * ((t / t0) ** (-1 / 3) - 1)))
-    return 8.686 * f**2 * (
-        1.84e-11 * (p / pr) ** -1 * (t / t0) ** 0.5
-        + (t / t0) ** -2.5 * (
-            0.01275 * math.exp(-2239.1 / t) / (fro + f**2 / fro)
-            + 0.1068 * math.exp(-3352.0 / t) / (frn + f**2 / frn)
+    frn = (
+        (p / pr) * (t / t0) ** -0.5 * (9 + 280 * h * math.exp(-4.170 * ((t / t0) ** (-1 / 3) - 1)))
+    )
+    return (
+        8.686
+        * f**2
+        * (
+            1.84e-11 * (p / pr) ** -1 * (t / t0) ** 0.5
+            + (t / t0) ** -2.5
+            * (
+                0.01275 * math.exp(-2239.1 / t) / (fro + f**2 / fro)
+                + 0.1068 * math.exp(-3352.0 / t) / (frn + f**2 / frn)
+            )
         )
     )
 
@@ -77,8 +84,13 @@ def test_the_classical_absorption_matches_the_reference_hand_computation():
     1.2 dB/m at 1, 2, 5 and 10 kHz (γ = c_p/(c_p - R), R = 188.9)."""
     f = np.array([1_000.0, 2_000.0, 5_000.0, 10_000.0])
     alpha = DB_PER_NP * classical_absorption_np_per_m(
-        f, density_kg_m3=0.020, sound_speed_mps=245.0, viscosity_pa_s=1.2e-5,
-        bulk_viscosity_pa_s=0.0, conductivity_w_m_k=0.0125, gamma=750 / (750 - 188.9),
+        f,
+        density_kg_m3=0.020,
+        sound_speed_mps=245.0,
+        viscosity_pa_s=1.2e-5,
+        bulk_viscosity_pa_s=0.0,
+        conductivity_w_m_k=0.0125,
+        gamma=750 / (750 - 188.9),
         cp_j_kg_k=750.0,
     )
     np.testing.assert_allclose(alpha, [0.012, 0.05, 0.30, 1.2], rtol=TEN_PERCENT)

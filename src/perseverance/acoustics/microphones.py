@@ -109,9 +109,7 @@ class MicrophoneCatalogue(DataModel):
     def microphone(self, name: str) -> Microphone:
         """The microphone called ``name``; `KeyError` naming the known ones if none is."""
         if name not in self.microphones:
-            raise KeyError(
-                f"unknown microphone {name!r}: known are {', '.join(self.microphones)}"
-            )
+            raise KeyError(f"unknown microphone {name!r}: known are {', '.join(self.microphones)}")
         return self.microphones[name]
 
 

@@ -45,8 +45,10 @@ def wav_bytes(recording: Recording, full_scale_pa: float) -> tuple[bytes, int]:
     pcm, clipped = _pcm(recording, full_scale_pa)
     rate = round(recording.sample_rate_hz)
     if rate != recording.sample_rate_hz:
-        raise ConfigError(f"sample_rate_hz = {recording.sample_rate_hz!r} is not whole: a WAV "
-                          "file needs a whole number of samples per second")
+        raise ConfigError(
+            f"sample_rate_hz = {recording.sample_rate_hz!r} is not whole: a WAV "
+            "file needs a whole number of samples per second"
+        )
     buf = io.BytesIO()
     with wave.open(buf, "wb") as out:
         out.setnchannels(1)
@@ -64,8 +66,7 @@ def write_wav(path: str | os.PathLike[str], recording: Recording, full_scale_pa:
     return clipped
 
 
-def read_wav(path: str | os.PathLike[str], full_scale_pa: float) -> tuple[NDArray[np.float64],
-                                                                          int]:
+def read_wav(path: str | os.PathLike[str], full_scale_pa: float) -> tuple[NDArray[np.float64], int]:
     """(samples [Pa], sampling rate [samples/s]) of a mono 16-bit WAV written by `write_wav`."""
     with wave.open(os.fspath(path), "rb") as wav:
         if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
@@ -81,14 +82,14 @@ def spectrogram_png(recording: Recording, *, title: str | None = None) -> bytes:
     x = recording.samples_pa
     rate = recording.sample_rate_hz
     nperseg = int(min(x.size, 2 ** round(np.log2(max(rate * 0.02, 16)))))
-    f, t, psd = scipy.signal.spectrogram(x, fs=rate, window="hann", nperseg=nperseg,
-                                         noverlap=nperseg // 2, scaling="density")
+    f, t, psd = scipy.signal.spectrogram(
+        x, fs=rate, window="hann", nperseg=nperseg, noverlap=nperseg // 2, scaling="density"
+    )
     db = 10 * np.log10(np.maximum(psd, 1e-30))
     top = float(np.max(db)) if db.size else 0.0
     fig = Figure(figsize=(8, 4))
     ax = fig.add_subplot()
-    mesh = ax.pcolormesh(t, f / 1e3, db, shading="auto", vmin=top - 80, vmax=top,
-                         cmap="magma")
+    mesh = ax.pcolormesh(t, f / 1e3, db, shading="auto", vmin=top - 80, vmax=top, cmap="magma")
     fig.colorbar(mesh, ax=ax, label="PSD [dB re 1 Pa²/Hz]")
     ax.set_xlabel("time [s]")
     ax.set_ylabel("frequency [kHz]")
@@ -100,7 +101,8 @@ def spectrogram_png(recording: Recording, *, title: str | None = None) -> bytes:
     return buf.getvalue()
 
 
-def write_spectrogram(path: str | os.PathLike[str], recording: Recording,
-                      *, title: str | None = None) -> None:
+def write_spectrogram(
+    path: str | os.PathLike[str], recording: Recording, *, title: str | None = None
+) -> None:
     """Write the recording's spectrogram PNG to ``path`` atomically."""
     write_atomic(Path(path), spectrogram_png(recording, title=title))

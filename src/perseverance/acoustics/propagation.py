@@ -39,7 +39,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from perseverance.errors import ConfigError
 
@@ -67,8 +67,13 @@ ComplexArray = NDArray[np.complex128]
 R_UNIVERSAL = 8.314462618
 
 #: Molar masses [kg/mol] (IUPAC standard atomic weights).
-MOLAR_MASS = {"co2": 44.0095e-3, "n2": 28.0134e-3, "o2": 31.9988e-3, "ar": 39.948e-3,
-              "h2o": 18.0153e-3}
+MOLAR_MASS = {
+    "co2": 44.0095e-3,
+    "n2": 28.0134e-3,
+    "o2": 31.9988e-3,
+    "ar": 39.948e-3,
+    "h2o": 18.0153e-3,
+}
 #: Translational plus rotational heat capacity per molecule [R]: 3/2 for a monatomic gas,
 #: 5/2 for a linear molecule, 3 for H2O (equipartition).
 FROZEN_HEAT_CAPACITY_R = {"co2": 2.5, "n2": 2.5, "o2": 2.5, "ar": 1.5, "h2o": 3.0}
@@ -176,16 +181,21 @@ class Air:
         p, t = self.pressure_pa, self.temperature_k
         h_percent = 100.0 * self.h2o
         f_co2 = CO2_RELAXATION_FREQUENCY_HZ * p / CO2_RELAXATION_REFERENCE_PA
-        f_o2 = (p / ISO_P_REF_PA) * (24.0 + 4.04e4 * h_percent * (0.02 + h_percent)
-                                     / (0.391 + h_percent))
-        f_n2 = (p / ISO_P_REF_PA) * (t / ISO_T_REF_K) ** -0.5 * (
-            9.0 + 280.0 * h_percent * math.exp(-4.170 * ((t / ISO_T_REF_K) ** (-1 / 3) - 1.0))
+        f_o2 = (p / ISO_P_REF_PA) * (
+            24.0 + 4.04e4 * h_percent * (0.02 + h_percent) / (0.391 + h_percent)
         )
-        strengths = np.array([
-            self.co2 * CO2_RELAXING_HEAT_CAPACITY_R,
-            self.o2 * _einstein(THETA_O2_K / t),
-            self.n2 * _einstein(THETA_N2_K / t),
-        ])
+        f_n2 = (
+            (p / ISO_P_REF_PA)
+            * (t / ISO_T_REF_K) ** -0.5
+            * (9.0 + 280.0 * h_percent * math.exp(-4.170 * ((t / ISO_T_REF_K) ** (-1 / 3) - 1.0)))
+        )
+        strengths = np.array(
+            [
+                self.co2 * CO2_RELAXING_HEAT_CAPACITY_R,
+                self.o2 * _einstein(THETA_O2_K / t),
+                self.n2 * _einstein(THETA_N2_K / t),
+            ]
+        )
         return strengths, np.array([f_co2, f_o2, f_n2])
 
     def viscosity_pa_s(self) -> float:
@@ -198,7 +208,9 @@ class Air:
 
 
 def mars_air(
-    pressure_pa: float, temperature_k: float, wind_speed_mps: float = 0.0,
+    pressure_pa: float,
+    temperature_k: float,
+    wind_speed_mps: float = 0.0,
     co2_fraction: float = 0.95,
 ) -> Air:
     """Mars near-surface air: CO2 (≈ 95%, docs/reference/surface.md), the rest N2 and Ar
@@ -209,8 +221,10 @@ def mars_air(
 
 
 def earth_air(
-    pressure_pa: float = ISO_P_REF_PA, temperature_k: float = 288.15,
-    relative_humidity: float = 0.5, wind_speed_mps: float = 0.0,
+    pressure_pa: float = ISO_P_REF_PA,
+    temperature_k: float = 288.15,
+    relative_humidity: float = 0.5,
+    wind_speed_mps: float = 0.0,
 ) -> Air:
     """Earth air: the dry composition (`EARTH_DRY_AIR`) plus water vapour at the given
     relative humidity (0-1), saturation pressure as in ISO 9613-1 (§2e)."""
@@ -241,7 +255,7 @@ def _einstein(x: float) -> float:
 def _mix(table: dict[str, tuple[float, float, float]], co2: float, t: float) -> float:
     def sutherland(gas: str) -> float:
         v0, t0, s = table[gas]
-        return v0 * (t / t0) ** 1.5 * (t0 + s) / (t + s)
+        return float(v0 * (t / t0) ** 1.5 * (t0 + s) / (t + s))
 
     return co2 * sutherland("co2") + (1.0 - co2) * sutherland("air")
 
@@ -256,7 +270,9 @@ def _heat_capacity(air: Air, omega: FloatArray) -> ComplexArray:
     # τ such that the mode's absorption per wavelength peaks at its frequency
     tau = 1.0 / (2 * np.pi * freqs * np.sqrt((cv_inf + 1) * cv_inf / ((cv0 + 1) * cv0)))
     w = np.asarray(omega, dtype=float)[..., None]
-    return cv_inf + np.sum(strengths / (1.0 + 1j * w * tau), axis=-1)
+    return np.asarray(
+        cv_inf + np.sum(strengths / (1.0 + 1j * w * tau), axis=-1), dtype=np.complex128
+    )
 
 
 def phase_speed(freq_hz: FloatArray | float, air: Air) -> FloatArray:
@@ -280,15 +296,23 @@ def impedance(air: Air) -> float:
 
 
 def classical_absorption_np_per_m(
-    freq_hz: FloatArray | float, *, density_kg_m3: float, sound_speed_mps: float,
-    viscosity_pa_s: float, bulk_viscosity_pa_s: float, conductivity_w_m_k: float,
-    gamma: float, cp_j_kg_k: float,
+    freq_hz: FloatArray | float,
+    *,
+    density_kg_m3: float,
+    sound_speed_mps: float,
+    viscosity_pa_s: float,
+    bulk_viscosity_pa_s: float,
+    conductivity_w_m_k: float,
+    gamma: float,
+    cp_j_kg_k: float,
 ) -> FloatArray:
     """Classical plus rotational absorption α_cl = ω²/(2ρc³)(4μ/3 + μ_B + (γ-1)κ/c_p)
     [Np/m] (Stokes-Kirchhoff; docs/reference/instruments.md §2c without μ_B)."""
     w = 2 * np.pi * np.asarray(freq_hz, dtype=float)
-    losses = 4 * viscosity_pa_s / 3 + bulk_viscosity_pa_s + (
-        (gamma - 1) * conductivity_w_m_k / cp_j_kg_k
+    losses = (
+        4 * viscosity_pa_s / 3
+        + bulk_viscosity_pa_s
+        + ((gamma - 1) * conductivity_w_m_k / cp_j_kg_k)
     )
     return np.asarray(w**2 / (2 * density_kg_m3 * sound_speed_mps**3) * losses, dtype=float)
 
@@ -330,9 +354,9 @@ def absorption_np_per_m(freq_hz: FloatArray | float, air: Air) -> FloatArray:
     return np.asarray(-wavenumber(freq_hz, air).imag, dtype=float)
 
 
-def transfer_function(freq_hz: FloatArray, distance_m: FloatArray, air: Air) -> ComplexArray:
+def transfer_function(freq_hz: ArrayLike, distance_m: ArrayLike, air: Air) -> ComplexArray:
     """exp(-ik(f)r)/r for each distance [m] (axis 0) and frequency [Hz] (axis 1)."""
-    k = wavenumber(freq_hz, air)
+    k = wavenumber(np.asarray(freq_hz, dtype=float), air)
     r = np.asarray(distance_m, dtype=float)[:, None]
     if np.any(r <= 0):
         raise ConfigError("distance_m must be above 0 (a point source needs a distance)")
@@ -340,7 +364,10 @@ def transfer_function(freq_hz: FloatArray, distance_m: FloatArray, air: Air) -> 
 
 
 def propagate(
-    strength_pa_m: FloatArray, sample_rate_hz: float, distance_m: FloatArray, air: Air,
+    strength_pa_m: FloatArray,
+    sample_rate_hz: float,
+    distance_m: FloatArray,
+    air: Air,
 ) -> FloatArray:
     """Pressure [Pa] at ``distance_m`` of point sources of the given strengths.
 

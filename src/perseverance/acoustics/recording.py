@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from perseverance.acoustics.microphones import Microphone
 from perseverance.acoustics.propagation import Air, sound_speeds, transfer_function
@@ -81,9 +81,9 @@ class NoRecording:
     reason: str
 
 
-def _band(microphone: Microphone, mode: str, band_hz: tuple[float, float] | None) -> tuple[
-    float, float
-]:
+def _band(
+    microphone: Microphone, mode: str, band_hz: tuple[float, float] | None
+) -> tuple[float, float]:
     m = microphone.modes.get(mode)
     if m is None:
         raise ConfigError(
@@ -102,7 +102,7 @@ def _band(microphone: Microphone, mode: str, band_hz: tuple[float, float] | None
     return lo, hi
 
 
-def response(freq_hz: FloatArray, band_hz: tuple[float, float]) -> FloatArray:
+def response(freq_hz: ArrayLike, band_hz: tuple[float, float]) -> FloatArray:
     """The microphone chain's magnitude response on ``band_hz`` (zero phase)."""
     lo, hi = band_hz
     f = np.maximum(np.asarray(freq_hz, dtype=float), 1e-9)
@@ -148,18 +148,19 @@ def record(
     if point:
         strengths = np.stack([s.signal(n, rate, start, air, rng) for s in point])
         r = np.array([s.distance_m for s in point], dtype=float)
-        spectrum += np.sum(
-            np.fft.rfft(strengths, axis=-1) * transfer_function(freqs, r, air), axis=0
-        )
+        moved = np.fft.rfft(strengths, axis=-1) * transfer_function(freqs, r, air)
+        spectrum += np.sum(moved, axis=0)
     for s in sources:
         if s.distance_m is None:
             spectrum += np.fft.rfft(s.signal(n, rate, start, air, rng))
     if self_noise and microphone.noise_floor_pa_per_sqrt_hz > 0:
         # white noise of one-sided density N0: per-bin standard deviation N0 √(n·rate/2)
         sigma = microphone.noise_floor_pa_per_sqrt_hz * math.sqrt(n * rate / 2)
-        spectrum += sigma * (
-            rng.standard_normal(freqs.size) + 1j * rng.standard_normal(freqs.size)
-        ) / math.sqrt(2)
+        spectrum += (
+            sigma
+            * (rng.standard_normal(freqs.size) + 1j * rng.standard_normal(freqs.size))
+            / math.sqrt(2)
+        )
     samples = np.fft.irfft(spectrum * response(freqs, band), n=n)[n_lead:]
     return Recording(
         microphone=microphone.name,
@@ -182,7 +183,8 @@ def record_during_edl(microphone: Microphone) -> NoRecording:
     if not microphone.usable_during_edl:
         return NoRecording(microphone.name, "edl", microphone.edl_note)
     return NoRecording(
-        microphone.name, "edl",
+        microphone.name,
+        "edl",
         f"the {microphone.name} microphone was not operated during EDL: it was first switched "
         "on on sol 1 (docs/reference/instruments.md §2a)",
     )

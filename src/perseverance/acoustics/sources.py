@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from perseverance.acoustics.propagation import Air, impedance
 from perseverance.errors import ConfigError
@@ -109,7 +109,11 @@ class Source(Protocol):
     def label(self) -> str: ...
 
     def signal(
-        self, n: int, sample_rate_hz: float, start_s: float, air: Air,
+        self,
+        n: int,
+        sample_rate_hz: float,
+        start_s: float,
+        air: Air,
         rng: np.random.Generator,
     ) -> FloatArray:
         """(n,) strength [Pa·m] (or pressure [Pa] when `distance_m` is None)."""
@@ -153,7 +157,11 @@ class Tone:
             _check("distance_m", self.distance_m, 0.1, 10_000.0)
 
     def signal(
-        self, n: int, sample_rate_hz: float, start_s: float, air: Air,
+        self,
+        n: int,
+        sample_rate_hz: float,
+        start_s: float,
+        air: Air,
         rng: np.random.Generator,
     ) -> FloatArray:
         t = _times(n, sample_rate_hz, start_s)
@@ -181,7 +189,11 @@ class WindNoise:
         return WIND_NOISE_PER_DYNAMIC_PRESSURE * air.dynamic_pressure_pa
 
     def signal(
-        self, n: int, sample_rate_hz: float, start_s: float, air: Air,
+        self,
+        n: int,
+        sample_rate_hz: float,
+        start_s: float,
+        air: Air,
         rng: np.random.Generator,
     ) -> FloatArray:
         freqs = np.fft.rfftfreq(n, 1.0 / sample_rate_hz)
@@ -198,9 +210,9 @@ class WindNoise:
         return np.asarray(np.fft.irfft(scale * shape * g, n=n), dtype=float)
 
 
-def n_wave_spectrum(freq_hz: FloatArray, amplitude: float, half_duration_s: float) -> NDArray[
-    np.complex128
-]:
+def n_wave_spectrum(
+    freq_hz: ArrayLike, amplitude: float, half_duration_s: float
+) -> NDArray[np.complex128]:
     """Fourier transform of the N-wave p(t) = -A t/T for |t| < T (0 outside) [Pa·s]:
     2iA/T · (sin ωT/ω² - T cos ωT/ω), → 2iAωT²/3 as ω → 0."""
     w = 2 * np.pi * np.asarray(freq_hz, dtype=float)
@@ -243,7 +255,11 @@ class LaserSpark:
         return math.sqrt(3 * self.energy_j * impedance(air) / (8 * math.pi * self.half_duration_s))
 
     def signal(
-        self, n: int, sample_rate_hz: float, start_s: float, air: Air,
+        self,
+        n: int,
+        sample_rate_hz: float,
+        start_s: float,
+        air: Air,
         rng: np.random.Generator,
     ) -> FloatArray:
         freqs = np.fft.rfftfreq(n, 1.0 / sample_rate_hz)
@@ -270,12 +286,18 @@ class RoverDrive:
         _check("distance_m", self.distance_m, 0.1, 100.0)
 
     def signal(
-        self, n: int, sample_rate_hz: float, start_s: float, air: Air,
+        self,
+        n: int,
+        sample_rate_hz: float,
+        start_s: float,
+        air: Air,
         rng: np.random.Generator,
     ) -> FloatArray:
         actuators = Tone(
             (ACTUATOR_TONE_HZ, 2 * ACTUATOR_TONE_HZ, 3 * ACTUATOR_TONE_HZ),
-            ACTUATOR_POWER_W, self.distance_m, amplitudes=(1.0, 0.5, 0.25),
+            ACTUATOR_POWER_W,
+            self.distance_m,
+            amplitudes=(1.0, 0.5, 0.25),
         ).signal(n, sample_rate_hz, start_s, air, rng)
         duration = n / sample_rate_hz
         count = rng.poisson(CLICKS_PER_M * self.speed_mps * duration)
@@ -293,12 +315,20 @@ class RoverDrive:
 
 
 def moxie_compressor(
-    on_s: float = -math.inf, off_s: float = math.inf, distance_m: float = 1.5,
+    on_s: float = -math.inf,
+    off_s: float = math.inf,
+    distance_m: float = 1.5,
 ) -> Tone:
     """MOXIE's scroll compressor while it runs (E: tone, level; 1.5 m from the mast head)."""
-    return Tone((MOXIE_TONE_HZ, 2 * MOXIE_TONE_HZ), MOXIE_POWER_W, distance_m,
-                amplitudes=(1.0, 0.3), on_s=on_s, off_s=off_s, label="MOXIE compressor")
-
+    return Tone(
+        (MOXIE_TONE_HZ, 2 * MOXIE_TONE_HZ),
+        MOXIE_POWER_W,
+        distance_m,
+        amplitudes=(1.0, 0.3),
+        on_s=on_s,
+        off_s=off_s,
+        label="MOXIE compressor",
+    )
 
 
 @dataclass(frozen=True)
@@ -315,11 +345,19 @@ class Ingenuity:
         _check("power_w", self.power_w, 0.0, 100.0)
 
     def signal(
-        self, n: int, sample_rate_hz: float, start_s: float, air: Air,
+        self,
+        n: int,
+        sample_rate_hz: float,
+        start_s: float,
+        air: Air,
         rng: np.random.Generator,
     ) -> FloatArray:
-        tone = Tone((INGENUITY_BLADE_HZ, 2 * INGENUITY_BLADE_HZ), self.power_w,
-                    self.distance_m, amplitudes=(1.0, 0.5))
+        tone = Tone(
+            (INGENUITY_BLADE_HZ, 2 * INGENUITY_BLADE_HZ),
+            self.power_w,
+            self.distance_m,
+            amplitudes=(1.0, 0.5),
+        )
         t = _times(n, sample_rate_hz, start_s)
         lighthouse = np.sqrt(2) * np.abs(np.cos(np.pi * t / INGENUITY_NULL_PERIOD_S))
         return np.asarray(tone.signal(n, sample_rate_hz, start_s, air, rng) * lighthouse)
