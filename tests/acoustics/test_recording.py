@@ -6,11 +6,14 @@ heard nothing during descent (§2a)."""
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.signal
 
+import perseverance.acoustics
 from perseverance.acoustics.microphones import load_microphones
 from perseverance.acoustics.propagation import (
     absorption_np_per_m,
@@ -152,3 +155,17 @@ def test_the_edl_microphone_records_nothing_during_descent_and_says_why():
     result = record_during_edl(load_microphones().microphone("edl"))
     assert result.microphone == "edl" and result.phase == "edl"
     assert "no usable audio during descent" in result.reason
+
+
+def test_the_acoustics_package_imports_only_lower_layers():
+    """It takes the air as plain inputs: no weather, mission, store or report imports."""
+    allowed = {"acoustics", "mars", "datafiles", "errors", "outputs"}
+    package = Path(perseverance.acoustics.__file__).parent
+    imported = {
+        match
+        for path in package.glob("*.py")
+        for match in re.findall(
+            r"^\s*(?:from|import) perseverance\.(\w+)", path.read_text(), flags=re.MULTILINE
+        )
+    }
+    assert imported <= allowed

@@ -81,7 +81,7 @@ def spectrogram_png(recording: Recording, *, title: str | None = None) -> bytes:
     """The recording's spectrogram as PNG bytes."""
     x = recording.samples_pa
     rate = recording.sample_rate_hz
-    nperseg = int(min(x.size, 2 ** round(np.log2(max(rate * 0.02, 16)))))
+    nperseg = int(min(x.size, 2 ** round(np.log2(max(rate * 0.01, 16)))))
     f, t, psd = scipy.signal.spectrogram(
         x, fs=rate, window="hann", nperseg=nperseg, noverlap=nperseg // 2, scaling="density"
     )

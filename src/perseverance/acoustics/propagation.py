@@ -56,6 +56,7 @@ __all__ = [
     "mars_air",
     "phase_speed",
     "propagate",
+    "sound_speeds",
     "transfer_function",
     "wavenumber",
 ]

@@ -58,8 +58,10 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 #: RMS pressure over 100-500 Hz per unit dynamic pressure (dimensionless) (E: the
-#: proportionality is published, docs/reference/instruments.md §2d; the constant is not).
-WIND_NOISE_PER_DYNAMIC_PRESSURE = 0.1
+#: proportionality is published, docs/reference/instruments.md §2d; the constant is not.
+#: 0.2 puts the first sol's gentle breeze, ≈ 1.4 m/s (§2d), a few times above the
+#: SuperCam microphone's estimated noise floor over that band).
+WIND_NOISE_PER_DYNAMIC_PRESSURE = 0.2
 #: The band in which the wind noise follows the dynamic pressure [Hz] (§2d).
 WIND_BAND_HZ = (100.0, 500.0)
 #: The wind-noise spectrum's knee per m/s of wind [Hz s/m] (E: 60 Hz per m/s puts it at a
@@ -71,12 +73,13 @@ WIND_FLAT_BELOW_HZ = 5.0
 #: docs/reference/instruments.md §2e).
 LIBS_CADENCE_HZ = 3.0
 #: Acoustic energy of one laser spark [J] (E: the spark's absolute level is UNCONFIRMED,
-#: §2b; this gives ≈ 0.04 Pa peak at 2 m on Mars).
-SPARK_ENERGY_J = 1.0e-5
+#: §2b; this gives ≈ 0.2 Pa peak at 2 m on Mars, and ≈ 120 dB peak at 1 m for the same
+#: spark on Earth, the loudness of a LIBS spark in air).
+SPARK_ENERGY_J = 3.0e-4
 #: Half-duration T of the emitted N-wave [s] (E: puts its energy at 2-10 kHz, §2b).
 SPARK_HALF_DURATION_S = 1.0e-4
 #: Fractional drop of the spark's energy from one shot to the next (E: it falls shot to
-#: shot, §2b).
+#: shot, §2b). Above 0, which keeps the closed-form sum of the shots regular.
 SPARK_ENERGY_DROP_PER_SHOT = 0.01
 
 #: Ingenuity's blade-passing frequency [Hz]: 2 blades x 2,537 rpm / 60 (A/D: §2d).
@@ -89,11 +92,11 @@ INGENUITY_POWER_W = 0.05
 #: MOXIE's compressor tone [Hz] and acoustic power [W] (E: a monotonic tone, §2d; its
 #: frequency and level are not in the sheets).
 MOXIE_TONE_HZ = 1_200.0
-MOXIE_POWER_W = 1.0e-6
+MOXIE_POWER_W = 1.0e-5
 #: Rover driving: actuator tone [Hz], its power [W], wheel-click rate per (m/s) [1/m],
 #: click energy [J] and decay time [s] (all E).
 ACTUATOR_TONE_HZ = 350.0
-ACTUATOR_POWER_W = 5.0e-7
+ACTUATOR_POWER_W = 5.0e-6
 CLICKS_PER_M = 100.0
 CLICK_ENERGY_J = 2.0e-6
 CLICK_DECAY_S = 3.0e-3
@@ -263,10 +266,12 @@ class LaserSpark:
         rng: np.random.Generator,
     ) -> FloatArray:
         freqs = np.fft.rfftfreq(n, 1.0 / sample_rate_hz)
-        drop = (1 - SPARK_ENERGY_DROP_PER_SHOT) ** (np.arange(self.shots) / 2)  # amplitude
-        delays = self.shot_times_s() - start_s
-        phases = np.exp(-2j * np.pi * freqs[None, :] * delays[:, None])
-        comb = np.sum(drop[:, None] * phases, axis=0)
+        # the shots' comb Σ ρ^m e^{-iω(t0 + m/cadence)}, summed in closed form (a geometric
+        # series: memory of one spectrum whatever the number of shots); ρ < 1 (amplitude)
+        rho = math.sqrt(1 - SPARK_ENERGY_DROP_PER_SHOT)
+        z = rho * np.exp(-2j * np.pi * freqs / self.cadence_hz)
+        first = np.exp(-2j * np.pi * freqs * (self.first_s - start_s))
+        comb = first * (1 - z**self.shots) / (1 - z)
         spectrum = n_wave_spectrum(freqs, self.amplitude_pa_m(air), self.half_duration_s)
         # a continuous transform sampled: multiply by the rate for the DFT's scale
         return np.asarray(np.fft.irfft(spectrum * comb * sample_rate_hz, n=n), dtype=float)
