@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from perseverance.acoustics.microphones import load_microphones
 from perseverance.acoustics.propagation import (
     absorption_np_per_m,
     classical_absorption_np_per_m,
@@ -20,6 +21,8 @@ from perseverance.acoustics.propagation import (
     sound_speeds,
     wavenumber,
 )
+from perseverance.acoustics.recording import record
+from perseverance.acoustics.sources import Tone
 from perseverance.errors import ConfigError
 
 #: Tolerances.
@@ -32,6 +35,7 @@ DB_PER_NP = 20 / math.log(10)
 MARS = mars_air(700.0, 235.0)
 #: The Earth case of the brief: 101325 Pa, 288.15 K, 50% relative humidity.
 EARTH = earth_air(101_325.0, 288.15, 0.5)
+SUPERCAM = load_microphones().microphone("supercam")
 
 
 def iso9613_db_per_m(f: np.ndarray, t: float, p: float, rh_percent: float) -> np.ndarray:
@@ -159,3 +163,23 @@ def test_out_of_range_air_is_one_line():
         mars_air(700.0, -5.0)
     with pytest.raises(ConfigError, match="co2_fraction"):
         mars_air(700.0, 230.0, co2_fraction=1.5)
+
+
+@pytest.mark.parametrize("f", [2_000.0, 4_000.0, 8_000.0])
+def test_an_earth_recording_loses_what_iso_9613_says_between_50_and_250_m(f):
+    """The same code on Earth: a tone recorded at 50 m and at 250 m, corrected for
+    spreading (×5), loses the ISO 9613-1 absorption over 200 m (the formula above), ±10%."""
+    rms = []
+    for r in (50.0, 250.0):
+        rec = record(
+            SUPERCAM,
+            [Tone((f,), 1e-3, r)],
+            EARTH,
+            duration_s=0.5,
+            rng=np.random.default_rng(6),
+            self_noise=False,
+        )
+        rms.append(float(np.sqrt(np.mean(rec.samples_pa**2))))
+    measured_db_per_m = -20 * math.log10(rms[1] / rms[0] * 5.0) / 200.0
+    iso = iso9613_db_per_m(np.array([f]), 288.15, 101_325.0, 50.0)[0]
+    assert measured_db_per_m == pytest.approx(iso, rel=0.10)
