@@ -214,8 +214,7 @@ class CampaignRun(RunRequest):
         season = SEASONS[int(ls // 90.0) % 4]
         if season != self.season:
             raise ValueError(
-                f"season = {self.season!r} but {self.date_utc:%Y-%m-%d} is Ls {ls:.0f}° "
-                f"({season})"
+                f"season = {self.season!r} but {self.date_utc:%Y-%m-%d} is Ls {ls:.0f}° ({season})"
             )
         unknown = sorted(set(self.estimated) - set(type(self).model_fields))
         if unknown:
@@ -358,9 +357,7 @@ class MoxieResult:
         prod = float(energy[series.producing].sum())
         out = []
         if s.warmup_s > 0:
-            out.append(
-                PowerActivity(f"{name} warm-up", s.start_s, s.warmup_s, warm / s.warmup_s)
-            )
+            out.append(PowerActivity(f"{name} warm-up", s.start_s, s.warmup_s, warm / s.warmup_s))
         out.append(
             PowerActivity(
                 f"{name} production", s.start_s + s.warmup_s, s.production_s, prod / s.production_s
@@ -407,7 +404,9 @@ def simulate_run(
     """
     _check_air(density_kg_m3, pressure_pa, temperature_k)
     if not (math.isfinite(step_s) and 0.1 <= step_s <= 600.0):
-        raise ScenarioError(f"MOXIE run: step_s = {format_number(step_s)} is out of range (0.1..600)")
+        raise ScenarioError(
+            f"MOXIE run: step_s = {format_number(step_s)} is out of range (0.1..600)"
+        )
     c, sx, th, pw = moxie.compressor, moxie.soxe, moxie.thermal, moxie.power
     if request.o2_setpoint_g_per_h > pw.max_o2_rate_g_per_h:
         raise ScenarioError(
@@ -416,7 +415,7 @@ def simulate_run(
             "limit power.max_o2_rate_g_per_h)"
         )
     production_s = request.production_min * 60.0
-    n_warm = math.ceil(moxie.warmup_s / step_s)  # the warm-up ends with the step that reaches 800 °C
+    n_warm = math.ceil(moxie.warmup_s / step_s)  # ends with the step that reaches 800 °C
     n_prod = math.ceil(production_s / step_s)
     time_s = np.arange(n_warm + n_prod) * step_s
     producing = np.arange(n_warm + n_prod) >= n_warm
