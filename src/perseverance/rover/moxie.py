@@ -417,7 +417,7 @@ def simulate_run(
     production_s = request.production_min * 60.0
     n_warm = math.ceil(moxie.warmup_s / step_s)  # ends with the step that reaches 800 °C
     n_prod = math.ceil(production_s / step_s)
-    time_s = np.arange(n_warm + n_prod) * step_s
+    time_s: NDArray[np.float64] = np.arange(n_warm + n_prod, dtype=np.float64) * step_s
     producing = np.arange(n_warm + n_prod) >= n_warm
     t_prod = np.where(producing, time_s - n_warm * step_s, 0.0) + 0.5 * step_s  # step midpoints
 
@@ -432,7 +432,9 @@ def simulate_run(
     # Production: current = min(ramped setpoint, power supply, CO2 flow limit).
     cells = sx.cells
     i_set = _current_for_rate_a(request.o2_setpoint_g_per_h, cells)
-    ramp = np.clip(t_prod / sx.current_ramp_s, 0.0, 1.0) if sx.current_ramp_s > 0 else 1.0
+    ramp: NDArray[np.float64] | float = (
+        np.clip(t_prod / sx.current_ramp_s, 0.0, 1.0) if sx.current_ramp_s > 0 else 1.0
+    )
     i_wanted = np.where(producing, i_set * ramp, 0.0)
     co2_wanted_mol_s = 2.0 * o2_rate_mol_s(i_wanted, cells) / sx.target_utilisation
     air_wanted = co2_wanted_mol_s * MOLAR_MASS_CO2_KG / c.co2_mass_fraction
@@ -441,7 +443,7 @@ def simulate_run(
     rpm = c.max_speed_rpm * air / air_max
     co2_in = air * c.co2_mass_fraction
     i_flow = sx.max_utilisation * 2.0 * FARADAY_C_PER_MOL * (co2_in / MOLAR_MASS_CO2_KG) / cells
-    current = np.minimum(np.minimum(i_wanted, moxie.max_current_a), i_flow)
+    current: NDArray[np.float64] = np.minimum(np.minimum(i_wanted, moxie.max_current_a), i_flow)
     o2_mol = o2_rate_mol_s(current, cells)
     o2 = o2_mol * MOLAR_MASS_O2_KG
     co2_in_mol = co2_in / MOLAR_MASS_CO2_KG
@@ -454,8 +456,8 @@ def simulate_run(
     compressor_w = c.idle_power_w * rpm / c.max_speed_rpm + work / c.isothermal_efficiency
     volts = sx.open_circuit_v_per_cell + current * sx.cell_resistance_ohm
     stack_w = cells * current * volts
-    hold_w = th.conductance_w_per_k * (sx.operating_temperature_k - th.start_temperature_k)
-    hold_w = hold_w + cells * current * (sx.thermoneutral_v_per_cell - volts)
+    loss_w = th.conductance_w_per_k * (sx.operating_temperature_k - th.start_temperature_k)
+    hold_w = loss_w + cells * current * (sx.thermoneutral_v_per_cell - volts)
     heater_w = np.where(producing, np.clip(hold_w, 0.0, th.heater_max_w), th.heater_max_w)
     power = pw.electronics_w + compressor_w + heater_w + stack_w
 
