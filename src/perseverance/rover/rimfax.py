@@ -75,6 +75,7 @@ __all__ = [
     "RimfaxConfig",
     "Subsurface",
     "attenuation_db_per_m_from_q",
+    "echoes",
     "load_radargram",
     "load_rimfax",
     "plot_radargram",
@@ -138,7 +139,7 @@ class Mode(DataModel):
     @property
     def noise_rms(self) -> float:
         """The noise floor's RMS amplitude, relative to a perfect reflector 1 m away."""
-        return 10.0 ** (-self.dynamic_range_db / 20.0)
+        return float(10.0 ** (-self.dynamic_range_db / 20.0))
 
 
 class Material(DataModel):
@@ -177,7 +178,7 @@ class RimfaxConfig(DataModel):
     materials: dict[str, Material] = Field(min_length=1)
 
     def mode(self, name: str) -> Mode:
-        found = self.modes.get(name)  # type: ignore[call-overload]
+        found: Mode | None = dict(self.modes.items()).get(name)  # type: ignore[call-overload]
         if found is None:
             raise ScenarioError(
                 f"unknown RIMFAX mode {name!r}: known modes are {_names(self.modes)}"
@@ -365,7 +366,7 @@ def _point_spread(t: NDArray[np.float64], mode: Mode) -> NDArray[np.float64]:
     return w * np.cos(2.0 * math.pi * mode.centre_hz * t)
 
 
-def _echoes(
+def echoes(
     ground: Subsurface, distance_m: NDArray[np.float64], mode: Mode, height_m: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Two-way times [s] and amplitudes of the surface and each interface, (M, K+1)."""
@@ -407,7 +408,7 @@ def sound(
     if distance.ndim != 1 or distance.size == 0 or not np.all(np.isfinite(distance)):
         raise ScenarioError("distance_m must be a non-empty 1-D array of finite distances")
     time_s = np.arange(0.0, spec.window_s, spec.sample_interval_s)
-    tau, amp = _echoes(ground, distance, spec, config.antenna_height_m)
+    tau, amp = echoes(ground, distance, spec, config.antenna_height_m)
     out = np.empty((distance.size, time_s.size))
     # The surface echo over the whole window; the interfaces' (amplitudes < 0.1 of it)
     # within +-16 / B, beyond which their point-spread is below 1e-4.
