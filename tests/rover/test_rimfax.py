@@ -114,7 +114,7 @@ def _penetration_m(rimfax, seed: int) -> float:
     )
     floor = noise.envelope()[:, noise.depth_m > 5.0].mean()
     depth = clean.depth_m
-    k = int(round(1.0 / (depth[1] - depth[0])))
+    k = round(float(1.0 / (depth[1] - depth[0])))
     signal = np.convolve(clean.envelope().mean(axis=0), np.ones(k) / k, mode="same")
     return float(depth[np.flatnonzero((signal > floor) & (depth > 0.0))[-1]])
 
