@@ -19,6 +19,7 @@ from perseverance.rover.moxie import (
     RunRequest,
     load_moxie,
     o2_rate_mol_s,
+    save_run,
     simulate_run,
 )
 from perseverance.rover.power import load_power, simulate_sol
@@ -109,8 +110,9 @@ def test_warm_up_to_800_c_takes_the_lumped_time(moxie, campaign):
 
 def test_night_run_makes_more_than_the_same_run_at_noon(moxie):
     request = RunRequest(start_lmst_hours=1.0, production_min=60.0, o2_setpoint_g_per_h=12.0)
+    at_noon = request.model_copy(update={"start_lmst_hours": 11.0})
     night = simulate_run(moxie, request, density_kg_m3=_density(NIGHT), **NIGHT)
-    noon = simulate_run(moxie, request, density_kg_m3=_density(NOON), **NOON)
+    noon = simulate_run(moxie, at_noon, density_kg_m3=_density(NOON), **NOON)
     assert night.summary.grams > noon.summary.grams * 1.1
     assert night.summary.peak_g_per_h == pytest.approx(BEST_RATE_G_PER_H, abs=0.01)
     assert noon.summary.limited_by == "co2_flow"
@@ -262,3 +264,19 @@ def test_bad_data_file_values_are_one_line(tmp_path, old, new, expected):
 def test_repr_says_what_the_run_made(campaign):
     assert repr(campaign[0][1]).startswith("MoxieResult(5.5")
     assert math.isfinite(campaign[0][1].summary.start_lmst_hours)
+
+
+def test_a_run_is_saved_as_parquet_with_its_summary(campaign, tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    _, result = campaign[0]
+    path = save_run(result, tmp_path / "moxie_run01.parquet")
+    table = pq.read_table(path)
+    assert table.num_rows == result.series.time_s.size
+    grams = float(np.sum(table.column("o2_rate_kg_s").to_numpy() * table.column("dt_s").to_numpy()))
+    assert grams * 1e3 == pytest.approx(result.summary.grams)
+    summary = json.loads(table.schema.metadata[b"moxie"])
+    assert summary["grams"] == pytest.approx(result.summary.grams)
+    assert [p.name for p in tmp_path.iterdir()] == ["moxie_run01.parquet"]

@@ -23,6 +23,7 @@ from perseverance.rover.rimfax import (
     range_resolution_m,
     save_radargram,
     sound,
+    sound_drive,
     sounding_distances_m,
 )
 
@@ -220,3 +221,11 @@ def test_bad_requests_are_one_line(rimfax):
     with pytest.raises(ScenarioError) as info:
         sounding_distances_m(10.0, 0.0)
     assert "interval_m = 0" in _one_line(info)
+
+
+def test_a_drive_is_sounded_every_interval(rimfax):
+    ground, radargram = sound_drive(rimfax, np.random.default_rng(0), length_m=5.0, mode="deep")
+    assert radargram.amplitude.shape[0] == 51  # every 10 cm over 5 m, both ends
+    assert radargram.permittivity == rimfax.material("crater_floor").permittivity
+    assert ground.depth_m.size > 10
+    assert "deep, 51 soundings over 5.0 m" in repr(radargram)

@@ -56,10 +56,13 @@ and operating points that step within a run (one setpoint per run).
 
 from __future__ import annotations
 
+import io
+import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
+from pathlib import Path
 from typing import Annotated, Literal, Self
 
 import numpy as np
@@ -70,6 +73,7 @@ from perseverance.datafiles import DataDate, DataModel, FileTuple, format_number
 from perseverance.errors import ScenarioError
 from perseverance.mars.constants import LMST_HOUR_S, R_GAS_MARS, SOL_S
 from perseverance.mars.time import areocentric_solar_longitude_deg
+from perseverance.outputs import write_atomic
 from perseverance.rover.power import PowerActivity
 
 __all__ = [
@@ -84,6 +88,7 @@ __all__ = [
     "RunRequest",
     "load_moxie",
     "o2_rate_mol_s",
+    "save_run",
     "simulate_run",
 ]
 
@@ -506,3 +511,34 @@ def _limited_by(i_wanted: float, i_set: float, i_psu: float, i_flow: float) -> s
     if min(i_psu, i_flow) < i_wanted:
         return "power_supply" if i_psu <= i_flow else "co2_flow"
     return "setpoint" if i_wanted >= i_set * (1 - 1e-9) else "ramp"
+
+
+def save_run(result: MoxieResult, path: str | os.PathLike[str]) -> Path:
+    """Write a run as Parquet: one row per step (time, phase, temperature, current,
+    compressor speed, CO2 inflow, O2 rate, power), the summary in the schema's metadata
+    (key ``moxie``, JSON). Atomic: nothing half-written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    s = result.series
+    table = pa.table(
+        {
+            "time_s": s.time_s,
+            "dt_s": s.dt_s,
+            "producing": s.producing,
+            "stack_temperature_k": s.stack_temperature_k,
+            "current_a": s.current_a,
+            "compressor_rpm": s.compressor_rpm,
+            "co2_inflow_kg_s": s.co2_inflow_kg_s,
+            "o2_rate_kg_s": s.o2_rate_kg_s,
+            "utilisation": s.utilisation,
+            "power_w": s.power_w,
+        }
+    )
+    summary = asdict(result.summary)
+    table = table.replace_schema_metadata({"moxie": json.dumps(summary)})
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    out = Path(path)
+    write_atomic(out, buffer.getvalue())
+    return out

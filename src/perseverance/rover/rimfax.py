@@ -83,6 +83,7 @@ __all__ = [
     "range_resolution_m",
     "save_radargram",
     "sound",
+    "sound_drive",
     "sounding_distances_m",
 ]
 
@@ -435,6 +436,26 @@ def sound(
     return Radargram(
         distance, time_s, out, mode, eps, config.antenna_height_m, spec.noise_rms, band
     )
+
+
+def sound_drive(
+    config: RimfaxConfig,
+    rng: np.random.Generator,
+    *,
+    length_m: float,
+    material: str = "crater_floor",
+    mode: str = "shallow",
+) -> tuple[Subsurface, Radargram]:
+    """Sound a drive of ``length_m`` at the instrument's interval over a seeded ground of
+    ``material``: the ground drawn and the radargram (depths at the material's
+    permittivity)."""
+    ground_material = config.material(material)
+    distance = sounding_distances_m(length_m, config.sounding_interval_m)
+    ground = random_subsurface(ground_material, rng, length_m=length_m)
+    radargram = sound(
+        config, ground, distance, mode=mode, permittivity=ground_material.permittivity, rng=rng
+    )
+    return ground, radargram
 
 
 def _band_limited_noise(
