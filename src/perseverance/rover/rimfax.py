@@ -44,6 +44,12 @@ Leaves out: refraction at dipping interfaces (rays stay normal to each interface
 the mean overburden), diffractions from rocks and interface roughness, dispersion
 within the band (attenuation is taken at the band centre), the antenna pattern and
 the surface's topography (the antenna height is constant), multiples.
+
+>>> import numpy as np
+>>> from perseverance.rover.rimfax import load_rimfax, sound_drive
+>>> ground, radargram = sound_drive(load_rimfax(), np.random.default_rng(0), length_m=2.0)
+>>> radargram
+Radargram(shallow, 21 soundings over 2.0 m, 1160 samples to 290 ns = 16.3 m at eps 7)
 """
 
 from __future__ import annotations
