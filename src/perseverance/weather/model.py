@@ -49,16 +49,15 @@ from perseverance.weather.temperature import temperature_nodes
 from perseverance.weather.vortices import VortexEvents, draw_vortices, vortex_signal
 from perseverance.weather.wind import wind_direction_deg, wind_scale_mps, wind_speed_mps
 
-__all__ = ["JEZERO", "QUANTITIES", "SolSummary", "Weather"]
+__all__ = ["JEZERO_LANDING_UTC", "QUANTITIES", "SolSummary", "Weather"]
 
 FloatArray = NDArray[np.float64]
 
-#: The Mars 2020 landing point and time (data/sites/jezero.toml, `landing_site`).
-JEZERO = {
-    "latitude_deg": 18.4446,
-    "longitude_east_deg": 77.4509,
-    "landing_utc": "2021-02-18T20:43:49Z",
-}
+#: The Mars 2020 landing point and time (data/sites/jezero.toml, `landing_site`, and the
+#: Mars24 worked example of mars.time): planetocentric latitude, east longitude [deg], UTC.
+JEZERO_LATITUDE_DEG = 18.4446
+JEZERO_LONGITUDE_DEG = 77.4509
+JEZERO_LANDING_UTC = "2021-02-18T20:43:49Z"
 
 #: The quantities `Weather.weather_at` returns, each an array of the input's length.
 QUANTITIES = (
@@ -117,9 +116,9 @@ class Weather:
         self,
         seed: int = 0,
         *,
-        latitude_deg: float = JEZERO["latitude_deg"],  # type: ignore[assignment]
-        longitude_east_deg: float = JEZERO["longitude_east_deg"],  # type: ignore[assignment]
-        landing_utc: str | datetime = JEZERO["landing_utc"],
+        latitude_deg: float = JEZERO_LATITUDE_DEG,
+        longitude_east_deg: float = JEZERO_LONGITUDE_DEG,
+        landing_utc: str | datetime = JEZERO_LANDING_UTC,
         params: Meda | None = None,
     ) -> None:
         self.seed = check_seed(seed)
@@ -127,7 +126,9 @@ class Weather:
             raise ConfigError(f"latitude_deg = {latitude_deg}: out of range (-90..90)")
         self.latitude_deg = float(latitude_deg)
         self.longitude_east_deg = float(longitude_east_deg)
-        self.landing_utc = landing_utc if isinstance(landing_utc, datetime) else parse_utc(landing_utc)
+        self.landing_utc = (
+            landing_utc if isinstance(landing_utc, datetime) else parse_utc(landing_utc)
+        )
         self.params = params if params is not None else load_meda()
         self._landing_sol = int(local_sol(self.landing_utc, self.longitude_east_deg)[0][0])
 
@@ -264,12 +265,17 @@ class Weather:
             lambda r, f: Locator.of(r, f)(grid.sin_elevation),
         )
 
-    def sol_summary(self, sol: int, cadence_s: float = 10.0) -> SolSummary:
+    def sol_summary(self, sol: int, cadence_s: float | None = None) -> SolSummary:
         """Min, max and mean pressure and temperatures, peak wind and the vortex count of
-        mission sol ``sol``, sampled every ``cadence_s`` [s]."""
+        mission sol ``sol``, sampled every ``cadence_s`` [s] or at MEDA's cadence (None;
+        ``cadence_s`` is then reported as 1 / sample rate)."""
         table = self.sol_weather(sol, cadence_s)
         events = self.vortices(sol)
-        p, air, ground = table["pressure_pa"], table["air_temperature_k"], table["ground_temperature_k"]
+        p, air, ground = (
+            table["pressure_pa"],
+            table["air_temperature_k"],
+            table["ground_temperature_k"],
+        )
         return SolSummary(
             sol=int(sol),
             ls_deg=float(table["ls_deg"][0]),
@@ -285,7 +291,9 @@ class Weather:
             dust_tau=float(table["dust_tau"].mean()),
             vortex_count=len(events),
             dusty_vortex_count=int(events.dusty.sum()),
-            cadence_s=float(cadence_s),
+            cadence_s=float(
+                1.0 / self.params.cadence.sample_rate_hz if cadence_s is None else cadence_s
+            ),
         )
 
 

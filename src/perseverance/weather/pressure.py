@@ -81,9 +81,10 @@ def wave_pa(params: Pressure, seed: int, msd: FloatArray, ls_deg: FloatArray) ->
     """Baroclinic-wave pressure [Pa] at Mars Solar Dates ``msd`` and ``ls_deg`` [deg]."""
     periods, weights, phases = _wave_modes(params, seed)
     season = 0.5 * (1.0 + np.cos(np.radians(ls_deg - params.wave_peak_ls_deg)))
-    envelope = params.wave_amplitude_min_pa + (
-        params.wave_amplitude_max_pa - params.wave_amplitude_min_pa
-    ) * season**2
+    envelope = (
+        params.wave_amplitude_min_pa
+        + (params.wave_amplitude_max_pa - params.wave_amplitude_min_pa) * season**2
+    )
     msd = np.asarray(msd, dtype=float)
     signal = np.zeros_like(msd)
     for period, weight, phase in zip(periods, weights, phases, strict=True):

@@ -15,12 +15,13 @@ sol's shape s(t), and::
   (B), the published extremes of the first sols (reference_ls_deg).
 - A = (Q / Q_ref)^beta (1 - c (tau - 0.5)): the range follows the daily insolation Q (the
   mean of F over the sol) relative to the reference season's and narrows with dust (E);
-  "little seasonal change over Ls 13-203" (A) holds for beta = 0.5.
+  "little seasonal change over Ls 13-203" (A) holds for beta = 0.3.
 - d(t): the sol-to-sol change of the daily mean, ~1 K (A, Munguira 2024), a unit normal per
   sol interpolated between midnights.
-- sigma(t) n(t): convective turbulence in the air only, sigma = 2.5 K x F / max F at noon
-  (A, Munguira 2023), n a unit-variance lattice noise (`grid.lattice_noise`); it vanishes
-  at night and ~1 h before sunset with the Sun low.
+- sigma(t) n(t): convective turbulence in the air only, sigma = 1.25 K x F / max F (the
+  published "typically 2.5 K" fluctuation read as ~2 sigma: A, Munguira 2023; E), n a
+  unit-variance lattice noise (`grid.lattice_noise`); it vanishes at night and ~1 h
+  before sunset with the Sun low.
 
 Leaves out: the vertical gradient between 0.84 m, 1.45 m and the ground beyond the two
 curves, night gravity waves, thermal inertia changing along the traverse, the

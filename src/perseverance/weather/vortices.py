@@ -24,6 +24,7 @@ Leaves out: the miss distance (dp is the drop MEDA saw), vortices crossing midni
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import gamma
 
@@ -68,7 +69,7 @@ def weak_dusty_fraction(params: Vortices) -> float:
     """Dusty probability below the threshold that makes ``dusty_fraction`` overall."""
     a, low, high = params.drop_exponent, params.min_drop_pa, params.max_drop_pa
     threshold = min(max(params.dusty_threshold_pa, low), high)
-    above = (threshold ** -a - high ** -a) / (low ** -a - high ** -a)
+    above = (threshold**-a - high**-a) / (low**-a - high**-a)
     if above >= 1.0:
         return 0.0
     weak = (params.dusty_fraction - params.dusty_fraction_strong * above) / (1.0 - above)
@@ -80,9 +81,10 @@ def draw_vortices(
     wind: Wind,
     seed: int,
     sols: NDArray[np.int64],
-    sin_elevation_at,  # callable (row index, phase) -> sin(elevation) at the event
+    sin_elevation_at: Callable[[NDArray[np.intp], FloatArray], FloatArray],
 ) -> VortexEvents:
-    """The vortices of each sol in ``sols`` (each sol from its own VORTICES stream)."""
+    """The vortices of each sol in ``sols`` (each sol from its own VORTICES stream);
+    ``sin_elevation_at(row, phase)`` gives the Sun's sin(elevation) at an event."""
     a, low, high = params.drop_exponent, params.min_drop_pa, params.max_drop_pa
     mu = np.log(params.diameter_mean_m) - 0.5 * params.diameter_log_sigma**2
     z_low = (np.log(params.diameter_min_m) - mu) / params.diameter_log_sigma
@@ -96,9 +98,15 @@ def draw_vortices(
         lmst = np.mod(params.peak_lmst_h + params.spread_lmst_h * rng.standard_normal(n), 24.0)
         drop = (low**-a - u[0] * (low**-a - high**-a)) ** (-1.0 / a)
         z = ndtri(ndtr(z_low) + u[1] * (ndtr(z_high) - ndtr(z_low)))
-        diameter = np.clip(np.exp(mu + params.diameter_log_sigma * z), params.diameter_min_m, params.diameter_max_m)
-        dusty = u[2] < np.where(drop >= params.dusty_threshold_pa, params.dusty_fraction_strong, weak)
-        parts.append((np.full(n, sol, dtype=np.int64), lmst, drop, diameter, dusty, np.full(n, row)))
+        diameter = np.clip(
+            np.exp(mu + params.diameter_log_sigma * z), params.diameter_min_m, params.diameter_max_m
+        )
+        dusty = u[2] < np.where(
+            drop >= params.dusty_threshold_pa, params.dusty_fraction_strong, weak
+        )
+        parts.append(
+            (np.full(n, sol, dtype=np.int64), lmst, drop, diameter, dusty, np.full(n, row))
+        )
     sol_col = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
     lmst = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
     rows = np.concatenate([p[5] for p in parts]).astype(np.intp) if parts else np.zeros(0, np.intp)
@@ -123,10 +131,8 @@ def vortex_signal(
 ) -> tuple[FloatArray, FloatArray]:
     """Pressure change [Pa] (negative) and added wind speed [m/s] at each sample."""
     n = sample_sol.size
-    dp_total = np.zeros(n)
-    wind_total = np.zeros(n)
     if len(events) == 0 or n == 0:
-        return dp_total, wind_total
+        return np.zeros(n), np.zeros(n)
     base = int(sample_sol.min())
     clock = (sample_sol - base) * SOL_S + sample_phase * SOL_S
     order = np.argsort(clock, kind="stable")
@@ -138,7 +144,7 @@ def vortex_signal(
     counts = hi - lo
     total = int(counts.sum())
     if total == 0:
-        return dp_total, wind_total
+        return np.zeros(n), np.zeros(n)
     event = np.repeat(np.arange(len(events)), counts)
     start = np.cumsum(counts) - counts
     position = np.arange(total) - np.repeat(start, counts) + np.repeat(lo, counts)
@@ -146,7 +152,7 @@ def vortex_signal(
     x = (clock[sample] - centre[event]) / half[event]
     profile = 1.0 / (1.0 + x**2)
     drop = events.drop_pa[event]
-    dp_total = np.bincount(sample, weights=-drop * profile, minlength=n)
+    dp_total = np.bincount(sample, weights=-drop * profile, minlength=n).astype(np.float64)
     tangential = np.sqrt(drop / density_kg_m3[sample]) * 2.0 * np.abs(x) * profile
-    wind_total = np.bincount(sample, weights=tangential, minlength=n)
+    wind_total = np.bincount(sample, weights=tangential, minlength=n).astype(np.float64)
     return dp_total, wind_total

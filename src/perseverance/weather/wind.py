@@ -44,7 +44,9 @@ def wind_scale_mps(params: Wind, sin_elevation: FloatArray) -> FloatArray:
     return params.night_scale_mps + (params.day_scale_mps - params.night_scale_mps) * day
 
 
-def wind_speed_mps(params: Wind, scale: FloatArray, daily: FloatArray, gust: FloatArray) -> FloatArray:
+def wind_speed_mps(
+    params: Wind, scale: FloatArray, daily: FloatArray, gust: FloatArray
+) -> FloatArray:
     """Background speed [m/s] from the scale, the sol factor and the unit Gaussian ``gust``."""
     weibull = (-np.log1p(-ndtr(gust) * (1.0 - 1e-16))) ** (1.0 / params.weibull_shape)
     return np.maximum(scale * (1.0 + params.sol_to_sol_fraction * daily), 0.05) * weibull
