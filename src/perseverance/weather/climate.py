@@ -46,7 +46,9 @@ def dust_tau(params: Dust, ls_deg: FloatArray, daily: FloatArray) -> FloatArray:
 def ice_saturation_pa(temperature_k: FloatArray) -> FloatArray:
     """Saturation vapour pressure over ice [Pa] (Murphy & Koop 2005, eq. 7)."""
     t = np.asarray(temperature_k, dtype=float)
-    return np.exp(9.550426 - 5723.265 / t + 3.53068 * np.log(t) - 0.00728332 * t)
+    return np.asarray(
+        np.exp(9.550426 - 5723.265 / t + 3.53068 * np.log(t) - 0.00728332 * t), dtype=np.float64
+    )
 
 
 def relative_humidity(

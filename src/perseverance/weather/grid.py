@@ -80,7 +80,7 @@ def utc_from_msd(msd: Any) -> NDArray[np.datetime64]:
     for _ in range(2):
         error_s = (msd - np.asarray(mars_solar_date(utc))) * SOL_S
         utc = utc + np.round(error_s * 1e6).astype(np.int64) * _US
-    return utc
+    return np.asarray(utc, dtype="datetime64[us]")
 
 
 def local_sol(

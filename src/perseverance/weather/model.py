@@ -15,7 +15,7 @@ follow from the ideal gas, rho = p / (R T), c = sqrt(gamma R T) (R, gamma of
 >>> from perseverance.weather import Weather
 >>> w = Weather(seed=0)
 >>> day = w.sol_weather(1, cadence_s=3600.0)
->>> 650.0 < day["pressure_pa"].mean() < 780.0
+>>> bool(650.0 < day["pressure_pa"].mean() < 780.0)
 True
 """
 
@@ -145,7 +145,7 @@ class Weather:
         offsets = np.arange(0.0, SOL_S, cadence_s)
         msd0 = self.local_sol_number(sol) - self.longitude_east_deg / 360.0
         start = utc_from_msd(np.asarray([msd0]))[0]
-        return start + np.round(offsets * 1e6).astype(np.int64) * np.timedelta64(1, "us")
+        return _after(start, offsets)
 
     def meda_times(self, sol: int) -> NDArray[np.datetime64]:
         """MEDA's cadence on mission sol ``sol``: a session at the start of every LMST hour
@@ -158,7 +158,7 @@ class Weather:
         offsets = offsets[offsets < SOL_S]
         msd0 = self.local_sol_number(sol) - self.longitude_east_deg / 360.0
         start = utc_from_msd(np.asarray([msd0]))[0]
-        return start + np.round(offsets * 1e6).astype(np.int64) * np.timedelta64(1, "us")
+        return _after(start, offsets)
 
     # ----------------------------------------------------------------- the weather
     def weather_at(self, utc: Any) -> dict[str, FloatArray]:
@@ -299,6 +299,12 @@ class Weather:
 
 #: The furthest mission sol computed (about 15 Mars years).
 MAX_SOL = 10_000
+
+
+def _after(start: np.datetime64, offsets_s: FloatArray) -> NDArray[np.datetime64]:
+    """``start`` plus ``offsets_s`` [s], to the microsecond."""
+    steps = np.round(offsets_s * 1e6).astype(np.int64) * np.timedelta64(1, "us")
+    return np.asarray(start + steps, dtype="datetime64[us]")
 
 
 def _check_sol(sol: object) -> None:

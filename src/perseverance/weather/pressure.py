@@ -65,7 +65,7 @@ def tide_fraction(params: Pressure, ltst_h: FloatArray, tau: FloatArray) -> Floa
         zip(params.tide_amplitude, params.tide_max_ltst_h, strict=True), start=1
     ):
         total = total + amplitude * np.cos(2.0 * np.pi * n * (ltst_h - t_max) / 24.0)
-    return gain * total
+    return np.asarray(gain * total, dtype=np.float64)
 
 
 @cache

@@ -49,7 +49,8 @@ def wind_speed_mps(
 ) -> FloatArray:
     """Background speed [m/s] from the scale, the sol factor and the unit Gaussian ``gust``."""
     weibull = (-np.log1p(-ndtr(gust) * (1.0 - 1e-16))) ** (1.0 / params.weibull_shape)
-    return np.maximum(scale * (1.0 + params.sol_to_sol_fraction * daily), 0.05) * weibull
+    speed = np.maximum(scale * (1.0 + params.sol_to_sol_fraction * daily), 0.05) * weibull
+    return np.asarray(speed, dtype=np.float64)
 
 
 def wind_direction_deg(params: Wind, sin_elevation: FloatArray, wander: FloatArray) -> FloatArray:
@@ -61,4 +62,5 @@ def wind_direction_deg(params: Wind, sin_elevation: FloatArray, wander: FloatArr
     spread = params.direction_spread_night_deg + day * (
         params.direction_spread_day_deg - params.direction_spread_night_deg
     )
-    return np.mod(np.degrees(np.arctan2(east, north)) + spread * wander, 360.0)
+    direction = np.mod(np.degrees(np.arctan2(east, north)) + spread * wander, 360.0)
+    return np.asarray(direction, dtype=np.float64)
