@@ -74,3 +74,15 @@ def test_a_bad_sol_is_one_line(sol):
 def test_a_bad_seed_is_one_line():
     with pytest.raises(ConfigError, match="--seed = -1"):
         Weather(-1)
+
+
+def test_one_instant_gives_arrays_of_one():
+    out = Weather(0).weather_at("2021-02-19T12:00:00Z")
+    assert all(out[name].shape == (1,) for name in QUANTITIES)
+    assert out["sol"][0] == 1 and 6.0 < out["lmst_h"][0] < 7.5  # sol 1, just after dawn
+
+
+def test_vortices_depend_on_the_seed():
+    a = [len(Weather(1).vortices(s)) for s in range(30)]
+    b = [len(Weather(2).vortices(s)) for s in range(30)]
+    assert a != b
