@@ -36,12 +36,16 @@ footprint's edge the far field is the local map's deterministic part (the floor 
 straight delta scarp), so the two meet without a step but for the local map's own
 random terms (a few metres of relief, craters crossing the edge, and the scarp's lobate
 wander where it crosses the edge: up to its height over a few hundred metres).
+`FarField.generate(site, region)` removes those: fitted to the `LandingRegion` it is drawn
+with, the far field takes the region's heights on the edge (their offset from the model
+fading out over `seam_blend_m`) and is lowered only 5 m below the region's lowest ground
+round each node (cheaper to render: rays that meet the local map stop soon in the pit).
 
 What it leaves out: the crater's real outline and the rim's ups and downs along its
 length (the rim is one height all round but for the inlet), the outlet breach in the
 east, the northern inlet (Sava Vallis) and its fan, the fan's channels, lobes and buttes
 (the fan's top is flat), rocks (zero in the far field), and the local map's random
-terms at the seam (above).
+terms at the seam when no region is given (above).
 
 Example
 -------
