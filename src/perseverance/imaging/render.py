@@ -30,7 +30,8 @@ Jezero sky radiance is held in docs/reference/):
 - Night: with the Sun below the horizon every term is zero (no twilight, no stars).
 
 Radiances are relative to the top-of-atmosphere solar irradiance, times `exposure`, then
-clipped to [0, 1]. `to_mono`, `to_counts` and `save_png` turn a frame into camera data.
+clipped to [0, 1]. `to_mono`, `to_bayer` (the raw colour-filter mosaic of a Bayer camera),
+`demosaic`, `to_counts` and `save_png` turn a frame into camera data.
 """
 
 from __future__ import annotations
@@ -59,8 +60,10 @@ __all__ = [
     "Frame",
     "HeightField",
     "Scene",
+    "demosaic",
     "render",
     "save_png",
+    "to_bayer",
     "to_counts",
     "to_mono",
 ]
@@ -208,6 +211,37 @@ def to_mono(rgb: ArrayLike) -> Array:
     """Luminance of linear RGB (..., 3), Rec. 709 weights: (...)."""
     mono: Array = np.asarray(rgb, dtype=float) @ _REC709
     return mono
+
+
+def to_bayer(rgb: ArrayLike) -> Array:
+    """The RGGB colour-filter mosaic of linear RGB (H, W, 3): (H, W), red at even rows and
+    columns, blue at odd rows and columns, green elsewhere (the Bayer pattern of the
+    engineering cameras' and Mastcam-Z's detectors; the phase is our choice (E))."""
+    image = np.asarray(rgb, dtype=float)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"to_bayer needs an (H, W, 3) image, got shape {image.shape}")
+    mosaic: Array = image[..., 1].copy()
+    mosaic[0::2, 0::2] = image[0::2, 0::2, 0]
+    mosaic[1::2, 1::2] = image[1::2, 1::2, 2]
+    return mosaic
+
+
+def demosaic(mosaic: ArrayLike) -> Array:
+    """Bilinear demosaicking of an RGGB mosaic (H, W) back to RGB (H, W, 3): each missing
+    sample is the mean of its nearest neighbours of that colour (edges mirrored)."""
+    from scipy.ndimage import convolve
+
+    raw = np.asarray(mosaic, dtype=float)
+    masks = np.zeros((3, *raw.shape))
+    masks[0, 0::2, 0::2] = 1.0
+    masks[2, 1::2, 1::2] = 1.0
+    masks[1] = 1.0 - masks[0] - masks[2]
+    kernel = np.array([[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]])
+    channels = [
+        convolve(raw * m, kernel, mode="mirror") / convolve(m, kernel, mode="mirror") for m in masks
+    ]
+    rgb: Array = np.stack(channels, axis=-1)
+    return rgb
 
 
 def to_counts(image: ArrayLike, bits: int = 8) -> NDArray[np.uint8] | NDArray[np.uint16]:
