@@ -9,14 +9,20 @@ the law of cosines for MRO's altitude; and the parachute's 21.5 m over the pixel
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from perseverance.imaging.camera_model import project
 from perseverance.imaging.heightfield import HeightField
-from perseverance.imaging.hirise import HIRISE_IFOV_RAD, HiriseView, hirise_frame
+from perseverance.imaging.hirise import (
+    BACKSHELL_HEIGHT_M,
+    HIRISE_IFOV_RAD,
+    HiriseView,
+    descent_train,
+    hirise_frame,
+    vent_above_backshell_m,
+)
 from perseverance.imaging.scene import Scene
 from perseverance.imaging.sun import sun_at_site
 from perseverance.mars.constants import R_MARS
@@ -68,30 +74,6 @@ def test_the_target_is_at_the_centre_and_the_scale_is_one_ifov(view):
     assert v3[0] < 256.0
 
 
-@dataclass(frozen=True)
-class _Hits:
-    t: np.ndarray
-    normal: np.ndarray
-    albedo: np.ndarray
-
-
-@dataclass(frozen=True)
-class _FlatCanopy:
-    """A stand-in canopy: a white horizontal disc (what the test measures is its size)."""
-
-    centre: np.ndarray
-    radius_m: float
-
-    def intersect(self, origins: np.ndarray, directions: np.ndarray) -> _Hits:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (self.centre[2] - origins[:, 2]) / directions[:, 2]
-        p = origins + t[:, None] * directions
-        inside = np.hypot(p[:, 0] - self.centre[0], p[:, 1] - self.centre[1]) <= self.radius_m
-        t = np.where(inside & (t > 0.0), t, np.inf)
-        normal = np.tile([0.0, 0.0, 1.0], (t.size, 1))
-        return _Hits(t=t, normal=normal, albedo=np.full((t.size, 3), 0.8))
-
-
 def _ground() -> Scene:
     axis = np.arange(-30_000.0, 30_001.0, 500.0)
     heights = np.full((axis.size, axis.size), FLOOR_M)
@@ -99,22 +81,38 @@ def _ground() -> Scene:
 
 
 def test_the_parachute_spans_its_size_over_the_pixel_scale():
-    scene = _ground()
+    """The speck is measured in the image: what differs from the bare ground."""
     sun = sun_at_site(load_site("jezero"), PICTURE_UTC)
-    canopy = _FlatCanopy(TARGET, 0.5 * CHUTE_DIAMETER_M)
-    size = 96
-    image, meta = hirise_frame(scene, TARGET, sun.enu, hardware=[canopy], size_px=size)
+    size = 160
+    image, meta = hirise_frame(_ground(), TARGET, [0.0, 0.0, 1.0], sun.enu, size_px=size)
     assert image.shape == (size, size)
     assert meta["emission_deg"] == pytest.approx(72.2)
-    # The speck is what differs from the bare ground: measure its widest row.
     ground = meta["labels"] == 1
     background = float(np.median(image[ground]))
     speck = np.abs(image - background) > 0.2
-    columns = np.nonzero(speck.any(axis=0))[0]
-    width_px = columns[-1] - columns[0] + 1
+    # The canopy is the widest part of the speck (the backshell is 4.5 m across).
+    widths = [np.ptp(np.nonzero(row)[0]) + 1 for row in speck if row.any()]
     expected = CHUTE_DIAMETER_M / 0.697  # 30.8 px
-    assert width_px == pytest.approx(expected, rel=0.15)
+    assert max(widths) == pytest.approx(expected, rel=0.15)
+    # The backshell hangs below the canopy: ~ 55 m down the vertical, 0.95 of it seen.
     rows = np.nonzero(speck.any(axis=1))[0]
-    # Seen 72 deg off the vertical, a flat disc is foreshortened to cos(72.2 deg).
-    assert rows[-1] - rows[0] + 1 == pytest.approx(expected * math.cos(math.radians(72.2)), abs=2)
-    assert ground.mean() > 0.9
+    assert rows[-1] - rows[0] + 1 > 40.0 / 0.697
+    assert ground.mean() > 0.8
+
+
+def test_the_train_is_laid_out_along_the_axis():
+    axis = np.array([0.3, 0.0, 1.0]) / math.hypot(0.3, 1.0)
+    shapes, centre = descent_train(TARGET, axis)
+    assert len(shapes) == 2
+    along = (centre - TARGET) @ axis
+    assert np.linalg.norm(centre - TARGET - along * axis) < 1e-9
+    # The canopy's centre: backshell (2 m), riser (10 m), lines (1.7 D = 36.6 m, reaching
+    # 35.0 m up the axis), then half the canopy: 45-55 m.
+    assert 45.0 < along < 55.0
+    # A ray down the axis from above, 1 m off it (the vent is open), meets the canopy
+    # before the backshell, and that some 50 m further.
+    side = np.cross(axis, [0.0, 1.0, 0.0])
+    origin = (TARGET + 200.0 * axis + side / np.linalg.norm(side))[None, :]
+    t = [float(shape.intersect(origin, -axis[None, :]).t[0]) for shape in shapes]
+    assert t[1] < t[0] < np.inf
+    assert t[0] - t[1] == pytest.approx(vent_above_backshell_m() - BACKSHELL_HEIGHT_M, abs=5.0)

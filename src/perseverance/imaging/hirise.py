@@ -35,15 +35,29 @@ and MRO's real orbit (M is placed from the published angles, not propagated).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from perseverance.imaging.camera_model import CameraPose, PinholeCamera, rays
+from perseverance.imaging.hardware import (
+    AEROSHELL_DIAMETER_M,
+    BACKSHELL_CONE_HALF_ANGLE_DEG,
+    BACKSHELL_PARACHUTE_CONE_HEIGHT_M,
+    BACKSHELL_SHOULDER_RADIUS_M,
+    CANOPY_DEPTH_FRACTION,
+    DGB_BAND_FRACTION,
+    DGB_GAP_FRACTION,
+    PARACHUTE_NOMINAL_DIAMETER_M,
+    SUSPENSION_LINE_FRACTION,
+    backshell_shapes,
+    parachute_shapes,
+)
+from perseverance.imaging.mounts import VehiclePose
 from perseverance.imaging.render import DEFAULT_TAU, DUST_SCALE_HEIGHT_M, render
-from perseverance.imaging.scene import GROUND, Scene, Shape
+from perseverance.imaging.scene import GROUND, Scene
+from perseverance.imaging.shapes import Shape
 from perseverance.mars.constants import R_MARS
 
 __all__ = [
@@ -53,11 +67,14 @@ __all__ = [
     "MRO_AZIMUTH_DEG",
     "PHASE_DEG",
     "PIXEL_SCALE_M",
+    "RISER_LENGTH_M",
     "SECONDS_BEFORE_TOUCHDOWN",
     "SLANT_RANGE_M",
     "HiriseView",
+    "descent_train",
     "hirise_frame",
     "hirise_view",
+    "vent_above_backshell_m",
 ]
 
 Array = NDArray[np.float64]
@@ -92,6 +109,14 @@ MRO_AZIMUTH_DEG = 300.8
 #: true solar time (§6e); touchdown was at 15:15:31 LTST (Mars24, surface.md), so the
 #: picture came 32-91 s before touchdown; one minute is taken (the parachute still on).
 SECONDS_BEFORE_TOUCHDOWN = 60.0
+#: Length of the riser from the backshell's parachute cone to the suspension lines'
+#: confluence [m] (E: no published figure held; MSL-class triple bridle and riser).
+RISER_LENGTH_M = 10.0
+#: Height of the backshell from its rim to its top [m], as `hardware` draws it (the 4.5 m
+#: rim, the shoulder, the cone's half angle and the parachute cone): 2.0 m.
+BACKSHELL_HEIGHT_M = (AEROSHELL_DIAMETER_M / 2.0 - BACKSHELL_SHOULDER_RADIUS_M) / math.tan(
+    math.radians(BACKSHELL_CONE_HALF_ANGLE_DEG)
+) + BACKSHELL_PARACHUTE_CONE_HEIGHT_M
 #: The frame's default side [px]: 357 m at the parachute.
 DEFAULT_SIZE_PX = 512
 
@@ -206,12 +231,57 @@ def hirise_view(target_enu: ArrayLike, **kwargs: float) -> HiriseView:
     return HiriseView(target_enu, **kwargs)
 
 
+def descent_train(
+    chute_position_enu: ArrayLike, chute_axis_enu: ArrayLike, inflation: float = 1.0
+) -> tuple[list[Shape], Array]:
+    """The backshell and its parachute as shapes, and the canopy's centre (3,) ENU [m].
+
+    ``chute_position_enu``: the payload end of the train, the backshell's lowest point (its
+    rim: where the EDL telemetry puts the vehicle); ``chute_axis_enu``: from the payload
+    toward the canopy. The vent lies `vent_above_backshell_m` up the axis.
+    """
+    base = np.asarray(chute_position_enu, dtype=float).reshape(3)
+    axis = np.asarray(chute_axis_enu, dtype=float).reshape(3)
+    axis = axis / np.linalg.norm(axis)
+    # VehiclePose's z axis is (sin roll, -sin pitch cos roll, cos pitch cos roll) at
+    # heading 0: solve for the axis.
+    roll = math.asin(max(-1.0, min(1.0, float(axis[0]))))
+    pitch = math.atan2(-float(axis[1]), float(axis[2]))
+    east, north, up = (float(x) for x in base)
+    pose = VehiclePose(east, north, up, heading_rad=0.0, pitch_rad=pitch, roll_rad=roll)
+    vent = base + vent_above_backshell_m(inflation) * axis
+    shapes = [*backshell_shapes(pose), *parachute_shapes(vent, axis, inflation)]
+    centre: Array = vent - 0.5 * _canopy_length_m(inflation) * axis
+    return shapes, centre
+
+
+def vent_above_backshell_m(inflation: float = 1.0) -> float:
+    """Distance along the axis from the backshell's rim to the canopy's vent [m]: the
+    backshell, the riser (`RISER_LENGTH_M`), the suspension lines' reach (1.7 diameters
+    long, to the skirt's rim) and the canopy (`hardware.parachute_shapes`' proportions)."""
+    scale = 0.05 + 0.95 * inflation
+    rim = scale * PARACHUTE_NOMINAL_DIAMETER_M / 2.0
+    lines = SUSPENSION_LINE_FRACTION * PARACHUTE_NOMINAL_DIAMETER_M
+    reach = math.sqrt(max(lines**2 - rim**2, 0.0))
+    return BACKSHELL_HEIGHT_M + RISER_LENGTH_M + reach + _canopy_length_m(inflation)
+
+
+def _canopy_length_m(inflation: float) -> float:
+    """Vent to skirt along the axis [m], as `hardware.parachute_shapes` draws it."""
+    d = PARACHUTE_NOMINAL_DIAMETER_M
+    disk_d = d / (1.0 + 4.0 * DGB_GAP_FRACTION + 4.0 * DGB_BAND_FRACTION) ** 0.5
+    scale = 0.05 + 0.95 * inflation
+    depth = min(CANOPY_DEPTH_FRACTION * d / 2.0 * (1.0 + 2.0 * (1.0 - inflation)), scale * d / 2)
+    return float(depth + (DGB_GAP_FRACTION + DGB_BAND_FRACTION) * disk_d)
+
+
 def hirise_frame(
     scene: Scene,
     chute_position_enu: ArrayLike,
+    chute_axis_enu: ArrayLike,
     sun_enu: ArrayLike,
     *,
-    hardware: Sequence[Shape] = (),
+    inflation: float = 1.0,
     size_px: int = DEFAULT_SIZE_PX,
     tau: float = DEFAULT_TAU,
     exposure: float = 2.0,
@@ -221,21 +291,35 @@ def hirise_frame(
     """HiRISE's black-and-white frame centred on the parachute.
 
     ``scene``: the ground (`scene.site_scene`: the local map and the crater far field);
-    ``chute_position_enu``: where the frame is centred (the parachute, ENU [m]);
-    ``sun_enu``: toward the Sun; ``hardware``: the parachute and backshell as shapes, in
-    the same frame (added to the scene's own shapes); ``floor_elevation_m``: the ground's
-    height under the dust layer [m] (default: the median height of the scene's first
-    height field).
+    ``chute_position_enu``: the backshell's lowest point under the parachute (ENU [m],
+    where the EDL telemetry puts the vehicle, `SECONDS_BEFORE_TOUCHDOWN` before
+    touchdown); ``chute_axis_enu``: from the backshell toward the canopy (up, or along
+    the airflow); ``sun_enu``: toward the Sun; ``inflation``: the canopy's, 0..1 (see
+    `hardware.parachute_shapes`); ``floor_elevation_m``: the ground's height under the
+    dust layer [m] (default: the median height of the scene's first height field).
 
     Returns ``(image, metadata)``: the (size_px, size_px) image in [0, 1] (the renderer's
     red channel for HiRISE's RED band, then a linear stretch of the ground's 0.5th to
-    99.5th percentiles to 0.1-0.8, as public HiRISE products are stretched) and the view's figures
-    (`HiriseView.metadata`, plus ``phase_deg``, ``size_px`` and ``labels``, what each pixel
-    met: 0 sky, 1 ground, 2 + i shape i of the scene plus hardware).
+    99.5th percentiles to 0.1-0.8, as public HiRISE products are stretched; the white
+    canopy saturates) and the view's figures (`HiriseView.metadata`, plus ``phase_deg``,
+    ``size_px``, ``canopy_centre_enu_m`` and ``labels``, what each pixel met: 0 sky,
+    1 ground, 2 + i shape i of the scene's shapes followed by the backshell and canopy).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from perseverance.imaging.heightfield import HeightField
+    >>> axis = np.arange(-20e3, 20e3 + 1, 1e3)
+    >>> ground = Scene((HeightField(axis, axis, np.zeros((axis.size, axis.size))),))
+    >>> image, meta = hirise_frame(ground, [0, 0, 2000.0], [0, 0, 1.0], [0, -0.6, 0.8],
+    ...                            size_px=64)
+    >>> image.shape, round(meta["pixel_scale_m"], 3)
+    ((64, 64), 0.697)
     """
     if not 8 <= size_px <= 8192:
         raise ValueError(f"size_px = {size_px}: 8 to 8192")
-    view = HiriseView(chute_position_enu, azimuth_deg=azimuth_deg)
+    hardware, centre = descent_train(chute_position_enu, chute_axis_enu, inflation)
+    view = HiriseView(centre, azimuth_deg=azimuth_deg)
     if floor_elevation_m is None:
         floor_elevation_m = _ground_level(scene)
     origins, directions = view.rays(size_px, floor_elevation_m + DUST_SCALE_HEIGHT_M)
@@ -245,7 +329,12 @@ def hirise_frame(
     )
     image = _stretch(frame.rgb[..., 0], frame.label == GROUND)
     metadata = view.metadata()
-    metadata.update(phase_deg=view.phase_deg(sun_enu), size_px=size_px, labels=frame.label)
+    metadata.update(
+        phase_deg=view.phase_deg(sun_enu),
+        size_px=size_px,
+        canopy_centre_enu_m=[float(x) for x in centre],
+        labels=frame.label,
+    )
     return image, metadata
 
 
