@@ -25,7 +25,13 @@ radius `R_MARS` whose centre is at (0, 0, -R_MARS), as `HeightField` bends the g
   through that layer) then takes out exp(-tau / cos e) of the light along the slant
   path, as it should for a view from orbit, not exp(-tau 700 km / H).
 
-What it leaves out: the pushbroom's line-by-line timing (the spacecraft moved ≈ 3 km/s
+The hardware (`imaging.hardware`): the backshell at the telemetry's position, its z axis
+along the parachute's, the canopy's vent `vent_above_backshell_m` up that axis (the
+backshell, a 10 m riser (E), 1.7-diameter suspension lines, the canopy); the frame is
+centred on the canopy's centre.
+
+What it leaves out: the suspension lines and the riser (a few cm thick: far below a
+pixel), the pushbroom's line-by-line timing (the spacecraft moved ≈ 3 km/s
 and the parachute ≈ 100 m/s while the lines were read: smear and skew), time-delay
 integration and the CCD's stagger, HiRISE's RED band (570-830 nm: here the renderer's
 red channel stands for it), the curvature of the sky path through the dust, refraction,
