@@ -168,8 +168,7 @@ def test_the_seam_matches_the_local_maps_deterministic_part(site, far):
         np.testing.assert_allclose(far.elevation(e[None, :], n[:, None]), expected, atol=0.01)
 
 
-def test_the_footprint_lies_below_the_local_map(site, far):
-    region = LandingRegion.generate(site, seed=7)
+def test_the_footprint_lies_below_the_local_map(site, far, region):
     rng = np.random.default_rng(1)
     reach = site.region.half_width_m - far.resolution_m
     e = rng.uniform(-reach, reach, 20_000)
