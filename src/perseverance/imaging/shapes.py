@@ -166,7 +166,7 @@ def _nearest(shapes: Sequence[Shape], o: Array, d: Array, t_best: Array) -> Hits
     block = max(1024, _BLOCK_ELEMENTS // len(shapes))
     for lo in range(0, n, block):
         ob, db = o[lo : lo + block], d[lo : lo + block]
-        # Ray-to-centre distances for every (ray, shape) pair at once (two small matmuls).
+        # Ray-to-centre distances for every (ray, shape) pair at once.
         along = _mul(db, centres.T) - _dot(ob, db)[:, None]
         oc2 = _dot(ob, ob)[:, None] - 2.0 * _mul(ob, centres.T) + _dot(centres, centres)[None, :]
         miss2 = oc2 - along * along
@@ -210,9 +210,14 @@ def _dot(a: Array, b: Array) -> Array:
 
 
 def _mul(a: Array, m: Array) -> Array:
-    """``a @ m`` for a (n, 3) and m (3, k), spelt out: NumPy's matmul is slow for such
-    thin shapes."""
-    result: Array = a[:, 0:1] * m[0] + a[:, 1:2] * m[1] + a[:, 2:3] * m[2]
+    """``a @ m`` for a (n, 3) and m (3, k), spelt out column by column, the result laid out
+    (k, n) in memory (a transposed view): NumPy's matmul and broadcasts over a last axis
+    of 3 are slow for such thin shapes, and each column of the result is contiguous."""
+    x, y, z = (np.ascontiguousarray(a[:, i]) for i in range(3))
+    out = np.empty((m.shape[1], a.shape[0]))
+    for j in range(m.shape[1]):
+        out[j] = x * m[0, j] + y * m[1, j] + z * m[2, j]
+    result: Array = out.T
     return result
 
 
@@ -427,11 +432,15 @@ class Box(_Primitive):
 
     def _solve(self, p: Array, v: Array, t_min: Array) -> tuple[Array, IntArray]:
         half = np.asarray(self.half_extents_m, dtype=float)
-        safe_v = np.where(np.abs(v) > _TINY, v, _TINY)
-        t1 = (-half - p) / safe_v
-        t2 = (half - p) / safe_v
-        t_near = np.minimum(t1, t2).max(axis=1)
-        t_far = np.maximum(t1, t2).min(axis=1)
+        t_near = np.full(len(p), -np.inf)
+        t_far = np.full(len(p), np.inf)
+        for i in range(3):  # the slabs, axis by axis (1-D arrays are the fast ones)
+            vi = v[:, i]
+            inv = 1.0 / np.where(np.abs(vi) > _TINY, vi, _TINY)
+            t1 = (-half[i] - p[:, i]) * inv
+            t2 = (half[i] - p[:, i]) * inv
+            np.maximum(t_near, np.minimum(t1, t2), out=t_near)
+            np.minimum(t_far, np.maximum(t1, t2), out=t_far)
         ok = t_near <= t_far
         return _pick([(t_near, ok), (t_far, ok)], t_min)
 
