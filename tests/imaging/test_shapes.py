@@ -228,3 +228,25 @@ def test_random_rays_at_a_box_agree_with_sampling() -> None:
     points = o[missed, None, :] + samples[None, :, None] * d[missed, None, :]
     inside = np.all(np.abs((points - box.centre) @ box.rotation) < box.half_extents_m, axis=2)
     assert not inside.any()
+
+
+def test_camera_rays_from_one_origin_match_each_shape_alone() -> None:
+    """A camera's rays (one origin: `nearest`'s shared-origin path, which drops shapes
+    outside the field of view) give the hits of each shape's own test, nearest taken."""
+    rng = np.random.default_rng(5)
+    shapes = [
+        Sphere(np.array([0.0, 6.0, 0.5]), 1.0),
+        cylinder_between([-1.0, 4.0, -2.0], [1.5, 9.0, 2.0], 0.2),
+        Box(np.array([2.0, 8.0, 0.0]), _tilted(), np.array([0.5, 0.7, 0.9])),
+        Cone(np.array([-2.0, 7.0, 0.0]), _tilted(), 1.0, 0.3, 1.5),
+        SphericalCap(np.array([0.0, 12.0, 0.0]), frame_from_axis([0, -1, 0]), 3.0, 1.0),
+        Disc(np.array([0.0, 0.0, 0.0]), np.eye(3), 0.5),  # round the camera
+        Sphere(np.array([0.0, -9.0, 0.0]), 1.0),  # behind it
+    ]
+    d = np.column_stack([rng.uniform(-0.6, 0.6, 5000), np.ones(5000), rng.uniform(-0.5, 0.5, 5000)])
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    o = np.tile([0.0, 0.0, 0.2], (len(d), 1))
+    hits = nearest([Group.of(shapes[:3]), *shapes[3:]], o, d)
+    alone = np.min([s.intersect(o, d).t for s in shapes], axis=0)
+    assert 0.3 < hits.hit.mean() < 1.0
+    np.testing.assert_allclose(hits.t, alone, rtol=0, atol=MICRON)
