@@ -21,10 +21,16 @@ if given, is used where the surface is met from behind (the inside of a shell).
 a stated ``min_radius_m`` (so a 1 cm line can be drawn wide enough to be seen).
 
 Speed. Every shape first rejects the rays that miss its bounding sphere (``centre``,
-``radius_m``; a few array passes over the batch); exact tests run only on the rays left,
-in the shape's local frame, from a start point moved up to the bounding sphere so that a
-ray from 700 km away keeps its precision. `nearest` also skips the rays whose nearest hit
-so far is closer than a shape's bounding sphere. No per-ray Python loops.
+``radius_m``; a few array passes over the batch, all shapes of a list at once); exact
+tests run only on the rays left, in the shape's local frame, from a start point moved up
+to the bounding sphere so that a ray from 700 km away keeps its precision. `nearest` also
+skips the rays whose nearest hit so far is closer than a shape's bounding sphere. For a
+camera's rays (one origin) it first drops the shapes outside the field of view, and
+cylinders and boxes drop the rays that cannot reach them (distance to the axis; heading
+away from a face) before the exact test, which matters for a camera inside a vehicle's
+bounding sphere (the DDC, the RUC). Arrays of 3-vectors are worked column by column:
+NumPy's matmul and its broadcasts over a last axis of 3 are slow for such thin shapes.
+No per-ray Python loops.
 
 Leaves out: triangle meshes, constructive solid geometry (shapes that overlap are drawn
 as their union), motion blur and transparency.
@@ -487,6 +493,18 @@ class Box(_Primitive):
 
     def _bound(self) -> float:
         return self.radius_m
+
+    def _maybe_from(self, origin: Array, d: Array) -> NDArray[np.bool_] | None:
+        # From outside a slab of the box, only rays heading into that slab can meet it.
+        rot = np.asarray(self.rotation, dtype=float)
+        local = (origin - np.asarray(self.centre, dtype=float)) @ rot
+        keep: NDArray[np.bool_] | None = None
+        for i in np.flatnonzero(np.abs(local) > np.asarray(self.half_extents_m, dtype=float)):
+            toward = -np.sign(local[i]) * (
+                d[:, 0] * rot[0, i] + d[:, 1] * rot[1, i] + d[:, 2] * rot[2, i]
+            )
+            keep = toward > 0.0 if keep is None else keep & (toward > 0.0)
+        return keep
 
     def _solve(self, p: Array, v: Array, t_min: Array) -> tuple[Array, IntArray]:
         half = np.asarray(self.half_extents_m, dtype=float)
