@@ -199,6 +199,9 @@ class DescentTrack:
     flyaway_burn_s: float = FLYAWAY_BURN_S
     density_kg_m3: Array | None = None
     """Air density along the track (n,) [kg/m^3], from the dynamic pressure, if known."""
+    site_latitude_deg: float = math.nan
+    site_longitude_deg: float = math.nan
+    """The frame's origin (the landing site), planetocentric [deg]."""
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -317,6 +320,8 @@ class DescentTrack:
             flyaway_elevation_rad=math.radians(flyaway_elevation_deg),
             flyaway_burn_s=flyaway_burn_s,
             density_kg_m3=density,
+            site_latitude_deg=math.degrees(frame.latitude_rad),
+            site_longitude_deg=math.degrees(frame.longitude_rad),
         )
 
     # ----------------------------------------------------------------- queries
