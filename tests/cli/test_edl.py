@@ -249,7 +249,10 @@ def test_edl_video_writes_the_imagery_that_decodes_to_what_it_says(tmp_path):
     doc = json.loads((folder / "imagery.json").read_text())
     video = next(p for p in doc["products"] if p["kind"] == "descent_video")
     assert read_video_info(folder / "descent.mp4") == (
-        video["frames"], video["width_px"], video["height_px"], video["fps"]
+        video["frames"],
+        video["width_px"],
+        video["height_px"],
+        video["fps"],
     )
     assert video["fps"] == 30.0 and video["width_px"] == 48
     photo = next(p for p in doc["products"] if p["kind"] == "sky_crane_photo")
