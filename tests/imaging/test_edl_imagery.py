@@ -89,7 +89,7 @@ def _box_hardware():
         centre = pose.position + rot @ [0.0, 0.0, (BOX_TOP + BOX_BOTTOM) / 2]
         return [_Box(centre, rot, [BOX_LENGTH / 2, BOX_WIDTH / 2, (BOX_TOP - BOX_BOTTOM) / 2])]
 
-    nothing = lambda *args: []  # noqa: E731
+    nothing = lambda *args, **kwargs: []  # noqa: E731
     return types.SimpleNamespace(
         rover_shapes=rover, descent_stage_shapes=nothing, bridle_shapes=nothing,
         parachute_shapes=nothing, backshell_shapes=nothing, heat_shield_shapes=nothing,

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from perseverance.imaging import edl_views as ev
+from perseverance.imaging import hardware
 from perseverance.mars.constants import R_MARS
 from perseverance.mars.frames import LocalFrame, spherical_from_position
 
@@ -117,7 +118,9 @@ def test_sky_crane_photo_is_when_the_rover_hangs_two_metres_up():
     assert state.rover_height_m == pytest.approx(2.0, abs=ONE_CM)
     assert state.descent_stage.up_m - state.rover.up_m == pytest.approx(BRIDLE_M)
     top, bottom = state.bridles
-    np.testing.assert_allclose(top[:, 2] - bottom[:, 2], BRIDLE_M - ev.ROVER_DECK_M)
+    # from under the stage (0.10 m up) to the deck (1.05 m above the wheels)
+    drawn = BRIDLE_M + hardware.DESCENT_STAGE_BOTTOM_M - hardware.ROVER_DECK_HEIGHT_M
+    np.testing.assert_allclose(top[:, 2] - bottom[:, 2], drawn)
     assert t_sky < t < t_touch
 
 

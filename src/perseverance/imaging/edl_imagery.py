@@ -10,7 +10,8 @@ pinhole model (`camera_model.PinholeCamera.from_catalogue`) on its mount
 (`mounts.camera_pose`) on the vehicle that carries it, resampled to a reduced size (the
 field of view kept); LCAM's frames are mono. A camera does not see the vehicle it rides
 (it looks out through a window of it), nor, while the stack hangs under the parachute,
-the backshell, descent stage and rover it is inside.
+the backshell, descent stage and rover it is inside; after backshell separation the
+backshell and the parachute are not drawn (the descent stage diverts away from them).
 
 The video (`EdlImager.video`): the cameras in sequence (the edit of
 `edl_views.default_segments`), every frame letterboxed into one canvas of the video's
@@ -18,8 +19,8 @@ width and 4:5 height, with a caption band under it naming the camera, its height
 the ground, the time to touchdown and the segment's speed-up (Pillow's bundled font);
 H.264 MP4 at 30 frames/s (the published landing video was shown at 30 fps, B/C:
 docs/reference/instruments.md §7b) and an animated WebP preview (`imaging.video`). The
-default width, 320 px (frames 320 x 256, plus a 20 px caption band), keeps the ~460
-distinct frames of the default edit to about a minute on 2 cores.
+default width, 320 px (frames 320 x 256, plus a 20 px caption band), keeps the ~340
+distinct frames of the default edit to about a minute and a half on 2 cores.
 
 The sky-crane photo (`EdlImager.sky_crane_photo`): the DDC frame with the rover
 `edl_views.SKY_CRANE_PHOTO_M` above the ground, at `PHOTO_WIDTH_PX`, saved as a PNG.
@@ -44,7 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
-from perseverance.imaging import edl_views
+from perseverance.imaging import edl_views, hardware
 from perseverance.imaging.camera_model import CameraPose, PinholeCamera, rays
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
 from perseverance.imaging.edl_views import DescentTrack, HardwareState, Segment
@@ -102,12 +103,8 @@ Progress = Callable[[int, int], None]
 
 
 def _hardware() -> Any:
-    """`perseverance.imaging.hardware` (the hardware as shapes), or None where this build
-    has none: the frames then show the terrain and the dust only."""
-    try:
-        return importlib.import_module("perseverance.imaging.hardware")
-    except ImportError:
-        return None
+    """`perseverance.imaging.hardware`: the hardware as shapes (a test may stand in)."""
+    return hardware
 
 
 def _even(value: float) -> int:
@@ -176,34 +173,38 @@ class EdlImager:
         return _even(w), _even(w * aspect)
 
     def shapes(
-        self, camera_name: str, state: HardwareState
+        self, camera_name: str, state: HardwareState, width_px: int | None = None
     ) -> tuple[list[Shape], dict[str, tuple[int, ...]], list[DustCloud]]:
         """The shapes ``camera_name`` can see at ``state``, the labels of each piece, and
         the dust clouds."""
-        hardware = _hardware()
+        parts = _hardware()
         rider = self.catalogue.mount_of(camera_name).vehicle
         stacked = not (state.t_s >= self.track.event("backshell_separation"))
         hidden: set[str] = {str(rider)}
         if stacked and rider in ("backshell", "descent_stage", "rover"):
             hidden |= {"backshell", "descent_stage", "rover"}
+        if not stacked:  # the descent stage diverts away from the backshell and parachute
+            hidden |= {"backshell", "parachute"}
         groups: list[tuple[str, Sequence[Any]]] = []
-        if hardware is None:
-            hidden |= {"rover", "descent_stage", "backshell", "heat_shield", "parachute"}
         if "rover" not in hidden:
-            groups.append(("rover", hardware.rover_shapes(state.rover)))
+            groups.append(("rover", parts.rover_shapes(state.rover)))
         if "descent_stage" not in hidden:
-            groups.append(("descent_stage", hardware.descent_stage_shapes(state.descent_stage)))
-        if state.bridles is not None and hardware is not None:
+            groups.append(("descent_stage", parts.descent_stage_shapes(state.descent_stage)))
+        if state.bridles is not None:
             top, bottom = state.bridles
-            groups.append(("bridles", hardware.bridle_shapes(top, bottom)))
+            # drawn at least a pixel across at the bridle's length
+            fov = math.radians(self.catalogue.camera(camera_name).horizontal_fov_deg or 60.0)
+            pixel = 2.0 * math.tan(fov / 2.0) / (width_px or self.width_px)
+            thick = 0.5 * pixel * self.track.bridle_length_m
+            groups.append(("bridles", parts.bridle_shapes(top, bottom, min_radius_m=thick)))
         if state.backshell is not None and "backshell" not in hidden:
-            groups.append(("backshell", hardware.backshell_shapes(state.backshell)))
+            groups.append(("backshell", parts.backshell_shapes(state.backshell)))
         if (
             state.heat_shield is not None
             and "heat_shield" not in hidden
             and not (state.heat_shield_attached and "backshell" in hidden)
         ):
-            groups.append(("heat_shield", hardware.heat_shield_shapes(state.heat_shield)))
+            groups.append(("heat_shield", parts.heat_shield_shapes(state.heat_shield)))
         if (
             state.parachute is not None
             and state.parachute.inflation > 0.0
@@ -213,9 +214,7 @@ class EdlImager:
             groups.append(
                 (
                     "parachute",
-                    hardware.parachute_shapes(
-                        chute.vent_centre_enu, chute.axis_enu, chute.inflation
-                    ),
+                    parts.parachute_shapes(chute.vent_centre_enu, chute.axis_enu, chute.inflation),
                 )
             )
         shapes: list[Shape] = []
@@ -246,7 +245,7 @@ class EdlImager:
         pose = camera_pose(self.catalogue, camera_name, state.vehicle(mount.vehicle))
         model = PinholeCamera.from_catalogue(cam).resized(w, h)
         origins, directions = rays(model, pose)
-        shapes, pieces, dust = self.shapes(camera_name, state)
+        shapes, pieces, dust = self.shapes(camera_name, state, w)
         frame = render(
             self.scene.with_shapes(shapes, dust),
             origins,
@@ -462,7 +461,6 @@ def make_edl_imagery(
         raise
     common = {
         "utc": utc.isoformat(),
-        "hardware_shapes": _hardware() is not None,
         "sun_elevation_deg": round(float(sun.elevation_deg), 2),
         "sun_azimuth_deg": round(float(sun.azimuth_deg), 2),
     }

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from perseverance.imaging import hardware
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
 from perseverance.imaging.mounts import VehiclePose
 from perseverance.mars.constants import R_MARS
@@ -140,10 +141,6 @@ BACKSHELL_HEIGHT_M = 2.4
 HEATSHIELD_CD = 1.2
 HEATSHIELD_DIAMETER_M = 4.5
 HEATSHIELD_PUSH_MPS = 1.5
-#: Where the bridles hold (E): three points round a circle of this radius [m] under the
-#: descent stage and on the rover's deck, this high above the rover's ground point [m].
-BRIDLE_RADIUS_M = 0.5
-ROVER_DECK_M = 1.1
 #: The engines raise dust below this height of the descent stage [m] (E: the sky crane's
 #: 20 m, docs/reference/edl.md); the plume grows to this radius [m] and height [m] and
 #: optical depth (E), and settles this long after the engines leave [s] (E).
@@ -458,15 +455,16 @@ class Segment:
     label: str = ""
 
 
-#: The default edit (E: an editorial choice, ~16 s at 30 fps): (camera, the event it
-#: starts from, seconds before it, seconds after it (or the event it ends at), speed-up).
+#: The default edit (E: an editorial choice, ~12 s at 30 fps, ~350 distinct frames):
+#: (camera, the event it starts from, seconds before it, seconds after it (or the event it
+#: ends at), speed-up, label).
 DEFAULT_EDIT: tuple[tuple[str, str, float, float | str, float, str], ...] = (
     ("puc_a", "parachute_deploy", -0.5, 5.5, 2.0, "parachute deploy"),
-    ("rdc", "heatshield_separation", 0.0, 8.0, 3.0, "heat shield separation"),
+    ("rdc", "heatshield_separation", 0.0, 8.0, 4.0, "heat shield separation"),
     ("lcam", "lvs_solution", -4.0, 4.0, 4.0, "map-relative fix"),
-    ("rdc", "backshell_separation", 0.0, "skycrane_start", 20.0, "powered descent"),
-    ("ddc", "skycrane_start", 0.0, "touchdown", 5.0, "sky crane"),
-    ("ruc", "touchdown", -6.0, 5.0, 3.0, "touchdown and flyaway"),
+    ("rdc", "backshell_separation", 0.0, "skycrane_start", 30.0, "powered descent"),
+    ("ddc", "skycrane_start", 0.0, "touchdown", 8.0, "sky crane"),
+    ("ruc", "touchdown", -6.0, 5.0, 4.0, "touchdown and flyaway"),
 )
 
 
@@ -546,7 +544,11 @@ class HardwareState:
 
     Poses are `VehiclePose` body frames (x forward, y left, z up): the descent stage's
     and the backshell's origin is their lowest point, the rover's the ground point under
-    its centre (its wheels' bottom), the heat shield's its rim (top). ``None`` where a
+    its centre (its wheels' bottom), the heat shield's its nose (as `imaging.hardware`).
+    The sky crane's bridle length is that of the flight (`edl.sequence`): from the descent
+    stage's lowest point to the rover's wheels, so that the rover touches down when the
+    stage is the bridle's length up; the drawn bridles run from under the stage to the
+    deck (`hardware.bridle_points`). ``None`` where a
     piece is not flying (the backshell after its separation is still given: it drifts on).
     """
 
@@ -658,7 +660,11 @@ def hardware_state(track: DescentTrack, t_s: float) -> HardwareState:
     parachute = _parachute(track, t_s, chute_origin, chute_axis)
     # the heat shield: attached until its separation, then on its own
     attached = not (math.isfinite(heat_t) and t_s >= heat_t)
-    heat = backshell if attached else _pose(_heat_shield_position(track, t_s), sh, sp)
+    # the heat shield's pose is its nose, its rim (the joint) HEAT_SHIELD_DEPTH_M above
+    nose = (rim if attached else _heat_shield_position(track, t_s)) - (
+        hardware.HEAT_SHIELD_DEPTH_M * chute_axis
+    )
+    heat = _pose(nose, sh, sp)
     bridles = _bridles(track, t_s, stage, rover)
     return HardwareState(
         t_s=t_s,
@@ -704,14 +710,7 @@ def _bridles(
     crane = track.event("skycrane_start")
     if not math.isfinite(crane) or t_s < crane or t_s > track.touchdown_s:
         return None
-    angles = np.radians([90.0, 210.0, 330.0])
-    ring = np.column_stack(
-        [BRIDLE_RADIUS_M * np.cos(angles), BRIDLE_RADIUS_M * np.sin(angles), np.zeros(3)]
-    )
-    top = stage.position + ring @ stage.rotation().T
-    deck = ring + np.array([0.0, 0.0, ROVER_DECK_M])
-    bottom = rover.position + deck @ rover.rotation().T
-    return top, bottom
+    return hardware.bridle_points(stage, rover)
 
 
 def _flyaway_position(track: DescentTrack, t_s: float) -> Array:
