@@ -19,8 +19,9 @@ width and 4:5 height, with a caption band under it naming the camera, its height
 the ground, the time to touchdown and the segment's speed-up (Pillow's bundled font);
 H.264 MP4 at 30 frames/s (the published landing video was shown at 30 fps, B/C:
 docs/reference/instruments.md §7b) and an animated WebP preview (`imaging.video`). The
-default width, 320 px (frames 320 x 256, plus a 20 px caption band), keeps the ~340
-distinct frames of the default edit to about a minute and a half on 2 cores.
+default width, 240 px (frames 240 x 192, plus a 16 px caption band), keeps the ~350
+distinct frames of the default edit to about 50 s on 2 cores (320 px: about 120 s; the
+shapes of the sky crane cost most).
 
 The sky-crane photo (`EdlImager.sky_crane_photo`): the DDC frame with the rover
 `edl_views.SKY_CRANE_PHOTO_M` above the ground, at `PHOTO_WIDTH_PX`, saved as a PNG.
@@ -74,7 +75,7 @@ Array = NDArray[np.float64]
 #: Frame rate of the descent video [frames/s] (B/C: the published video, §7b).
 VIDEO_FPS = 30.0
 #: Default width of the video's frames [px] (see the module docstring for the time).
-DEFAULT_WIDTH_PX = 320
+DEFAULT_WIDTH_PX = 240
 #: Width of the sky-crane photo [px] (the DDC's 4:3: 800 x 600).
 PHOTO_WIDTH_PX = 800
 #: The video's canvas: height over width (the 1.3 MP EDL cameras' 5:4).
@@ -340,8 +341,11 @@ class EdlImager:
         to_go = state.time_to_touchdown_s
         when = f"touchdown in {to_go:.1f} s" if to_go > 0 else f"touchdown +{-to_go:.1f} s"
         speed_text = "" if speed == 1 else f"  x{speed:g}"
-        left_text = CAMERA_TITLES.get(view.camera_name, view.camera_name)
         right_text = f"{height:,.0f} m  {when}{speed_text}"
+        left_text = CAMERA_TITLES.get(view.camera_name, view.camera_name)
+        room = width - 12 - draw.textlength(right_text, font=font)
+        if draw.textlength(left_text, font=font) > room:  # a narrow frame: the short name
+            left_text = left_text.split(",")[0]
         y = canvas_h + (band - font.size) // 2 - 1 if hasattr(font, "size") else canvas_h + 2
         draw.text((4, y), left_text, fill=(235, 235, 235), font=font)
         box = draw.textbbox((0, 0), right_text, font=font)
@@ -397,18 +401,27 @@ def _far_field(site: Site | None) -> HeightGrid | None:
     return far
 
 
-def _track_of(result_or_track: Any) -> DescentTrack:
+def _track_of(result_or_track: Any, site: Site | None) -> DescentTrack:
     if isinstance(result_or_track, DescentTrack):
         return result_or_track
     if hasattr(result_or_track, "flight") and hasattr(result_or_track, "system"):
         return DescentTrack.from_result(result_or_track)
+    if isinstance(result_or_track, tuple) and len(result_or_track) == 2 and site is not None:
+        telemetry, events = result_or_track  # one run's columns and its events
+        point = site.landing_site
+        return DescentTrack.from_telemetry(
+            telemetry,
+            events,
+            site_latitude_deg=point.latitude_deg,
+            site_longitude_deg=point.longitude_deg,
+        )
     raise TypeError(
         f"make_edl_imagery takes an EdlResult or a DescentTrack, not {result_or_track!r}"
     )
 
 
 def make_edl_imagery(
-    result_or_track: EdlResult | DescentTrack,
+    result_or_track: EdlResult | DescentTrack | tuple[Any, Any],
     region: Any,
     site: Site | None,
     out_dir: str | os.PathLike[str],
@@ -423,12 +436,15 @@ def make_edl_imagery(
     ``sky_crane.png``. Returns ``(kind, path, metadata)`` per product, kinds
     ``descent_video``, ``descent_preview``, ``sky_crane_photo``.
 
+    ``result_or_track``: a flown `EdlResult`, a `DescentTrack`, or ``(telemetry, events)``
+    of one run (the columns of `edl.sequence.TELEMETRY_COLUMNS`, the event rows) with
+    ``site``: its frame is the site's, its Sun that of the site's landing time.
     ``region``: the run's terrain (a `LandingRegion`, or any terrain: one without a map
     is drawn level at its floor); ``site``: the landing site (its far field and, with a
     track that has no epoch, its landing time); ``far_field`` overrides the far field.
     A product file that exists already is refused (`FileExistsError`), before any work.
     """
-    track = _track_of(result_or_track)
+    track = _track_of(result_or_track, site)
     folder = Path(out_dir)
     paths = {kind: folder / name for kind, name in (
         ("descent_video", VIDEO_NAME), ("descent_preview", PREVIEW_NAME),
