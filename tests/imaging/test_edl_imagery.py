@@ -42,6 +42,10 @@ def _flat_scene():
 
 
 def _track():
+    return ev.DescentTrack.from_telemetry(*_run(), frame=FRAME)
+
+
+def _run():
     """A vertical sky-crane descent onto the site at 0.75 m/s from 60 m, on 7.6 m bridles
     (docs/reference/edl.md); parachute and heat shield events before it."""
     t = np.arange(0.0, 90.0, 0.1)
@@ -54,7 +58,7 @@ def _track():
     events = {"parachute_deploy": 2.0, "heatshield_separation": 8.0, "lvs_solution": 14.0,
               "backshell_separation": 20.0, "skycrane_start": (60.0 - 20.0) / 0.75,
               "touchdown": touch, "flyaway": touch}  # fmt: skip
-    return ev.DescentTrack.from_telemetry(tel, events, frame=FRAME)
+    return tel, events
 
 
 @dataclass
@@ -199,3 +203,14 @@ def test_make_edl_imagery_writes_three_products_and_refuses_to_overwrite(tmp_pat
     with pytest.raises(FileExistsError):
         ei.make_edl_imagery(track, region, site, tmp_path, width_px=32)
     assert before == {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+
+
+def test_make_edl_imagery_from_a_runs_telemetry_and_events(tmp_path, monkeypatch):
+    monkeypatch.setattr(ei, "_far_field", lambda site: None)
+    site = types.SimpleNamespace(landing_site=types.SimpleNamespace(
+        landing_utc=__import__("datetime").datetime(2021, 2, 18, 20, 43, 49),
+        latitude_deg=18.4446, longitude_deg=77.4509))  # fmt: skip
+    region = types.SimpleNamespace(floor_elevation_m=FLOOR)
+    products = ei.make_edl_imagery(_run(), region, site, tmp_path, width_px=32, photo_width_px=64)
+    photo = products[2][2]
+    assert photo["rover_height_m"] == pytest.approx(ev.SKY_CRANE_PHOTO_M, abs=0.01)
