@@ -181,7 +181,8 @@ def test_frames_fit_the_canvas_at_their_cameras_aspect():
 
 
 def test_make_edl_imagery_writes_three_products_and_refuses_to_overwrite(tmp_path, monkeypatch):
-    monkeypatch.setattr(ei, "_far_field", lambda site: None)  # a stand-in site has none
+    # a stand-in site has no far field
+    monkeypatch.setattr(ei, "_far_field", lambda site, region=None: None)
     track = _track()
     region = types.SimpleNamespace(floor_elevation_m=FLOOR)  # no map: drawn level
     # no epoch: the Sun of the site's landing time
@@ -206,7 +207,7 @@ def test_make_edl_imagery_writes_three_products_and_refuses_to_overwrite(tmp_pat
 
 
 def test_make_edl_imagery_from_a_runs_telemetry_and_events(tmp_path, monkeypatch):
-    monkeypatch.setattr(ei, "_far_field", lambda site: None)
+    monkeypatch.setattr(ei, "_far_field", lambda site, region=None: None)
     site = types.SimpleNamespace(landing_site=types.SimpleNamespace(
         landing_utc=__import__("datetime").datetime(2021, 2, 18, 20, 43, 49),
         latitude_deg=18.4446, longitude_deg=77.4509))  # fmt: skip

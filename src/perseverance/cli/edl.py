@@ -98,10 +98,10 @@ def edl(
         typer.Option(
             "--video-width",
             metavar="PX",
-            help="Width of the video's frames (16..1920 px; 240 px renders in about 50 s "
+            help="Width of the video's frames (16..1920 px; 320 px renders in about 50 s "
             "on 2 cores).",
         ),
-    ] = 240,
+    ] = 320,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print machine-readable JSON.", metavar="")
     ] = False,

@@ -19,9 +19,9 @@ width and 4:5 height, with a caption band under it naming the camera, its height
 the ground, the time to touchdown and the segment's speed-up (Pillow's bundled font);
 H.264 MP4 at 30 frames/s (the published landing video was shown at 30 fps, B/C:
 docs/reference/instruments.md §7b) and an animated WebP preview (`imaging.video`). The
-default width, 240 px (frames 240 x 192, plus a 16 px caption band), keeps the ~350
-distinct frames of the default edit to about 50 s on 2 cores (320 px: about 120 s; the
-shapes of the sky crane cost most).
+default width, 320 px (frames 320 x 256, plus a 20 px caption band), keeps the ~350
+distinct frames of the default edit to about 50 s on 2 cores (measured: `perseverance edl
+--video` 77 s wall, of which ~28 s is the flight).
 
 The sky-crane photo (`EdlImager.sky_crane_photo`): the DDC frame with the rover
 `edl_views.SKY_CRANE_PHOTO_M` above the ground, at `PHOTO_WIDTH_PX`, saved as a PNG.
@@ -75,7 +75,7 @@ Array = NDArray[np.float64]
 #: Frame rate of the descent video [frames/s] (B/C: the published video, §7b).
 VIDEO_FPS = 30.0
 #: Default width of the video's frames [px] (see the module docstring for the time).
-DEFAULT_WIDTH_PX = 240
+DEFAULT_WIDTH_PX = 320
 #: Width of the sky-crane photo [px] (the DDC's 4:3: 800 x 600).
 PHOTO_WIDTH_PX = 800
 #: The video's canvas: height over width (the 1.3 MP EDL cameras' 5:4).
@@ -389,15 +389,22 @@ def _terrain_grid(region: Any) -> HeightGrid:
     return _FlatGrid(axis, axis.copy(), zeros + floor, zeros)
 
 
-def _far_field(site: Site | None) -> HeightGrid | None:
-    """The crater's far field of ``site`` when the project has one (else None)."""
+def _far_field(site: Site | None, region: Any = None) -> HeightGrid | None:
+    """The crater's far field of ``site``, fitted to ``region`` when it is the site's
+    generated map (None when the project or the site has none)."""
     if site is None:
         return None
     try:
         module = importlib.import_module("perseverance.terrain.far_field")
     except ImportError:
         return None
-    far: HeightGrid = module.FarField.generate(site)
+    from perseverance.errors import ConfigError
+
+    fitted = region if getattr(region, "site", None) == site else None
+    try:
+        far: HeightGrid = module.FarField.generate(site, fitted)
+    except ConfigError:  # the site has no [far_field] table
+        return None
     return far
 
 
@@ -462,7 +469,7 @@ def make_edl_imagery(
     if not (math.isfinite(lat) and math.isfinite(lon)) and site is not None:
         lat, lon = site.landing_site.latitude_deg, site.landing_site.longitude_deg
     sun = sun_position(utc, lat, lon)
-    far = far_field if far_field is not None else _far_field(site)
+    far = far_field if far_field is not None else _far_field(site, region)
     scene = site_scene(_terrain_grid(region), far)
     imager = EdlImager(track, scene, np.asarray(sun.enu, dtype=float), width_px=width_px)
     written: list[Path] = []
