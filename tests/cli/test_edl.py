@@ -244,8 +244,8 @@ def test_edl_video_writes_the_imagery_that_decodes_to_what_it_says(tmp_path):
     result = runner.invoke(app, ["edl", "--video", str(folder), "--video-width", "48", "--quiet"])
     assert result.exit_code == 0, result.output
     names = {p.name for p in folder.iterdir()}
-    assert names == {"descent.mp4", "descent_preview.webp", "sky_crane.png", "imagery.json",
-                     "manifest.json"}  # fmt: skip
+    assert names == {"descent.mp4", "descent_preview.webp", "sky_crane.png", "hirise.png",
+                     "imagery.json", "manifest.json"}  # fmt: skip
     doc = json.loads((folder / "imagery.json").read_text())
     video = next(p for p in doc["products"] if p["kind"] == "descent_video")
     assert read_video_info(folder / "descent.mp4") == (
@@ -257,6 +257,8 @@ def test_edl_video_writes_the_imagery_that_decodes_to_what_it_says(tmp_path):
     assert video["fps"] == 30.0 and video["width_px"] == 48
     photo = next(p for p in doc["products"] if p["kind"] == "sky_crane_photo")
     assert photo["rover_height_m"] == pytest.approx(2.0, abs=0.01)
+    hirise = next(p for p in doc["products"] if p["kind"] == "hirise_frame")
+    assert hirise["pixel_scale_m"] == pytest.approx(0.697, abs=0.01)
     assert "wrote" in result.stdout and "descent.mp4" in result.stdout
 
 

@@ -180,7 +180,7 @@ def test_frames_fit_the_canvas_at_their_cameras_aspect():
     assert view.camera == model
 
 
-def test_make_edl_imagery_writes_three_products_and_refuses_to_overwrite(tmp_path, monkeypatch):
+def test_make_edl_imagery_writes_four_products_and_refuses_to_overwrite(tmp_path, monkeypatch):
     # a stand-in site has no far field
     monkeypatch.setattr(ei, "_far_field", lambda site, region=None: None)
     track = _track()
@@ -189,9 +189,13 @@ def test_make_edl_imagery_writes_three_products_and_refuses_to_overwrite(tmp_pat
     site = types.SimpleNamespace(landing_site=types.SimpleNamespace(
         landing_utc=__import__("datetime").datetime(2021, 2, 18, 20, 43, 49),
         latitude_deg=18.4446, longitude_deg=77.4509))  # fmt: skip
-    products = ei.make_edl_imagery(track, region, site, tmp_path, width_px=32, photo_width_px=64)
+    products = ei.make_edl_imagery(
+        track, region, site, tmp_path, width_px=32, photo_width_px=64, hirise_size_px=64
+    )
     kinds = [kind for kind, _, _ in products]
-    assert kinds == ["descent_video", "descent_preview", "sky_crane_photo"]
+    assert kinds == ["descent_video", "descent_preview", "sky_crane_photo", "hirise_frame"]
+    hirise = products[3][2]
+    assert hirise["emission_deg"] == pytest.approx(72.2, abs=0.5)
     assert {p.name for _, p, _ in products} == {p.name for p in tmp_path.iterdir()}
     video = products[0][2]
     assert read_video_info(products[0][1]) == (
@@ -212,6 +216,8 @@ def test_make_edl_imagery_from_a_runs_telemetry_and_events(tmp_path, monkeypatch
         landing_utc=__import__("datetime").datetime(2021, 2, 18, 20, 43, 49),
         latitude_deg=18.4446, longitude_deg=77.4509))  # fmt: skip
     region = types.SimpleNamespace(floor_elevation_m=FLOOR)
-    products = ei.make_edl_imagery(_run(), region, site, tmp_path, width_px=32, photo_width_px=64)
+    products = ei.make_edl_imagery(
+        _run(), region, site, tmp_path, width_px=32, photo_width_px=64, hirise_size_px=64
+    )
     photo = products[2][2]
     assert photo["rover_height_m"] == pytest.approx(ev.SKY_CRANE_PHOTO_M, abs=0.01)

@@ -90,7 +90,7 @@ def edl(
         typer.Option(
             metavar="DIR",
             help="Render the EDL cameras of the flown run into DIR: descent.mp4 (H.264, "
-            "30 fps), descent_preview.webp, sky_crane.png and a manifest.",
+            "30 fps), descent_preview.webp, sky_crane.png, hirise.png and a manifest.",
         ),
     ] = None,
     video_width: Annotated[

@@ -51,6 +51,7 @@ from perseverance.imaging.camera_model import CameraPose, PinholeCamera, rays
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
 from perseverance.imaging.edl_views import DescentTrack, HardwareState, Segment
 from perseverance.imaging.heightfield import HeightGrid
+from perseverance.imaging.hirise import hirise_of_descent
 from perseverance.imaging.mounts import camera_pose
 from perseverance.imaging.render import DEFAULT_TAU, render, save_png, to_counts, to_mono
 from perseverance.imaging.scene import DustCloud, Scene, Shape, site_scene
@@ -99,6 +100,9 @@ CAMERA_TITLES = {
 }
 #: File names of the products `make_edl_imagery` writes.
 VIDEO_NAME, PREVIEW_NAME, PHOTO_NAME = "descent.mp4", "descent_preview.webp", "sky_crane.png"
+HIRISE_NAME = "hirise.png"
+#: Side of the HiRISE frame [px] (E: a crop round the speck, not HiRISE's 20,000-px swath).
+HIRISE_SIZE_PX = 512
 
 Progress = Callable[[int, int], None]
 
@@ -435,13 +439,15 @@ def make_edl_imagery(
     *,
     width_px: int = DEFAULT_WIDTH_PX,
     photo_width_px: int = PHOTO_WIDTH_PX,
+    hirise_size_px: int = HIRISE_SIZE_PX,
     far_field: HeightGrid | None = None,
     progress: Progress | None = None,
 ) -> list[tuple[str, Path, dict[str, Any]]]:
     """Render the EDL imagery of a run into ``out_dir`` (an existing folder): the descent
-    video ``descent.mp4``, its preview ``descent_preview.webp`` and the sky-crane photo
-    ``sky_crane.png``. Returns ``(kind, path, metadata)`` per product, kinds
-    ``descent_video``, ``descent_preview``, ``sky_crane_photo``.
+    video ``descent.mp4``, its preview ``descent_preview.webp``, the sky-crane photo
+    ``sky_crane.png`` and HiRISE's picture of the parachute ``hirise.png``. Returns
+    ``(kind, path, metadata)`` per product, kinds ``descent_video``, ``descent_preview``,
+    ``sky_crane_photo``, ``hirise_frame``.
 
     ``result_or_track``: a flown `EdlResult`, a `DescentTrack`, or ``(telemetry, events)``
     of one run (the columns of `edl.sequence.TELEMETRY_COLUMNS`, the event rows) with
@@ -455,7 +461,7 @@ def make_edl_imagery(
     folder = Path(out_dir)
     paths = {kind: folder / name for kind, name in (
         ("descent_video", VIDEO_NAME), ("descent_preview", PREVIEW_NAME),
-        ("sky_crane_photo", PHOTO_NAME))}  # fmt: skip
+        ("sky_crane_photo", PHOTO_NAME), ("hirise_frame", HIRISE_NAME))}  # fmt: skip
     for path in paths.values():
         if path.exists():
             raise FileExistsError(f"{path}: exists; EDL imagery goes to fresh files")
@@ -478,6 +484,11 @@ def make_edl_imagery(
         written += [paths["descent_video"], paths["descent_preview"]]
         photo = imager.sky_crane_photo(paths["sky_crane_photo"], width_px=photo_width_px)
         written.append(paths["sky_crane_photo"])
+        hirise_image, hirise_meta = hirise_of_descent(
+            track, scene, np.asarray(sun.enu, dtype=float), size_px=hirise_size_px
+        )
+        save_png(paths["hirise_frame"], hirise_image)
+        written.append(paths["hirise_frame"])
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
@@ -508,4 +519,5 @@ def make_edl_imagery(
                 "time_to_touchdown_s": round(photo.state.time_to_touchdown_s, 3),
             },
         ),
+        ("hirise_frame", paths["hirise_frame"], {**common, "camera": "hirise", **hirise_meta}),
     ]

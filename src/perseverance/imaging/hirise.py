@@ -47,6 +47,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from perseverance.imaging.camera_model import CameraPose, PinholeCamera, rays
+from perseverance.imaging.edl_views import DescentTrack, hardware_state
 from perseverance.imaging.hardware import (
     AEROSHELL_DIAMETER_M,
     BACKSHELL_CONE_HALF_ANGLE_DEG,
@@ -79,6 +80,7 @@ __all__ = [
     "HiriseView",
     "descent_train",
     "hirise_frame",
+    "hirise_of_descent",
     "hirise_view",
     "vent_above_backshell_m",
 ]
@@ -377,3 +379,30 @@ def _ground_level(scene: Scene) -> float:
     if not scene.fields:
         return 0.0
     return float(np.median(scene.fields[0].height_m))
+
+
+def hirise_of_descent(
+    track: DescentTrack, scene: Scene, sun_enu: ArrayLike, *, size_px: int = DEFAULT_SIZE_PX
+) -> tuple[Array, dict[str, Any]]:
+    """`hirise_frame` of a flown descent: the backshell and parachute where ``track`` has
+    them `SECONDS_BEFORE_TOUCHDOWN` before touchdown (`edl_views.hardware_state`), over
+    ``scene``'s ground. Metadata as `hirise_frame`'s, less the per-pixel labels, plus
+    ``t_s`` and ``altitude_m``. `ValueError` if the parachute is not out then."""
+    t_s = max(track.touchdown_s - SECONDS_BEFORE_TOUCHDOWN, float(track.t_s[0]))
+    state = hardware_state(track, t_s)
+    if state.parachute is None or state.backshell is None:
+        raise ValueError(
+            f"the parachute is not out at T+{t_s:.1f} s ({SECONDS_BEFORE_TOUCHDOWN:g} s before "
+            "touchdown): no HiRISE picture of it"
+        )
+    image, meta = hirise_frame(
+        scene,
+        state.backshell.position,
+        state.parachute.axis_enu,
+        sun_enu,
+        inflation=state.parachute.inflation,
+        size_px=size_px,
+    )
+    meta = {k: v for k, v in meta.items() if k != "labels"}
+    meta.update(t_s=round(t_s, 3), altitude_m=round(state.altitude_m, 1))
+    return image, meta
