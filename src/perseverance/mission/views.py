@@ -1,0 +1,113 @@
+"""What a rover camera sees from where the traverse left it: the one place frames are rendered.
+
+Shared by `perseverance image` (`mission.snapshot`) and the mission's own imaging
+(`mission.imaging`): the rover's place and heading from its traverse, the scene a
+camera looks at, a camera posed on the rover (pan/tilt for the mast), and one frame
+rendered and turned into camera data (colour or mono at the camera's bit depth).
+
+Frames: positions are metres east/north of the landing site (the site frame), the
+ground height from the landing region; azimuths are clockwise from north, elevations
+up from the horizon [rad inside, deg at the edges]. The heading is the direction of the
+last traverse segment longer than `HEADING_MIN_STEP_M` (north before any drive: the
+landing heading is not recorded, an estimate).
+
+What this leaves out: the rover's pitch and roll on slopes (the body is level), and,
+until `perseverance.imaging.scene` lands, the rover's own shapes and the far field
+(`scene_of` is the one line to switch).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from perseverance.imaging.camera_model import CameraPose, PinholeCamera, rays
+from perseverance.imaging.cameras import CameraCatalogue
+from perseverance.imaging.mounts import VehiclePose, camera_pose
+from perseverance.imaging.render import HeightField, render, to_mono
+from perseverance.terrain.landing_region import LandingRegion
+
+__all__ = [
+    "HEADING_MIN_STEP_M",
+    "RenderedView",
+    "heading_of",
+    "render_view",
+    "rover_pose",
+    "scene_of",
+]
+
+Array = NDArray[np.float64]
+
+#: The shortest traverse step that sets the heading [m] (shorter ones are turns in place
+#: or noise).
+HEADING_MIN_STEP_M = 0.01
+
+
+def heading_of(points: Sequence[tuple[float, float]]) -> float:
+    """Heading [rad, clockwise from north, 0..2 pi] along the last step of ``points``
+    (east, north [m]) longer than `HEADING_MIN_STEP_M`; 0 (north) if there is none."""
+    if not points:
+        return 0.0
+    east, north = points[-1]
+    for e, n in reversed(points[:-1]):
+        if math.hypot(east - e, north - n) > HEADING_MIN_STEP_M:
+            return math.atan2(east - e, north - n) % (2 * math.pi)
+    return 0.0
+
+
+def rover_pose(region: LandingRegion, east_m: float, north_m: float, heading_rad: float) -> VehiclePose:
+    """The rover standing level on the ground of ``region`` at (east, north) [m]."""
+    ground = float(region.elevation(east_m, north_m))
+    return VehiclePose(east_m, north_m, ground, heading_rad=heading_rad)
+
+
+def scene_of(region: LandingRegion, rover: VehiclePose | None = None) -> HeightField:
+    """What a surface camera looks at. Today the landing region's height field; when
+    `perseverance.imaging.scene` lands: ``site_scene(region, far_field, rover=rover)``."""
+    del rover  # the rover's shapes come with imaging.scene
+    return HeightField.of(region)
+
+
+@dataclass(frozen=True)
+class RenderedView:
+    """One rendered frame: ``image`` linear [0, 1], (H, W) mono or (H, W, 3) colour, at
+    ``bit_depth``; ``ground_fraction`` of the pixels that met the ground."""
+
+    image: Array
+    bit_depth: int
+    pose: CameraPose
+    model: PinholeCamera
+    ground_fraction: float
+
+
+def render_view(
+    catalogue: CameraCatalogue,
+    camera: str,
+    scene: HeightField,
+    rover: VehiclePose,
+    sun_enu: Array,
+    *,
+    width_px: int,
+    height_px: int,
+    pan_rad: float = 0.0,
+    tilt_rad: float = 0.0,
+) -> RenderedView:
+    """Render ``camera`` on ``rover`` (panned/tilted if it is on the mast) into ``scene``
+    lit by the Sun at ``sun_enu``, at ``width_px`` x ``height_px`` (same field of view)."""
+    spec = catalogue.cameras[camera]
+    model = PinholeCamera.from_catalogue(spec)
+    pose = camera_pose(catalogue, camera, rover, pan_rad=pan_rad, tilt_rad=tilt_rad)
+    origins, directions = rays(model, pose, width_px, height_px)
+    frame = render(scene, origins, directions, sun_enu, shape=(height_px, width_px))
+    colour = spec.colour == "bayer"
+    return RenderedView(
+        image=frame.rgb if colour else to_mono(frame.rgb),
+        bit_depth=8 if colour else min(spec.bit_depth, 16),
+        pose=pose,
+        model=model.resized(width_px, height_px),
+        ground_fraction=float(np.mean(frame.hit)),
+    )
