@@ -88,3 +88,18 @@ def test_an_existing_file_is_never_overwritten(run_folder, tmp_path):
     result = _image(run_folder, "--camera", "navcam_left", "--width", "32", "--out", str(out))
     assert result.exit_code == 2 and "exists" in result.stderr
     assert out.read_text() == "not ours"
+
+
+def test_raw_writes_the_bayer_mosaic_at_the_camera_bit_depth(run_folder, tmp_path):
+    colour, raw = tmp_path / "colour.png", tmp_path / "raw.png"
+    args = ["--camera", "mastcam_z_left", "--width", "64", "--lmst", "12:00"]
+    assert _image(run_folder, *args, "--out", str(colour)).exit_code == 0
+    result = _image(run_folder, *args, "--raw", "--out", str(raw))
+    assert result.exit_code == 0, result.output
+    with Image.open(colour) as png, Image.open(raw) as mosaic:
+        rgb, counts = np.asarray(png), np.asarray(mosaic)
+    assert rgb.ndim == 3 and counts.ndim == 2 and counts.dtype == np.uint16
+    # 11 bits (Bell et al. 2021) stored in the top bits of 16: the low five are zero.
+    assert not (counts.astype(np.int64) & 0b11111).any()
+    red = counts[0::2, 0::2].astype(float) / 65535
+    assert red == pytest.approx(rgb[0::2, 0::2, 0].astype(float) / 255, abs=0.01)

@@ -186,3 +186,20 @@ def test_counts_and_png(tmp_path):
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "rgb.png")), to_counts(rgb))
     with pytest.raises(ValueError, match="8 bits"):
         save_png(tmp_path / "rgb12.png", rgb, bits=12)
+
+
+def test_the_bayer_mosaic_samples_one_colour_per_pixel_and_demosaics_back():
+    from perseverance.imaging.render import demosaic, to_bayer
+
+    rng = np.random.default_rng(3)
+    rgb = rng.uniform(0.0, 1.0, (6, 8, 3))
+    mosaic = to_bayer(rgb)
+    assert mosaic[0, 0] == rgb[0, 0, 0] and mosaic[1, 1] == rgb[1, 1, 2]
+    assert mosaic[0, 1] == rgb[0, 1, 1] and mosaic[1, 0] == rgb[1, 0, 1]
+    flat = np.broadcast_to([0.7, 0.4, 0.2], (6, 8, 3))
+    np.testing.assert_allclose(demosaic(to_bayer(flat)), flat, atol=1e-12)
+    # A smooth ramp comes back within a fraction of its step.
+    ramp = np.broadcast_to(np.linspace(0.0, 1.0, 8)[None, :, None], (6, 8, 3))
+    np.testing.assert_allclose(demosaic(to_bayer(ramp))[:, 1:-1], ramp[:, 1:-1], atol=1e-9)
+    with pytest.raises(ValueError, match="H, W, 3"):
+        to_bayer(rgb[..., 0])

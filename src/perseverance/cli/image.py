@@ -39,6 +39,14 @@ def image(
             metavar="FILE", help="The PNG to write (default: <run>_<camera>_sol<N>.png here)."
         ),
     ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            help="Write the detector's data: a colour camera's Bayer (RGGB) mosaic at its "
+            "bit depth, as a 16-bit mono PNG above 8 bits.",
+        ),
+    ] = False,
     db: DbOption = None,
     runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     as_json: JsonOption = False,
@@ -46,10 +54,11 @@ def image(
     """Render what a camera sees on a sol of a run: the run's terrain, the rover where its
     traverse left it, the Sun of that sol and LMST at the site.
 
-    Writes a PNG (colour or mono at the camera's bit depth); an existing file is never
-    overwritten.
+    Writes a PNG (colour, or mono at the camera's bit depth; ``--raw``: the Bayer mosaic
+    at the camera's bit depth); an existing file is never overwritten.
     """
-    from perseverance.imaging.render import save_png
+    from perseverance.imaging.cameras import load_cameras
+    from perseverance.imaging.render import save_png, to_bayer
     from perseverance.mission.snapshot import snapshot
     from perseverance.store.locate import open_run
 
@@ -69,7 +78,10 @@ def image(
         path = out or Path(f"{row.id}_{camera}_sol{shot.sol:04d}.png")
         if path.exists():
             raise PerseveranceError(f"--out {path}: exists; choose another name or remove it")
-        save_png(path, shot.image, bits=shot.bit_depth)
+        pixels, bits = shot.image, shot.bit_depth
+        if raw and pixels.ndim == 3:
+            pixels, bits = to_bayer(pixels), min(load_cameras().cameras[camera].bit_depth, 16)
+        save_png(path, pixels, bits=bits)
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
