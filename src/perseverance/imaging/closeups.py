@@ -109,7 +109,8 @@ def _lambert(z: Array, pixel: float, sun: Array) -> Array:
     dzdy = -dzdy  # rows run down, y runs up
     norm = np.sqrt(dzdx**2 + dzdy**2 + 1.0)
     cos_in = (-dzdx * sun[0] - dzdy * sun[1] + sun[2]) / norm
-    return np.clip(cos_in, 0.0, 1.0)
+    result: Array = np.clip(cos_in, 0.0, 1.0)
+    return result
 
 
 def abrasion_patch(
@@ -161,7 +162,8 @@ def sealed_tube(width_px: int, height_px: int, *, seed: int) -> Array:
     shade = 0.9 - 0.35 * groove + 0.08 * _fractal(height_px, width_px, rng, octaves=5)
     shade = np.where(boss, 1.1 - 0.6 * (r / (0.25 * seal_rim)) ** 2, shade)
     image[on_seal] = SEAL_RGB * np.clip(shade[on_seal], 0.0, 1.3)[:, None]
-    return np.clip(image, 0.0, 1.0)
+    result: Array = np.clip(image, 0.0, 1.0)
+    return result
 
 
 def dropped_tube(
@@ -188,7 +190,7 @@ def dropped_tube(
     radius, half = TUBE_OUTER_DIAMETER_M / 2, TUBE_LENGTH_M / 2
     c, s = math.cos(angle), math.sin(angle)
 
-    def capsule(px: Array, py: Array) -> tuple[Array, Array]:
+    def capsule(px: Array, py: Array) -> tuple[NDArray[np.bool_], Array]:
         along = px * c + py * s
         across = -px * s + py * c
         dist = np.hypot(np.maximum(np.abs(along) - half, 0.0), across)
@@ -204,4 +206,5 @@ def dropped_tube(
     cos_in = normal_up * sun[2] + side * (-s * sun[0] + c * sun[1])
     tube_light = 0.25 + 0.75 * np.clip(cos_in, 0.0, 1.0)
     image[on_tube] = TUBE_RGB * tube_light[on_tube][:, None]
-    return np.clip(image, 0.0, 1.0)
+    result: Array = np.clip(image, 0.0, 1.0)
+    return result

@@ -41,6 +41,8 @@ Array = NDArray[np.float64]
 _BLOCK = 65_536
 #: How many frames a pixel tries, nearest boresight first.
 _TRIES = 3
+#: Coverage a mosaic row needs to be kept when trimming.
+TRIM_COVERAGE = 0.995
 #: Height of the bearing axis strip under a labelled mosaic [px].
 AXIS_STRIP_PX = 22
 #: Bearing ticks every this many degrees; N, E, S, W labelled by letter.
@@ -87,13 +89,16 @@ class Mosaic:
 
     def bearings_deg(self) -> Array:
         """Bearing of each column's centre [deg, 0..360)."""
-        columns = np.arange(self.width_px) + 0.5
-        result: Array = (self.start_bearing_deg + columns * self.deg_per_px) % 360.0
+        columns = np.arange(self.width_px, dtype=np.float64) + 0.5
+        result: Array = np.asarray(
+            (self.start_bearing_deg + columns * self.deg_per_px) % 360.0, np.float64
+        )
         return result
 
     def elevations_deg(self) -> Array:
         """Elevation of each row's centre [deg]."""
-        result: Array = self.top_elevation_deg - (np.arange(self.height_px) + 0.5) * self.deg_per_px
+        rows = np.arange(self.height_px, dtype=np.float64) + 0.5
+        result: Array = np.asarray(self.top_elevation_deg - rows * self.deg_per_px, np.float64)
         return result
 
 
@@ -137,12 +142,14 @@ def stitch(
     start_bearing_deg: float = 0.0,
     span_deg: float = 360.0,
     elevation_range_deg: tuple[float, float] | None = None,
+    trim: bool = True,
 ) -> Mosaic:
     """Stitch ``frames`` into a cylindrical mosaic (see the module).
 
     ``deg_per_px``: the mosaic's angular pixel (default: the frames' finest centre
     pixel); ``span_deg`` of bearing from ``start_bearing_deg``; ``elevation_range_deg``
-    (low, high) (default: what the frames see).
+    (low, high) (default: what the frames see); ``trim`` drops the top and bottom rows
+    that the frames cover less than `TRIM_COVERAGE` of (the frames' curved edges).
     """
     if not frames:
         raise ValueError("a panorama needs at least one frame")
@@ -186,11 +193,18 @@ def stitch(
                 filled[got] = True
         covered[block] = filled
     image = out.reshape(height, width, channels)
+    coverage = covered.reshape(height, width)
+    top = 0
+    if trim:
+        full = np.nonzero(coverage.mean(axis=1) >= TRIM_COVERAGE)[0]
+        if full.size:
+            top, bottom = int(full[0]), int(full[-1]) + 1
+            image, coverage = image[top:bottom], coverage[top:bottom]
     return Mosaic(
         image=image,
-        coverage=covered.reshape(height, width),
+        coverage=coverage,
         start_bearing_deg=float(start_bearing_deg),
-        top_elevation_deg=float(high),
+        top_elevation_deg=float(high - top * step),
         deg_per_px=float(step),
     )
 

@@ -59,7 +59,9 @@ def heading_of(points: Sequence[tuple[float, float]]) -> float:
     return 0.0
 
 
-def rover_pose(region: LandingRegion, east_m: float, north_m: float, heading_rad: float) -> VehiclePose:
+def rover_pose(
+    region: LandingRegion, east_m: float, north_m: float, heading_rad: float
+) -> VehiclePose:
     """The rover standing level on the ground of ``region`` at (east, north) [m]."""
     ground = float(region.elevation(east_m, north_m))
     return VehiclePose(east_m, north_m, ground, heading_rad=heading_rad)

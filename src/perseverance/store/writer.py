@@ -263,7 +263,7 @@ class RunWriter:
         ``priority``, ``bytes``; an image also ``name``, ``instrument``, ``camera``,
         ``lmst``, ``pointing`` (JSON), ``thumbnail``, ``width_px``, ``height_px``,
         ``status`` (``ok``, the default, or ``failed``) and ``reason``."""
-        self._insert(ProductRow, [fields])
+        self._insert(ProductRow, [{"status": "ok"} | fields])
 
     def set_checkpoint(self, state: Any) -> None:
         """The simulation state (JSON) that a resumed run restarts from."""
