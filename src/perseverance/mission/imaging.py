@@ -44,7 +44,7 @@ from perseverance.imaging import closeups
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
 from perseverance.imaging.heightfield import HeightField
 from perseverance.imaging.mounts import VehiclePose
-from perseverance.imaging.panorama import PanoramaFrame, labelled_png, stitch
+from perseverance.imaging.panorama import AXIS_STRIP_PX, PanoramaFrame, labelled_png, stitch
 from perseverance.imaging.render import to_counts
 from perseverance.imaging.sun import sun_at_site
 from perseverance.mars.constants import LMST_HOUR_S
@@ -367,7 +367,8 @@ class SolImager:
             data = labelled_png(mosaic)
             image = np.zeros((1, mosaic.width_px))
             row |= self._write(rel, data, image)
-            row |= {"width_px": mosaic.width_px, "height_px": mosaic.height_px}
+            height = mosaic.height_px + AXIS_STRIP_PX  # the PNG has the bearing axis too
+            row |= {"width_px": mosaic.width_px, "height_px": height}
         except Exception as exc:
             return row | {"status": "failed", "reason": _reason(exc), "bytes": None}
         return row | {"status": "ok", "reason": None}
