@@ -25,6 +25,7 @@ from perseverance.datafiles import DataDate, DataModel, format_number, load_mode
 __all__ = [
     "Craters",
     "Delta",
+    "FarRegion",
     "Hazard",
     "LandingSite",
     "Region",
@@ -177,6 +178,60 @@ class Hazard(DataModel):
         return math.radians(self.max_slope_deg)
 
 
+class FarRegion(DataModel):
+    """The crater the site lies in, as a coarse far field round the local map.
+
+    The crater is a circular bowl in the site's tangent plane: a flat floor, an inner
+    wall rising over `wall_width_m` to the rim crest at half `crater_diameter_m` from the
+    centre, an outer flank falling to the plains; a breach (the inlet valley) cuts the
+    rim at `inlet_bearing_deg`, and the fan deposit spreads from there to the delta
+    scarp of `Site.delta`. Heights are above the crater floor [m].
+    """
+
+    crater_latitude_deg: float = Field(ge=-90.0, le=90.0)
+    """Planetocentric latitude of the crater's centre [deg]."""
+    crater_longitude_deg: float = Field(ge=-180.0, le=360.0)
+    """East-positive longitude of the crater's centre [deg]."""
+    crater_diameter_m: float = Field(ge=1000.0, le=500_000.0)
+    """Rim-crest diameter [m]."""
+    rim_height_m: float = Field(ge=0.0, le=5000.0)
+    """Height of the rim crest above the crater floor [m]."""
+    wall_width_m: float = Field(ge=100.0, le=50_000.0)
+    """Horizontal width of the inner wall, from its foot to the rim crest [m]."""
+    plains_height_m: float = Field(ge=-5000.0, le=5000.0)
+    """Height of the plains outside the crater above the crater floor [m]."""
+    inlet_bearing_deg: float = Field(ge=0.0, le=360.0)
+    """Direction from the crater's centre to the inlet breach in the rim [deg]."""
+    inlet_width_m: float = Field(ge=100.0, le=20_000.0)
+    """Width of the inlet valley's floor where it cuts the rim [m]."""
+    inlet_length_m: float = Field(ge=100.0, le=100_000.0)
+    """Distance outside the rim over which the valley floor climbs to the plains [m]."""
+    fan_radius_m: float = Field(ge=100.0, le=100_000.0)
+    """Reach of the fan deposit from the inlet [m] (its front is `Site.delta`'s scarp)."""
+    fan_edge_m: float = Field(ge=10.0, le=20_000.0)
+    """Width of the fan's soft lateral edge [m]."""
+    roughness_rms_m: float = Field(ge=0.0, le=200.0)
+    """RMS of the far field's gentle relief [m]."""
+    roughness_wavelength_m: float = Field(ge=100.0, le=100_000.0)
+    """Shortest wavelength kept in that relief [m]."""
+    resolution_m: float = Field(ge=20.0, le=2000.0)
+    """Cell size of the far-field grid [m]."""
+    margin_m: float = Field(ge=0.0, le=200_000.0)
+    """How far the grid reaches beyond the rim crest [m]."""
+    seam_blend_m: float = Field(ge=0.0, le=50_000.0)
+    """Distance outside the local map over which the far field's relief fades in [m]."""
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _wall_inside_crater(self) -> FarRegion:
+        if self.wall_width_m >= 0.5 * self.crater_diameter_m:
+            raise ValueError(
+                f"wall_width_m = {format_number(self.wall_width_m)} must be below the crater "
+                f"radius, {format_number(0.5 * self.crater_diameter_m)}"
+            )
+        return self
+
+
 class Site(DataModel):
     """A landing site: everything `LandingRegion.generate` needs. Load with `load_site`."""
 
@@ -189,6 +244,8 @@ class Site(DataModel):
     craters: Craters
     rocks: Rocks
     hazard: Hazard
+    far_field: FarRegion | None = None
+    """The crater round the local map (`terrain.far_field`); None: no far field."""
 
 
 def available_sites() -> list[str]:
