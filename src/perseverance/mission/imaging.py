@@ -42,10 +42,10 @@ from PIL import Image, ImageFilter
 
 from perseverance.imaging import closeups
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
-from perseverance.imaging.heightfield import HeightField
 from perseverance.imaging.mounts import VehiclePose
 from perseverance.imaging.panorama import AXIS_STRIP_PX, PanoramaFrame, labelled_png, stitch
 from perseverance.imaging.render import to_counts
+from perseverance.imaging.scene import Scene
 from perseverance.imaging.sun import sun_at_site
 from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.clock import MissionClock
@@ -171,12 +171,12 @@ class SolImager:
         self.seed = int(seed)
         self.mode = mode
         self.catalogue = catalogue or load_cameras()
-        self._scene: HeightField | None = None
+        self._scene: Scene | None = None
         #: Seconds spent rendering and writing, and images written (for the benchmark).
         self.seconds = 0.0
         self.images = 0
 
-    def scene(self, rover: VehiclePose) -> HeightField:
+    def scene(self, rover: VehiclePose) -> Scene:
         """The terrain the cameras see (built once; see `views.scene_of`)."""
         if self._scene is None:
             self._scene = scene_of(self.region, rover)

@@ -11,9 +11,12 @@ up from the horizon [rad inside, deg at the edges]. The heading is the direction
 last traverse segment longer than `HEADING_MIN_STEP_M` (north before any drive: the
 landing heading is not recorded, an estimate).
 
+The scene is the landing region with its rocks and the Jezero far field (the crater
+rim and the western fan on the horizon: `terrain.far_field`), `imaging.scene.site_scene`.
+
 What this leaves out: the rover's pitch and roll on slopes (the body is level), and,
-until `perseverance.imaging.scene` lands, the rover's own shapes and the far field
-(`scene_of` is the one line to switch).
+until `perseverance.imaging.hardware` lands, the rover's own shapes (its wheels in the
+Hazcam frames): `scene_of` is the one place to add them.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from numpy.typing import NDArray
 from perseverance.imaging.camera_model import CameraPose, PinholeCamera, rays
 from perseverance.imaging.cameras import CameraCatalogue
 from perseverance.imaging.mounts import VehiclePose, camera_pose
-from perseverance.imaging.render import HeightField, render, to_mono
+from perseverance.imaging.render import render, to_mono
+from perseverance.imaging.scene import Scene, site_scene
+from perseverance.terrain.far_field import FarField
 from perseverance.terrain.landing_region import LandingRegion
 
 __all__ = [
@@ -67,11 +72,11 @@ def rover_pose(
     return VehiclePose(east_m, north_m, ground, heading_rad=heading_rad)
 
 
-def scene_of(region: LandingRegion, rover: VehiclePose | None = None) -> HeightField:
-    """What a surface camera looks at. Today the landing region's height field; when
-    `perseverance.imaging.scene` lands: ``site_scene(region, far_field, rover=rover)``."""
-    del rover  # the rover's shapes come with imaging.scene
-    return HeightField.of(region)
+def scene_of(region: LandingRegion, rover: VehiclePose | None = None) -> Scene:
+    """What a surface camera looks at: the landing region and the crater's far field (the
+    rover's shapes, given ``rover``, once `imaging.hardware` draws them)."""
+    del rover  # no rover shapes yet
+    return site_scene(region, FarField.generate(region.site))
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ class RenderedView:
 def render_view(
     catalogue: CameraCatalogue,
     camera: str,
-    scene: HeightField,
+    scene: Scene,
     rover: VehiclePose,
     sun_enu: Array,
     *,
