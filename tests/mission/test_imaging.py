@@ -201,6 +201,12 @@ def test_what_the_first_sols_imaged(flown):
     assert [p.kind for p in by_sol[2]] == ["image"] * 4 + ["panorama"]
     bearings = [p.pointing["az_deg"] for p in by_sol[2][:4]]
     assert bearings == pytest.approx([0.0, 90.0, 180.0, 270.0])
+    # a body camera's row says where its mount looked: cameras.toml's body_rear mount
+    # points 180 deg from the heading (north before any drive) and 40 deg down
+    rear = run.store.products("img", sol=1, camera="hazcam_rear_left")[0].pointing
+    assert rear["named"] == "mount"
+    assert rear["az_deg"] == pytest.approx(180.0, abs=0.01)
+    assert rear["el_deg"] == pytest.approx(-40.0, abs=0.01)
     # within a sol, rows come in downlink-priority order (thumbnails first)
     assert [p.priority for p in by_sol[1]] == sorted(p.priority for p in by_sol[1])
 
@@ -245,7 +251,10 @@ def test_close_ups_of_sampling_and_depot_events(flown, tmp_path):
     )
     events = SolEvents(
         drove=True,
-        sealed=[{"tube_id": "T05", "name": "Montdenier", "sample_type": "igneous"}],
+        sealed=[
+            {"tube_id": "T05", "name": "Montdenier", "sample_type": "igneous"},
+            {"tube_id": "T39", "name": "Witness 1", "sample_type": "witness"},
+        ],
         deposited=[{"tube_id": "T01", "name": "Roubion"}],
     )
     rows = imager.shoot(50, VehiclePose(0.0, 0.0, float(live.region.elevation(0, 0))), events)
@@ -255,7 +264,8 @@ def test_close_ups_of_sampling_and_depot_events(flown, tmp_path):
         ("dropped tube", "dropped_tube", "ok"),
         ("end-of-drive Navcam", "az", "ok"),
         ("sealed tube", "sealed_tube", "ok"),
-    ]
+        ("sealed tube", "sealed_tube", "ok"),
+    ]  # a witness tube has no abrasion patch
     tube = next(r for r in rows if r["name"] == "sealed tube")
     assert tube["pointing"]["tube_id"] == "T05" and "T05" in tube["path"]
     none = imager.shoot(51, VehiclePose(0.0, 0.0, 0.0), SolEvents())

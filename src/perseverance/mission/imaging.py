@@ -31,6 +31,7 @@ import contextlib
 import io
 import math
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageFilter
 
+from perseverance.errors import ConfigError
 from perseverance.imaging import closeups
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
 from perseverance.imaging.mounts import VehiclePose
@@ -82,10 +84,12 @@ DUST_COVER_VEIL = 0.12
 LAMP_ELEVATION_DEG = 45.0
 
 
+#: Sample types whose tubes were not filled by coring an abraded rock.
+_NOT_ABRADED = ("witness", "regolith")
+
+
 def check_imaging_mode(mode: str) -> ImagingMode:
     """``mode`` if it is one of `IMAGING_MODES`; else a one-line `ConfigError`."""
-    from perseverance.errors import ConfigError
-
     for known in IMAGING_MODES:
         if mode == known:
             return known
@@ -136,8 +140,9 @@ class _Exposure:
     camera: str
     stem: str
     pan_deg: float = 0.0
-    """Bearing (mast) [deg, clockwise from north], or None-like 0 for fixed mounts."""
+    """Bearing a mast camera is turned to [deg, clockwise from north] (unused otherwise)."""
     tilt_deg: float = 0.0
+    """Elevation a mast camera is tilted to [deg]."""
     target: dict[str, Any] = field(default_factory=dict)
     panorama: int | None = None
     """The panorama (shot index) this frame belongs to."""
@@ -203,6 +208,8 @@ class SolImager:
         targets: list[dict[str, Any]] = [{}]
         if shot.on == "sample_sealed":
             targets = events.sealed
+            if shot.pointing == "abrasion_patch":  # only rock cores are abraded first
+                targets = [t for t in targets if t.get("sample_type") not in _NOT_ABRADED]
         elif shot.on == "tube_deposited":
             targets = events.deposited
         heading = math.degrees(heading_rad) % 360.0
@@ -237,8 +244,6 @@ class SolImager:
 
     def shoot(self, sol: int, rover: VehiclePose, events: SolEvents) -> list[dict[str, Any]]:
         """Take ``sol``'s images from ``rover``; returns their product rows (write order)."""
-        import time
-
         t0 = time.perf_counter()
         exposures = self.exposures(sol, events, rover.heading_rad)
         self.discard(sol)
@@ -301,6 +306,8 @@ class SolImager:
             image, bits, frame = self._render(sol, rover, x, width, height)
             if frame is not None and x.panorama is not None:
                 frames.setdefault(x.panorama, []).append(frame)
+            if frame is not None and "named" in row["pointing"]:  # where the mount looked
+                row["pointing"] |= _az_el(frame.pose.boresight)
             data = _png(image, bits)
             row |= self._write(rel, data, image) | {"width_px": width, "height_px": height}
         except Exception as exc:  # a renderer's failure is a failed product, not a crash
@@ -372,6 +379,15 @@ class SolImager:
         except Exception as exc:
             return row | {"status": "failed", "reason": _reason(exc), "bytes": None}
         return row | {"status": "ok", "reason": None}
+
+
+def _az_el(direction: Array) -> dict[str, float]:
+    """Bearing (clockwise from north) and elevation [deg] of an ENU unit vector."""
+    east, north, up = (float(c) for c in direction)
+    return {
+        "az_deg": round(math.degrees(math.atan2(east, north)) % 360.0, 6),
+        "el_deg": round(math.degrees(math.asin(max(-1.0, min(1.0, up)))), 6),
+    }
 
 
 def _reason(exc: BaseException) -> str:
