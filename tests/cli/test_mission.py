@@ -196,6 +196,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
         (["--run-id", "a\x01b"], "printable characters"),
         (["--run-id", "x" * 65], "at most 64"),
         (["--no-such-option"], "No such option"),
+        (["--imaging", "most"], "--imaging 'most': not a mode (allowed: default, full, off)"),
     ],
 )
 def test_usage_errors_and_bad_run_ids_are_one_line_exit_2(tmp_path, args, needle):
