@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
 
+from perseverance.imaging.camera_model import PinholeCamera, rays
+from perseverance.imaging.cameras import load_cameras
 from perseverance.imaging.heightfield import HeightField
+from perseverance.imaging.mounts import VehiclePose, camera_pose
 from perseverance.imaging.render import render
-from perseverance.imaging.scene import GROUND, SKY, DustCloud, Scene
+from perseverance.imaging.scene import GROUND, SKY, DustCloud, Scene, site_scene
 
 
 @dataclass(frozen=True)
@@ -106,3 +109,26 @@ def test_a_scene_needs_something_and_clouds_need_sizes():
         DustCloud((0.0, 0.0, 0.0), radius_m=0.0, height_m=1.0, optical_depth=1.0)
     with pytest.raises(ValueError, match="optical_depth"):
         DustCloud((0.0, 0.0, 0.0), radius_m=1.0, height_m=1.0, optical_depth=-1.0)
+
+
+@dataclass(frozen=True)
+class _FlatGrid:
+    """A flat 400 m square at 1 m: the HeightGrid protocol `site_scene` reads."""
+
+    east_m: np.ndarray = field(default_factory=lambda: np.arange(-200.0, 200.5, 1.0))
+    north_m: np.ndarray = field(default_factory=lambda: np.arange(-200.0, 200.5, 1.0))
+    elevation_m: np.ndarray = field(default_factory=lambda: np.zeros((401, 401)))
+    rock_height_m: np.ndarray = field(default_factory=lambda: np.zeros((401, 401)))
+
+
+def test_the_front_hazcam_sees_the_rover_s_front_wheels_low_in_both_corners():
+    pose = VehiclePose(0.0, 0.0, 0.0, heading_rad=0.0)
+    scene = site_scene(_FlatGrid(), rover=pose)
+    catalogue = load_cameras()
+    name = "hazcam_front_left_a"
+    camera = PinholeCamera.from_catalogue(catalogue.cameras[name]).resized(160, 120)
+    origins, directions = rays(camera, camera_pose(catalogue, name, pose), 160, 120)
+    frame = render(scene, origins, directions, np.array([0.3, -0.4, 0.8]), shape=(120, 160))
+    rover = frame.label == 2  # the rover is the scene's first shape
+    assert not rover[:40].any()  # nothing of the rover in the top third (ground and sky)
+    assert rover[60:, :40].any() and rover[60:, 120:].any()  # the two front wheels

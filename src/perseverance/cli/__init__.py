@@ -3,8 +3,8 @@
 A `PerseveranceError` (bad input the user can fix) prints as one line on stderr with
 exit code 2, and so does a usage error (an unknown option, a value of the wrong type);
 anything else is a bug and keeps its traceback. The sub-commands live in `edl`,
-`mission` and `records`; what they print through (consoles, errors, JSON, progress,
-coordinates) in `output`.
+`mission`, `records`, `image` and `weather`; what they print through (consoles, errors,
+JSON, progress, coordinates) in `output`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from perseverance.cli.image import image
 from perseverance.cli.mission import mission
 from perseverance.cli.output import Command, Group, console, err_console, fail, print_json
 from perseverance.cli.records import report, runs_app, samples_app
+from perseverance.cli.weather import weather
 from perseverance.errors import PerseveranceError
 
 app = typer.Typer(
@@ -71,6 +72,7 @@ app.command(cls=Command)(report)
 app.command(cls=Command)(edl)
 app.command(cls=Command)(time)
 app.command(cls=Command)(image)
+app.command(cls=Command)(weather)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,9 +2,10 @@
 rover and the descent hardware) and translucent dust clouds, in the site's ENU frame [m].
 
 `Scene.intersect` finds, for each ray, the nearest surface over every height field and
-every shape: its distance, unit normal (facing the ray), albedo (shapes only: the
-renderer gives the ground its soil albedo) and a label saying what was hit (0 sky,
-1 ground, 2 + i the scene's shape i). `Scene.blocked` answers the shadow rays.
+every shape (`imaging.shapes`; a vehicle is one `shapes.Group`): its distance, unit
+normal (facing the ray), albedo (shapes only: the renderer gives the ground its soil
+albedo) and a label saying what was hit (0 sky, 1 ground, 2 + i the scene's shape i).
+`Scene.blocked` answers the shadow rays.
 
 A `DustCloud` is the plume the descent engines raise near the ground: an ellipsoid of
 uniformly dense dust (semi-axes radius, radius, height) whose horizontal optical depth
@@ -18,14 +19,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from perseverance.imaging.hardware import rover_shapes
 from perseverance.imaging.heightfield import HeightField, HeightGrid
+from perseverance.imaging.mounts import VehiclePose
+from perseverance.imaging.shapes import Group, Shape
 
-__all__ = ["DUST_CLOUD_RGB", "DustCloud", "Scene", "SceneHits", "site_scene"]
+__all__ = [
+    "DUST_CLOUD_RGB",
+    "GROUND",
+    "SKY",
+    "DustCloud",
+    "Scene",
+    "SceneHits",
+    "Shape",
+    "site_scene",
+]
 
 Array = NDArray[np.float64]
 
@@ -36,23 +48,6 @@ DUST_CLOUD_RGB = np.array([0.55, 0.36, 0.24])
 SKY, GROUND = 0, 1
 #: How far a shadow ray starts off a shape's surface [m]: above rounding, below any part.
 _SHAPE_BIAS_M = 1e-4
-
-
-class ShapeHits(Protocol):
-    """What a shape's ``intersect`` returns (see `imaging.shapes.Hits`)."""
-
-    @property
-    def t(self) -> Array: ...
-    @property
-    def normal(self) -> Array: ...
-    @property
-    def albedo(self) -> Array: ...
-
-
-class Shape(Protocol):
-    """A solid a ray can meet (see `imaging.shapes`)."""
-
-    def intersect(self, origins: Array, directions: Array) -> ShapeHits: ...
 
 
 @dataclass(frozen=True)
@@ -178,12 +173,17 @@ def site_scene(
     region: HeightGrid,
     far_field: HeightGrid | None = None,
     *,
+    rover: VehiclePose | None = None,
     shapes: Sequence[Shape] = (),
     dust: Sequence[DustCloud] = (),
 ) -> Scene:
     """The landing region (with its rocks, on the curved Mars), the crater far field if
-    given (its own heights, no rocks), and ``shapes`` and ``dust`` on them."""
+    given (its own heights, no rocks), the rover at ``rover`` if given (one shape, the
+    scene's first: label 2), and ``shapes`` and ``dust`` on them."""
     fields = [HeightField.of(region)]
     if far_field is not None:
         fields.append(HeightField.of(far_field, rocks=False))
-    return Scene(tuple(fields), tuple(shapes), tuple(dust))
+    solids = list(shapes)
+    if rover is not None:
+        solids.insert(0, Group.of(rover_shapes(rover)))
+    return Scene(tuple(fields), tuple(solids), tuple(dust))
