@@ -52,7 +52,7 @@ from perseverance.imaging.sun import sun_at_site
 from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.clock import MissionClock
 from perseverance.mission.imaging_schedule import PANORAMA_ROW_STEP, ImagingSchedule, Shot
-from perseverance.mission.views import render_view, scene_of
+from perseverance.mission.views import render_view, sees_rover, terrain_scene, with_rover
 from perseverance.outputs import write_atomic
 from perseverance.store.schema import PRODUCT_PATH_LENGTH
 from perseverance.terrain.landing_region import LandingRegion
@@ -176,16 +176,22 @@ class SolImager:
         self.seed = int(seed)
         self.mode = mode
         self.catalogue = catalogue or load_cameras()
-        self._scene: Scene | None = None
+        self._terrain: Scene | None = None
+        self._with_rover: tuple[VehiclePose, Scene] | None = None
         #: Seconds spent rendering and writing, and images written (for the benchmark).
         self.seconds = 0.0
         self.images = 0
 
-    def scene(self, rover: VehiclePose) -> Scene:
-        """The terrain the cameras see (built once; see `views.scene_of`)."""
-        if self._scene is None:
-            self._scene = scene_of(self.region, rover)
-        return self._scene
+    def scene(self, rover: VehiclePose | None) -> Scene:
+        """What the cameras see: the terrain (built once, `views.terrain_scene`), with the
+        rover at ``rover`` if given (built once per pose)."""
+        if self._terrain is None:
+            self._terrain = terrain_scene(self.region)
+        if rover is None:
+            return self._terrain
+        if self._with_rover is None or self._with_rover[0] != rover:
+            self._with_rover = (rover, with_rover(self._terrain, rover))
+        return self._with_rover[1]
 
     def discard(self, sol: int) -> None:
         """Remove ``sol``'s images (its transaction did not commit)."""
@@ -341,7 +347,7 @@ class SolImager:
         view = render_view(
             self.catalogue,
             x.camera,
-            self.scene(rover),
+            self.scene(rover if sees_rover(self.catalogue, x.camera, tilt) else None),
             rover,
             sun.enu,
             width_px=width,

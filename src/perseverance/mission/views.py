@@ -11,12 +11,14 @@ up from the horizon [rad inside, deg at the edges]. The heading is the direction
 last traverse segment longer than `HEADING_MIN_STEP_M` (north before any drive: the
 landing heading is not recorded, an estimate).
 
-The scene is the landing region with its rocks and the Jezero far field (the crater
-rim and the western fan on the horizon: `terrain.far_field`), `imaging.scene.site_scene`.
+The scene is the landing region with its rocks, the Jezero far field (the crater rim
+and the western fan on the horizon: `terrain.far_field`) and the rover's own shapes
+(`imaging.hardware`: the wheels in the Hazcam frames, the deck under the mast), built
+by `imaging.scene.site_scene`. The shapes roughly double a frame's cost, so the mission's
+imaging leaves them out of mast frames that look no lower than
+`ROVER_IN_VIEW_BELOW_DEG` (`sees_rover`), which cannot see the rover.
 
-What this leaves out: the rover's pitch and roll on slopes (the body is level), and,
-until `perseverance.imaging.hardware` lands, the rover's own shapes (its wheels in the
-Hazcam frames): `scene_of` is the one place to add them.
+What this leaves out: the rover's pitch and roll on slopes (the body is level).
 """
 
 from __future__ import annotations
@@ -30,23 +32,33 @@ from numpy.typing import NDArray
 
 from perseverance.imaging.camera_model import CameraPose, PinholeCamera, rays
 from perseverance.imaging.cameras import CameraCatalogue
+from perseverance.imaging.hardware import rover_shapes
 from perseverance.imaging.mounts import VehiclePose, camera_pose
 from perseverance.imaging.render import render, to_mono
 from perseverance.imaging.scene import Scene, site_scene
+from perseverance.imaging.shapes import Group
 from perseverance.terrain.far_field import FarField
 from perseverance.terrain.landing_region import LandingRegion
 
 __all__ = [
     "HEADING_MIN_STEP_M",
+    "ROVER_IN_VIEW_BELOW_DEG",
     "RenderedView",
     "heading_of",
     "render_view",
     "rover_pose",
     "scene_of",
+    "sees_rover",
+    "terrain_scene",
+    "with_rover",
 ]
 
 Array = NDArray[np.float64]
 
+#: A mast frame whose lowest ray looks higher than this misses the rover [deg] (E: the
+#: deck's edge is ~1.5 m out and ~1 m below the 2 m mast head, atan(1 / 1.5) = 34 deg
+#: down; a margin of 4 deg).
+ROVER_IN_VIEW_BELOW_DEG = -30.0
 #: The shortest traverse step that sets the heading [m] (shorter ones are turns in place
 #: or noise).
 HEADING_MIN_STEP_M = 0.01
@@ -73,10 +85,32 @@ def rover_pose(
 
 
 def scene_of(region: LandingRegion, rover: VehiclePose | None = None) -> Scene:
-    """What a surface camera looks at: the landing region and the crater's far field (the
-    rover's shapes, given ``rover``, once `imaging.hardware` draws them)."""
-    del rover  # no rover shapes yet
-    return site_scene(region, FarField.generate(region.site))
+    """What a surface camera looks at: the landing region, the crater's far field and,
+    given ``rover``, the rover's shapes there."""
+    return site_scene(region, FarField.generate(region.site), rover=rover)
+
+
+def terrain_scene(region: LandingRegion) -> Scene:
+    """`scene_of` without the rover: the ground alone (build once, add the rover with
+    `with_rover`)."""
+    return scene_of(region)
+
+
+def with_rover(terrain: Scene, rover: VehiclePose) -> Scene:
+    """``terrain`` with the rover's shapes at ``rover`` (the fields shared, not rebuilt;
+    the rover first, as `site_scene` puts it)."""
+    return terrain.with_shapes([Group.of(rover_shapes(rover)), *terrain.shapes], terrain.dust)
+
+
+def sees_rover(catalogue: CameraCatalogue, camera: str, tilt_rad: float) -> bool:
+    """Whether ``camera`` tilted ``tilt_rad`` may see the rover: every camera not on the
+    mast, and mast frames whose lowest ray is below `ROVER_IN_VIEW_BELOW_DEG`."""
+    if catalogue.mount_of(camera).kind != "pan_tilt":
+        return True
+    spec = catalogue.cameras[camera]
+    model = PinholeCamera.from_catalogue(spec)
+    half_deg = math.degrees(math.atan(model.height_px / 2 / model.focal_y_px))
+    return math.degrees(tilt_rad) + spec.elevation_deg - half_deg < ROVER_IN_VIEW_BELOW_DEG
 
 
 @dataclass(frozen=True)
