@@ -175,5 +175,9 @@ def _print_summary(s: dict[str, Any]) -> None:
             )
         console.print(table)
     console.print(f"database {s['database']}", highlight=False, markup=False)
+    if s["images"] or s["images_failed"]:
+        failed = f" ({s['images_failed']} failed)" if s["images_failed"] else ""
+        where = f"{s['folder']}/images"
+        console.print(f"images   {s['images']}{failed} in {where}", highlight=False, markup=False)
     if s["report"]:
         console.print(f"report   {s['report']}", highlight=False, markup=False)
