@@ -532,14 +532,14 @@ class MissionRunner:
                 }
             )
         events += rec.events
-        images, tail = self._images(sol, rec, events)
         try:
+            images, tail = self._images(sol, rec, events)
             self._commit(
                 sol, phase.name, utc_start, budget, rec, returned, events, products, images
             )
         except BaseException:
             if self.imager is not None:
-                self.imager.discard(sol)  # the sol rolled back: so do its files
+                self.imager.discard(sol)  # the sol rolled back (or was interrupted): its files too
             raise
         self._tail = tail
         if progress is not None:
