@@ -315,3 +315,23 @@ def test_thumbnails_keep_the_aspect_ratio(flown):
             w, h = _decode(data)
             tw, th = _decode(thumb)
             assert th == round(h * tw / w)
+
+
+def test_full_mode_renders_at_the_camera_format(flown, tmp_path):
+    _, runner, _, _ = flown
+    live = runner.imager
+    full = SolImager(
+        live.schedule,
+        live.region,
+        live.site,
+        live.clock,
+        tmp_path,
+        seed=0,
+        mode="full",
+        catalogue=live.catalogue,
+    )
+    events = SolEvents(deposited=[{"tube_id": "T01", "name": "Roubion"}])
+    [row] = full.shoot(60, VehiclePose(0.0, 0.0, 0.0), events)
+    assert (row["width_px"], row["height_px"]) == (1600, 1200)  # WATSON's detector
+    with Image.open(tmp_path / row["path"]) as png:
+        assert png.size == (1600, 1200)
