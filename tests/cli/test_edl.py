@@ -235,3 +235,52 @@ def test_compare_triggers_prints_the_other_campaign_and_is_off_by_default(tmp_pa
     assert result.exit_code == 0, result.output
     assert "same runs" not in result.output
     assert not (out / "trigger_comparison.png").exists()
+
+
+def test_edl_video_writes_the_imagery_that_decodes_to_what_it_says(tmp_path):
+    from perseverance.imaging.video import read_video_info
+
+    folder = tmp_path / "video"
+    result = runner.invoke(app, ["edl", "--video", str(folder), "--video-width", "48", "--quiet"])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in folder.iterdir()}
+    assert names == {"descent.mp4", "descent_preview.webp", "sky_crane.png", "imagery.json",
+                     "manifest.json"}  # fmt: skip
+    doc = json.loads((folder / "imagery.json").read_text())
+    video = next(p for p in doc["products"] if p["kind"] == "descent_video")
+    assert read_video_info(folder / "descent.mp4") == (
+        video["frames"],
+        video["width_px"],
+        video["height_px"],
+        video["fps"],
+    )
+    assert video["fps"] == 30.0 and video["width_px"] == 48
+    photo = next(p for p in doc["products"] if p["kind"] == "sky_crane_photo")
+    assert photo["rover_height_m"] == pytest.approx(2.0, abs=0.01)
+    assert "wrote" in result.stdout and "descent.mp4" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--monte-carlo", "3"], "does not take --monte-carlo"),
+        (["--video-width", "8"], "--video-width = 8 is out of range (16..1920 px)"),
+    ],
+)
+def test_edl_video_bad_options_are_one_line_exit_2(tmp_path, args, needle):
+    result = runner.invoke(app, ["edl", "--video", str(tmp_path / "v"), *args])
+    assert result.exit_code == 2
+    assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "v").exists()
+
+
+def test_edl_video_refuses_a_folder_of_someone_else_before_flying(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    result = runner.invoke(app, ["edl", "--video", str(folder)])
+    assert result.exit_code == 2
+    assert "--video" in result.stderr and "notes.txt" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    assert (folder / "notes.txt").read_text() == "keep me"

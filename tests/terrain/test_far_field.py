@@ -168,8 +168,7 @@ def test_the_seam_matches_the_local_maps_deterministic_part(site, far):
         np.testing.assert_allclose(far.elevation(e[None, :], n[:, None]), expected, atol=0.01)
 
 
-def test_the_footprint_lies_below_the_local_map(site, far):
-    region = LandingRegion.generate(site, seed=7)
+def test_the_footprint_lies_below_the_local_map(site, far, region):
     rng = np.random.default_rng(1)
     reach = site.region.half_width_m - far.resolution_m
     e = rng.uniform(-reach, reach, 20_000)
@@ -193,3 +192,45 @@ def test_a_site_without_a_far_field_is_refused(site):
     bare = site.model_copy(update={"far_field": None})
     with pytest.raises(ConfigError, match="far_field"):
         FarField.generate(bare)
+
+
+@pytest.fixture(scope="module")
+def region(site):
+    return LandingRegion.generate(site, seed=7)
+
+
+def test_fitted_to_a_region_the_seam_is_the_regions_own(site, region):
+    fitted = FarField.generate(site, region)
+    assert FarField.generate(site, region) is fitted  # cached by (site, seed)
+    half = site.region.half_width_m
+    edge = np.arange(-half, half + 1.0, ONE_CELL_M)
+    for e, n in ((edge, np.full_like(edge, half)), (np.full_like(edge, -half), edge)):
+        np.testing.assert_allclose(fitted.elevation(e, n), region.elevation(e, n), atol=1e-9)
+    # One cell outside, the far field carries on from the region's edge: no step bigger
+    # than the model's own change over a cell.
+    out = half + ONE_CELL_M
+    step = fitted.surface(edge, np.full_like(edge, out)) - region.elevation(edge, half)
+    assert np.max(np.abs(step)) < 15.0
+    # Beyond the blend the far field is its own again.
+    far_point = (0.0, half + site.far_field.seam_blend_m + ONE_CELL_M)
+    assert fitted.surface(*far_point) == pytest.approx(FarField.generate(site).surface(*far_point))
+
+
+def test_fitted_the_footprint_lies_just_below_the_region(site, region):
+    fitted = FarField.generate(site, region)
+    rng = np.random.default_rng(2)
+    reach = site.region.half_width_m - fitted.resolution_m
+    e = rng.uniform(-reach, reach, 50_000)
+    n = rng.uniform(-reach, reach, 50_000)
+    gap = region.elevation(e, n) - fitted.elevation(e, n)
+    assert gap.min() > 0.0
+    # Only a few metres below on the flat floor, so rays that meet the region stop soon.
+    assert np.median(gap) < 30.0
+
+
+def test_a_region_of_another_extent_is_refused(site, region):
+    small = site.model_copy(
+        update={"region": site.region.model_copy(update={"half_width_m": 4000.0})}
+    )
+    with pytest.raises(ValueError, match="footprint"):
+        FarField.generate(small, region)

@@ -4,7 +4,7 @@ print its timeline or its statistics."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -85,6 +85,23 @@ def edl(
     out: Annotated[
         Path | None, typer.Option(help="Write data products and plots to this folder.")
     ] = None,
+    video: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Render the EDL cameras of the flown run into DIR: descent.mp4 (H.264, "
+            "30 fps), descent_preview.webp, sky_crane.png and a manifest.",
+        ),
+    ] = None,
+    video_width: Annotated[
+        int,
+        typer.Option(
+            "--video-width",
+            metavar="PX",
+            help="Width of the video's frames (16..1920 px; 320 px renders in about 50 s "
+            "on 2 cores).",
+        ),
+    ] = 320,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print machine-readable JSON.", metavar="")
     ] = False,
@@ -105,6 +122,8 @@ def edl(
             raise PerseveranceError(
                 "--scheduler '': empty; give the scheduler's address, e.g. tcp://host:8786"
             )
+        if video is not None:
+            _check_video(video, video_width, out, monte_carlo)
         if monte_carlo is not None:
             api.check_campaign(monte_carlo, workers)  # before the slow setup
             system = api.prepare_edl(vehicle, terrain_seed=seed)
@@ -138,6 +157,8 @@ def edl(
             with working("flying entry, descent and landing", quiet=quiet or as_json):
                 flight = api.fly_edl(vehicle, seed=seed, trigger=trigger.value if trigger else None)
             written = edl_products.write_flight(flight, out) if out else []
+            if video is not None:
+                written += _write_video(flight, video, video_width, quiet or as_json)
             _print_flight(flight, as_json, written)
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
@@ -145,6 +166,70 @@ def edl(
         raise fail(f"{exc.filename or out}: {exc.strerror or exc}") from None
     if flight.status is not Status.LANDED:
         raise typer.Exit(code=1)  # the simulation ran; the vehicle did not land safely
+
+
+#: The widths `--video-width` takes [px].
+VIDEO_WIDTH_RANGE = (16, 1920)
+
+
+def _check_video(folder: Path, width: int, out: Path | None, monte_carlo: int | None) -> None:
+    """Refuse a bad --video before the flight: a campaign, a bad width, --out's folder,
+    a file, or a folder holding files we did not write."""
+    from perseverance.outputs import foreign_file
+
+    lo, hi = VIDEO_WIDTH_RANGE
+    if monte_carlo is not None:
+        raise PerseveranceError("--video renders one flown run: it does not take --monte-carlo")
+    if not lo <= width <= hi:
+        raise PerseveranceError(f"--video-width = {width} is out of range ({lo}..{hi} px)")
+    if out is not None and folder.resolve() == out.resolve():
+        raise PerseveranceError(f"--video {folder}: the same folder as --out; give another")
+    if folder.exists() and not folder.is_dir():
+        raise PerseveranceError(f"--video {folder}: exists and is not a folder")
+    if folder.is_dir():
+        why = foreign_file(folder)
+        if why is not None:
+            raise PerseveranceError(
+                f"--video {folder}: {why}; choose a new or empty folder "
+                "(a folder is replaced only when everything in it is output of ours)"
+            )
+
+
+def _write_video(flight, folder: Path, width: int, quiet: bool) -> list[Path]:
+    """Render the flight's EDL imagery into ``folder`` (staged: all of it or nothing)."""
+    import json
+
+    from perseverance.errors import ConfigError
+    from perseverance.imaging.edl_imagery import make_edl_imagery
+    from perseverance.outputs import staged_directory
+
+    system = flight.system
+    site = getattr(system.terrain, "site", None)
+    try:
+        with staged_directory(folder) as stage, ExitStack() as bars:
+            updates: list[Callable[[int, str], None]] = []
+
+            def advance(done: int, total: int) -> None:
+                if not updates:  # the bar opens once the number of frames is known
+                    updates.append(
+                        bars.enter_context(progress("EDL cameras", total, "frames", quiet=quiet))
+                    )
+                updates[0](done, "")
+
+            products = make_edl_imagery(
+                flight, system.terrain, site, stage, width_px=width, progress=advance
+            )
+            doc = {
+                "vehicle": system.vehicle.name,
+                "products": [
+                    {"kind": kind, "file": path.name, **meta} for kind, path, meta in products
+                ],
+            }
+            (stage / "imagery.json").write_text(json.dumps(doc, indent=2, allow_nan=False))
+    except ConfigError as exc:  # the staging folder's refusal names --out: say --video
+        raise ConfigError(str(exc).replace("--out ", "--video ", 1)) from None
+    names = [path.name for _, path, _ in products] + ["imagery.json"]
+    return [folder / name for name in names]
 
 
 @contextmanager

@@ -110,11 +110,14 @@ class HeightField:
         self._scale = 2.0 ** np.arange(len(levels))
         self.top_level = len(levels) - 1
 
-    def intersect(self, origins: ArrayLike, directions: ArrayLike) -> tuple[Array, Array]:
+    def intersect(
+        self, origins: ArrayLike, directions: ArrayLike, t_max: ArrayLike | None = None
+    ) -> tuple[Array, Array]:
         """First hit of each ray: distance along the unit ``directions`` [m] (inf if none)
         and the unit surface normal there (N, 3) (zeros where none).
 
-        ``origins``, ``directions``: (N, 3) east, north, up [m].
+        ``origins``, ``directions``: (N, 3) east, north, up [m]; ``t_max`` (N,) or scalar:
+        look no further along each ray [m] (a nearer surface is already known there).
         """
         o = np.asarray(origins, dtype=float).reshape(-1, 3)
         d = np.asarray(directions, dtype=float).reshape(-1, 3)
@@ -127,6 +130,8 @@ class HeightField:
         gdx = np.where(np.abs(d[:, 0]) < 1e-6, 0.0, d[:, 0]) / self.d_east_m
         gdy = np.where(np.abs(d[:, 1]) < 1e-6, 0.0, d[:, 1]) / self.d_north_m
         t_start, t_end = self._clip(gx0, gy0, o[:, 2], gdx, gdy, d[:, 2])
+        if t_max is not None:
+            t_end = np.minimum(t_end, t_max)
         # A ray that does not move in x (y) and lies on the map's last face: into the last cell.
         gx0 = np.where(gdx == 0.0, np.minimum(gx0, self.n_east - 1.0 - 1e-9), gx0)
         gy0 = np.where(gdy == 0.0, np.minimum(gy0, self.n_north - 1.0 - 1e-9), gy0)

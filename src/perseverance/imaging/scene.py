@@ -135,7 +135,7 @@ class Scene:
         albedo = np.zeros((n, 3))
         label = np.zeros(n, dtype=np.int64)
         for height_field in self.fields:
-            t, nrm = height_field.intersect(o, d)
+            t, nrm = height_field.intersect(o, d, t_max=depth)
             nearer = t < depth
             depth = np.where(nearer, t, depth)
             normal[nearer] = nrm[nearer]

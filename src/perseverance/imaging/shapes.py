@@ -21,10 +21,16 @@ if given, is used where the surface is met from behind (the inside of a shell).
 a stated ``min_radius_m`` (so a 1 cm line can be drawn wide enough to be seen).
 
 Speed. Every shape first rejects the rays that miss its bounding sphere (``centre``,
-``radius_m``; a few array passes over the batch); exact tests run only on the rays left,
-in the shape's local frame, from a start point moved up to the bounding sphere so that a
-ray from 700 km away keeps its precision. `nearest` also skips the rays whose nearest hit
-so far is closer than a shape's bounding sphere. No per-ray Python loops.
+``radius_m``; a few array passes over the batch, all shapes of a list at once); exact
+tests run only on the rays left, in the shape's local frame, from a start point moved up
+to the bounding sphere so that a ray from 700 km away keeps its precision. `nearest` also
+skips the rays whose nearest hit so far is closer than a shape's bounding sphere. For a
+camera's rays (one origin) it first drops the shapes outside the field of view, and
+cylinders and boxes drop the rays that cannot reach them (distance to the axis; heading
+away from a face) before the exact test, which matters for a camera inside a vehicle's
+bounding sphere (the DDC, the RUC). Arrays of 3-vectors are worked column by column:
+NumPy's matmul and its broadcasts over a last axis of 3 are slow for such thin shapes.
+No per-ray Python loops.
 
 Leaves out: triangle meshes, constructive solid geometry (shapes that overlap are drawn
 as their union), motion blur and transparency.
@@ -151,6 +157,21 @@ def nearest(shapes: Sequence[Shape], origins: ArrayLike, directions: ArrayLike) 
 _BLOCK_ELEMENTS = 1 << 20
 
 
+def _in_cone(d: Array, oc: Array, radii: Array, gap2: Array) -> IntArray:
+    """The shapes (centre offsets ``oc`` (m, 3) from the rays' shared origin, ``radii``,
+    ``gap2`` = |oc|^2 - R^2) whose bounding spheres may meet a ray of directions ``d``:
+    those round the origin, and those whose angular disc overlaps the directions' cone."""
+    mean = d.mean(axis=0)
+    mean /= max(float(np.linalg.norm(mean)), _TINY)
+    spread = float(np.arccos(np.clip(_dot(d, np.broadcast_to(mean, d.shape)).min(), -1.0, 1.0)))
+    distance = np.sqrt(np.maximum(_dot(oc, oc), _TINY))
+    off_axis = np.arccos(np.clip((oc @ mean) / distance, -1.0, 1.0))
+    half = np.arcsin(np.clip(radii / distance, 0.0, 1.0))
+    keep = (gap2 <= 0.0) | (off_axis <= spread + half + 1e-6)
+    result: IntArray = np.flatnonzero(keep)
+    return result
+
+
 def _nearest(shapes: Sequence[Shape], o: Array, d: Array, t_best: Array) -> Hits:
     """`nearest`, keeping only hits nearer than ``t_best`` (N,) (the result's t stays inf
     where none is)."""
@@ -163,20 +184,41 @@ def _nearest(shapes: Sequence[Shape], o: Array, d: Array, t_best: Array) -> Hits
         return Hits(np.where(t < t_best, t, np.inf), normal, albedo, emission)
     centres = np.array([np.asarray(s.centre, dtype=float) for s in shapes])
     radii = np.array([float(s.radius_m) for s in shapes])
+    shared = bool((o == o[0]).all())
     block = max(1024, _BLOCK_ELEMENTS // len(shapes))
+    every = np.arange(len(shapes))
     for lo in range(0, n, block):
         ob, db = o[lo : lo + block], d[lo : lo + block]
-        # Ray-to-centre distances for every (ray, shape) pair at once (two small matmuls).
-        along = _mul(db, centres.T) - _dot(ob, db)[:, None]
-        oc2 = _dot(ob, ob)[:, None] - 2.0 * _mul(ob, centres.T) + _dot(centres, centres)[None, :]
-        miss2 = oc2 - along * along
-        slack = 1e-9 * oc2 + 1e-6  # rounding of the differences above, far from the origin
-        inside = (miss2 <= radii * radii + slack) & (along + radii > T_MIN_M)
-        for j, shape in enumerate(shapes):
-            rays = np.flatnonzero(inside[:, j])
+        # Ray-to-centre distances for every (ray, shape) pair at once. A camera's rays share
+        # one origin, which saves most of the work: the shapes outside the cone of the
+        # block's directions (the field of view) are dropped, then a ray from outside a
+        # sphere meets it if its distance along the ray to the centre, a, has
+        # a^2 >= |oc|^2 - R^2 and a > 0; every ray from inside does.
+        if shared:
+            oc = centres - ob[0]
+            gap2 = _dot(oc, oc) - radii * radii
+            active = _in_cone(db, oc, radii, gap2)
+            if active.size == 0:
+                continue
+            along = _mul(db, oc[active].T)
+            g = gap2[active]
+            threshold = np.where(g > 0.0, np.sqrt(np.maximum(g - 1e-9 * g, 0.0)), -np.inf)
+            inside = along >= np.maximum(threshold, T_MIN_M - radii[active])
+        else:
+            active = every
+            along = _mul(db, centres.T) - _dot(ob, db)[:, None]
+            oc2 = (
+                _dot(ob, ob)[:, None] - 2.0 * _mul(ob, centres.T) + _dot(centres, centres)[None, :]
+            )
+            miss2 = oc2 - along * along
+            slack = 1e-9 * oc2 + 1e-6  # rounding of the differences above, far from the origin
+            inside = (miss2 <= radii * radii + slack) & (along + radii > T_MIN_M)
+        for col, j in enumerate(active):
+            shape = shapes[j]
+            rays = np.flatnonzero(inside[:, col])
             if rays.size == 0:
                 continue
-            rays = rays[along[rays, j] - radii[j] < t[lo + rays]]
+            rays = rays[along[rays, col] - radii[j] < t[lo + rays]]
             if rays.size == 0:
                 continue
             at = lo + rays
@@ -186,7 +228,15 @@ def _nearest(shapes: Sequence[Shape], o: Array, d: Array, t_best: Array) -> Hits
                 hit_t, hit_n = found.t[sel], found.normal[sel]
                 hit_rgb, hit_e = found.albedo[sel], found.emission[sel]
             elif isinstance(shape, _Primitive):
-                sel, hit_t, hit_n, hit_rgb, hit_e = shape._hits(ob[rays], db[rays], along[rays, j])
+                if shared:
+                    keep = shape._maybe_from(ob[0], db[rays])
+                    if keep is not None:
+                        rays, at = rays[keep], at[keep]
+                        if rays.size == 0:
+                            continue
+                sel, hit_t, hit_n, hit_rgb, hit_e = shape._hits(
+                    ob[rays], db[rays], along[rays, col]
+                )
             else:
                 found = shape.intersect(ob[rays], db[rays])
                 sel = np.flatnonzero(found.hit)
@@ -210,9 +260,14 @@ def _dot(a: Array, b: Array) -> Array:
 
 
 def _mul(a: Array, m: Array) -> Array:
-    """``a @ m`` for a (n, 3) and m (3, k), spelt out: NumPy's matmul is slow for such
-    thin shapes."""
-    result: Array = a[:, 0:1] * m[0] + a[:, 1:2] * m[1] + a[:, 2:3] * m[2]
+    """``a @ m`` for a (n, 3) and m (3, k), spelt out column by column, the result laid out
+    (k, n) in memory (a transposed view): NumPy's matmul and broadcasts over a last axis
+    of 3 are slow for such thin shapes, and each column of the result is contiguous."""
+    x, y, z = (np.ascontiguousarray(a[:, i]) for i in range(3))
+    out = np.empty((m.shape[1], a.shape[0]))
+    for j in range(m.shape[1]):
+        out[j] = x * m[0, j] + y * m[1, j] + z * m[2, j]
+    result: Array = out.T
     return result
 
 
@@ -272,6 +327,10 @@ class _Primitive:
 
     def _maybe(self, p: Array, v: Array) -> NDArray[np.bool_] | None:
         """A cheap test passed by every local ray that can meet the shape (None: all)."""
+        return None
+
+    def _maybe_from(self, origin: Array, d: Array) -> NDArray[np.bool_] | None:
+        """As `_maybe`, for ENU rays of directions d (n, 3) from one ``origin`` (3,)."""
         return None
 
     def intersect(self, origins: Array, directions: Array) -> Hits:
@@ -378,6 +437,16 @@ class Cylinder(_Primitive):
         result: NDArray[np.bool_] = (b * b - a * c >= 0.0) | (a <= _TINY)
         return result
 
+    def _maybe_from(self, origin: Array, d: Array) -> NDArray[np.bool_] | None:
+        # The distance from a ray to the axis line is |d . (a x w)| / |d x a|, w = c - o.
+        axis = np.asarray(self.rotation, dtype=float)[:, 2]
+        k = np.cross(axis, np.asarray(self.centre, dtype=float) - origin)
+        dk = d[:, 0] * k[0] + d[:, 1] * k[1] + d[:, 2] * k[2]
+        da = d[:, 0] * axis[0] + d[:, 1] * axis[1] + d[:, 2] * axis[2]
+        r2 = self.section_radius_m**2 * (1.0 + 1e-9)
+        result: NDArray[np.bool_] = (dk * dk <= r2 * (1.0 - da * da)) | (np.abs(da) > 1.0 - 1e-9)
+        return result
+
     def _solve(self, p: Array, v: Array, t_min: Array) -> tuple[Array, IntArray]:
         r, h = self.section_radius_m, self.half_length_m
         a = v[:, 0] ** 2 + v[:, 1] ** 2
@@ -425,13 +494,29 @@ class Box(_Primitive):
     def _bound(self) -> float:
         return self.radius_m
 
+    def _maybe_from(self, origin: Array, d: Array) -> NDArray[np.bool_] | None:
+        # From outside a slab of the box, only rays heading into that slab can meet it.
+        rot = np.asarray(self.rotation, dtype=float)
+        local = (origin - np.asarray(self.centre, dtype=float)) @ rot
+        keep: NDArray[np.bool_] | None = None
+        for i in np.flatnonzero(np.abs(local) > np.asarray(self.half_extents_m, dtype=float)):
+            toward = -np.sign(local[i]) * (
+                d[:, 0] * rot[0, i] + d[:, 1] * rot[1, i] + d[:, 2] * rot[2, i]
+            )
+            keep = toward > 0.0 if keep is None else keep & (toward > 0.0)
+        return keep
+
     def _solve(self, p: Array, v: Array, t_min: Array) -> tuple[Array, IntArray]:
         half = np.asarray(self.half_extents_m, dtype=float)
-        safe_v = np.where(np.abs(v) > _TINY, v, _TINY)
-        t1 = (-half - p) / safe_v
-        t2 = (half - p) / safe_v
-        t_near = np.minimum(t1, t2).max(axis=1)
-        t_far = np.maximum(t1, t2).min(axis=1)
+        t_near = np.full(len(p), -np.inf)
+        t_far = np.full(len(p), np.inf)
+        for i in range(3):  # the slabs, axis by axis (1-D arrays are the fast ones)
+            vi = v[:, i]
+            inv = 1.0 / np.where(np.abs(vi) > _TINY, vi, _TINY)
+            t1 = (-half[i] - p[:, i]) * inv
+            t2 = (half[i] - p[:, i]) * inv
+            np.maximum(t_near, np.minimum(t1, t2), out=t_near)
+            np.minimum(t_far, np.maximum(t1, t2), out=t_far)
         ok = t_near <= t_far
         return _pick([(t_near, ok), (t_far, ok)], t_min)
 

@@ -36,12 +36,16 @@ footprint's edge the far field is the local map's deterministic part (the floor 
 straight delta scarp), so the two meet without a step but for the local map's own
 random terms (a few metres of relief, craters crossing the edge, and the scarp's lobate
 wander where it crosses the edge: up to its height over a few hundred metres).
+`FarField.generate(site, region)` removes those: fitted to the `LandingRegion` it is drawn
+with, the far field takes the region's heights on the edge (their offset from the model
+fading out over `seam_blend_m`) and is lowered only 5 m below the region's lowest ground
+round each node (cheaper to render: rays that meet the local map stop soon in the pit).
 
 What it leaves out: the crater's real outline and the rim's ups and downs along its
 length (the rim is one height all round but for the inlet), the outlet breach in the
 east, the northern inlet (Sava Vallis) and its fan, the fan's channels, lobes and buttes
 (the fan's top is flat), rocks (zero in the far field), and the local map's random
-terms at the seam (above).
+terms at the seam when no region is given (above).
 
 Example
 -------
@@ -55,15 +59,20 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import ndimage
 
 from perseverance.errors import ConfigError
 from perseverance.mars.constants import DEG, R_MARS
 from perseverance.mars.frames import LocalFrame, position_from_spherical
 from perseverance.terrain.landforms import long_wavelength_relief, smoothstep
 from perseverance.terrain.site import FarRegion, Site
+
+if TYPE_CHECKING:
+    from perseverance.terrain.landing_region import LandingRegion
 
 __all__ = ["EJECTA_DECAY_EXPONENT", "FarField", "crater_centre_enu"]
 
@@ -78,6 +87,12 @@ ROUGHNESS_SEED = 20_210_218
 _RELIEF_SIGMAS = 6.0
 #: Margin [m] by which the lowered footprint stays below the local map's lowest ground.
 _LOWER_MARGIN_M = 50.0
+#: Margin [m] below a given local map's lowest ground round each node: above the
+#: curvature's difference across a far cell (< 1 m at 11 km) and rounding.
+_PIT_MARGIN_M = 5.0
+#: Far fields fitted to generated regions, by (site, seed), newest last.
+_FITTED: dict[tuple[Site, int], FarField] = {}
+_FITTED_KEPT = 4
 
 
 def crater_centre_enu(site: Site) -> tuple[float, float]:
@@ -117,7 +132,7 @@ class FarField:
     Arrays are read-only. Use `generate` (cached per site).
     """
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, region: LandingRegion | None = None) -> None:
         spec = _spec(site)
         self.site = site
         self.crater_centre_m = crater_centre_enu(site)
@@ -130,9 +145,11 @@ class FarField:
         self.north_m = _frozen(_axis(cn - reach, cn + reach, spec.resolution_m))
         e = self.east_m[None, :]
         n = self.north_m[:, None]
+        half = site.region.half_width_m
         floor = site.landing_site.floor_elevation_m
         surface = floor + self._relief(e, n)
-        outside = _distance_outside(e, n, site.region.half_width_m)
+        outside = _distance_outside(e, n, half)
+        fade = smoothstep(outside / spec.seam_blend_m) if spec.seam_blend_m > 0 else 1.0
         if spec.roughness_rms_m > 0.0:
             rng = np.random.default_rng(ROUGHNESS_SEED)
             noise = long_wavelength_relief(
@@ -143,28 +160,95 @@ class FarField:
                 spec.roughness_wavelength_m,
                 rng,
             )
-            fade = smoothstep(outside / spec.seam_blend_m) if spec.seam_blend_m > 0 else 1.0
             surface = surface + noise * fade
+        inside = _distance_inside(e, n, half)
+        if region is None:
+            craters = site.craters
+            self.lowered_by_m = (
+                _RELIEF_SIGMAS * site.region.relief_rms_m
+                + craters.depth_to_diameter_fresh * craters.max_diameter_m
+                + _LOWER_MARGIN_M
+            )
+            drop = self.lowered_by_m * smoothstep(inside / spec.resolution_m)
+            elevation = surface - drop
+        else:
+            surface, elevation = self._fit_to(region, surface, fade, inside)
+            self.lowered_by_m = float(np.max(surface - elevation))
         self.surface_m = _frozen(np.ascontiguousarray(surface))
-        craters = site.craters
-        self.lowered_by_m = (
-            _RELIEF_SIGMAS * site.region.relief_rms_m
-            + craters.depth_to_diameter_fresh * craters.max_diameter_m
-            + _LOWER_MARGIN_M
-        )
-        inside = _distance_inside(e, n, site.region.half_width_m)
-        drop = self.lowered_by_m * smoothstep(inside / spec.resolution_m)
-        self.elevation_m = _frozen(surface - drop)
+        self.elevation_m = _frozen(np.ascontiguousarray(elevation))
         self.rock_height_m = _frozen(np.zeros_like(surface))
 
+    def _fit_to(
+        self, region: LandingRegion, surface: Array, fade: Array | float, inside: Array
+    ) -> tuple[Array, Array]:
+        """The surface and the lowered elevation fitted to a given local map (see
+        `generate`)."""
+        half = self.site.region.half_width_m
+        east, north = np.asarray(region.east_m), np.asarray(region.north_m)
+        reach_e, reach_n = 0.5 * float(east[1] - east[0]), 0.5 * float(north[1] - north[0])
+        if not (
+            math.isclose(-float(east[0]), half, abs_tol=reach_e)
+            and math.isclose(float(east[-1]), half, abs_tol=reach_e)
+            and math.isclose(-float(north[0]), half, abs_tol=reach_n)
+            and math.isclose(float(north[-1]), half, abs_tol=reach_n)
+        ):
+            raise ValueError(
+                f"the region spans east {east[0]:g}..{east[-1]:g} m, north {north[0]:g}.."
+                f"{north[-1]:g} m; the site's footprint is +-{half:g} m"
+            )
+        grid = np.asarray(region.elevation_m, dtype=float)
+        e = np.broadcast_to(self.east_m[None, :], surface.shape)
+        n = np.broadcast_to(self.north_m[:, None], surface.shape)
+        # The seam: the region's own heights on the footprint's edge (and within it),
+        # their offset from the model fading out over seam_blend_m beyond it.
+        edge_e, edge_n = np.clip(e, -half, half), np.clip(n, -half, half)
+        model_at_edge = self._model_at(edge_e, edge_n)
+        offset = _nearest_sample(grid, east, north, edge_e, edge_n) - model_at_edge
+        fitted = surface + offset * (1.0 - fade)
+        # The pit: each inner node below the region's lowest ground over the far cells
+        # round it, so that the bilinear far cell stays below the local map.
+        step = self.resolution_m
+        size = (
+            2 * math.ceil(step / (2.0 * reach_n)) + 3,
+            2 * math.ceil(step / (2.0 * reach_e)) + 3,
+        )
+        lowest = ndimage.minimum_filter(grid, size=size, mode="nearest")
+        pit = _nearest_sample(lowest, east, north, e, n) - _PIT_MARGIN_M
+        elevation = np.where(inside > 0.0, np.minimum(fitted, pit), fitted)
+        return fitted, elevation
+
+    def _model_at(self, e: Array, n: Array) -> Array:
+        """The far field's deterministic ground (floor plus relief, no roughness) [m]."""
+        model: Array = self.site.landing_site.floor_elevation_m + self._relief(e, n)
+        return model
+
     @classmethod
-    def generate(cls, site: Site) -> FarField:
+    def generate(cls, site: Site, region: LandingRegion | None = None) -> FarField:
         """The far field of `site` (its ``[far_field]`` table), built once per site content.
 
-        Raises `ConfigError` when the site has no ``[far_field]`` table.
+        With ``region`` (the `LandingRegion` it will be drawn with) the far field is fitted
+        to it: on and inside the footprint's edge it takes the region's own heights (their
+        offset from the model fading out over ``seam_blend_m``), so the seam matches at
+        every far node, and the footprint is lowered only just below the region's lowest
+        ground round each node (`_PIT_MARGIN_M`), which keeps rays that meet the local map
+        short in the far field. Cached per (site, region's seed) for generated regions.
+
+        Raises `ConfigError` when the site has no ``[far_field]`` table, ValueError when
+        the region's extent is not the site's footprint.
         """
         _spec(site)
-        return _generate(site)
+        if region is None:
+            return _generate(site)
+        seed = region.seed
+        if seed is None or region.site != site:
+            return cls(site, region)
+        key = (site, seed)
+        if key not in _FITTED:
+            _FITTED[key] = cls(site, region)
+            while len(_FITTED) > _FITTED_KEPT:
+                del _FITTED[next(iter(_FITTED))]
+        far = _FITTED[key]
+        return far
 
     # ---------------------------------------------------------------- descriptions
 
@@ -294,6 +378,16 @@ def _distance_inside(e: Array, n: Array, half_width_m: float) -> Array:
     """Distance [m] from each point inside the square to its edge; 0 outside."""
     inside: Array = np.maximum(np.minimum(half_width_m - np.abs(e), half_width_m - np.abs(n)), 0.0)
     return inside
+
+
+def _nearest_sample(grid: Array, east: Array, north: Array, e: ArrayLike, n: ArrayLike) -> Array:
+    """The grid's value at the node nearest each point (clamped to the grid)."""
+    col = np.rint((np.asarray(e) - east[0]) / (east[1] - east[0]))
+    row = np.rint((np.asarray(n) - north[0]) / (north[1] - north[0]))
+    c = np.clip(col, 0, east.size - 1).astype(np.intp)
+    r = np.clip(row, 0, north.size - 1).astype(np.intp)
+    sample: Array = grid[r, c]
+    return sample
 
 
 def _frozen(array: Array) -> Array:
