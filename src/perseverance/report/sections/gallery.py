@@ -28,7 +28,10 @@ EDL_MEDIA = {
     "sky_crane_photo": "The sky-crane photo (DDC)",
     "hirise_frame": "HiRISE's picture of the descent",
     "descent_video": "The descent video",
+    "descent_preview": "The descent video's animated preview",
 }
+#: Slots shown only when the run has them (no "none" line).
+_OPTIONAL = frozenset({"descent_preview"})
 #: Sols whose gallery opens unfolded.
 _OPEN_SOLS = 1
 _VIDEO = (".mp4", ".webm")
@@ -161,8 +164,10 @@ def render_edl_media(data: RunData) -> str:
     """The sky-crane photo, the HiRISE frame and the descent video, where the run has them."""
     out = []
     for kind, title in EDL_MEDIA.items():
-        out.append(h3(title))
         found = [prod for prod in data.products if prod.kind == kind]
+        if not found and kind in _OPTIONAL:
+            continue
+        out.append(h3(title))
         if not found:
             out.append(p(f"No {kind.replace('_', ' ')} in this run.", "none"))
             continue
