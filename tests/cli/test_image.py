@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from perseverance import api
 from perseverance.cli import app
+from perseverance.mission.runner import MissionRunner, start_mission
 
 runner = CliRunner()
 
@@ -19,7 +19,9 @@ runner = CliRunner()
 def run_folder(tmp_path_factory):
     """A four-sol run in ``runs/`` of a folder of its own."""
     home = tmp_path_factory.mktemp("image")
-    api.fly_mission(sols=3, runs_dir=home / "runs", run_id="look")
+    run = start_mission("default", sols=3, runs_dir=home / "runs", run_id="look", imaging="off")
+    MissionRunner(run, cache_dir=home / "cache").fly()
+    run.store.close()
     return home
 
 

@@ -30,7 +30,19 @@ def _one_line_error(result, *needles: str) -> None:
 def test_the_mission_runs_and_sums_up(tmp_path, monkeypatch):
     monkeypatch.setenv("PERSEVERANCE_CACHE", str(tmp_path / "cache"))
     result = runner.invoke(
-        app, ["mission", "--sols", "16", "--runs-dir", str(tmp_path), "--run-id", "m", "-q"]
+        app,
+        [
+            "mission",
+            "--imaging",
+            "off",
+            "--sols",
+            "16",
+            "--runs-dir",
+            str(tmp_path),
+            "--run-id",
+            "m",
+            "-q",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Landed 2021-02-18" in result.output and "sols 0-16" in result.output
@@ -70,7 +82,18 @@ def test_a_read_only_database_is_one_line_and_unchanged(tmp_path):
     path.chmod(0o444)
     before = path.read_bytes()
     result = runner.invoke(
-        app, ["mission", "--sols", "3", "--db", str(path), "--runs-dir", str(tmp_path)]
+        app,
+        [
+            "mission",
+            "--imaging",
+            "off",
+            "--sols",
+            "3",
+            "--db",
+            str(path),
+            "--runs-dir",
+            str(tmp_path),
+        ],
     )
     _one_line_error(result, "read-only")
     assert path.read_bytes() == before
@@ -82,13 +105,26 @@ def test_a_database_of_another_schema_version_is_refused(tmp_path):
     with sqlite3.connect(path) as con:
         con.execute("UPDATE schema_version SET version = 1")
     result = runner.invoke(
-        app, ["mission", "--sols", "3", "--db", str(path), "--runs-dir", str(tmp_path)]
+        app,
+        [
+            "mission",
+            "--imaging",
+            "off",
+            "--sols",
+            "3",
+            "--db",
+            str(path),
+            "--runs-dir",
+            str(tmp_path),
+        ],
     )
     _one_line_error(result, "schema")
 
 
 def test_a_second_writer_on_the_same_run_is_refused(tmp_path):
-    run = start_mission("default", sols=3, runs_dir=tmp_path, run_id="busy")  # holds the lease
+    run = start_mission(
+        "default", sols=3, runs_dir=tmp_path, run_id="busy", imaging="off"
+    )  # holds the lease
     assert run.store.last_committed_sol("busy") is None
     env = os.environ | {"PERSEVERANCE_CACHE": str(tmp_path / "cache")}
     proc = subprocess.run(
@@ -105,7 +141,9 @@ def test_a_second_writer_on_the_same_run_is_refused(tmp_path):
 def test_samples_commands_read_a_flown_run(tmp_path, monkeypatch):
     monkeypatch.setenv("PERSEVERANCE_CACHE", str(tmp_path / "cache"))
     runs = Path(tmp_path)
-    ok = runner.invoke(app, ["mission", "--sols", "125", "--runs-dir", str(runs), "-q"])
+    ok = runner.invoke(
+        app, ["mission", "--imaging", "off", "--sols", "125", "--runs-dir", str(runs), "-q"]
+    )
     assert ok.exit_code == 0, ok.output
     listed = runner.invoke(app, ["samples", "list", "--runs-dir", str(runs), "--json"])
     assert listed.exit_code == 0 and "Witness 1" in listed.output
@@ -131,7 +169,7 @@ def test_resume_refuses_a_scenario_that_changed_since_the_start(tmp_path, monkey
     scenario = tmp_path / "mine.toml"
     text = resources.files("perseverance.data.scenarios").joinpath("default.toml").read_text()
     scenario.write_text(text)
-    run = start_mission(str(scenario), sols=3, runs_dir=tmp_path, run_id="edit")
+    run = start_mission(str(scenario), sols=3, runs_dir=tmp_path, run_id="edit", imaging="off")
     run.store.release("edit")
     scenario.write_text(text.replace("duration_s = 1800", "duration_s = 1700", 1))
     monkeypatch.chdir(tmp_path.parent)  # the stored path is absolute: any folder will do
@@ -158,6 +196,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
         (["--run-id", "a\x01b"], "printable characters"),
         (["--run-id", "x" * 65], "at most 64"),
         (["--no-such-option"], "No such option"),
+        (["--imaging", "most"], "--imaging 'most': not a mode (allowed: default, full, off)"),
     ],
 )
 def test_usage_errors_and_bad_run_ids_are_one_line_exit_2(tmp_path, args, needle):
@@ -204,13 +243,38 @@ def test_a_run_folder_belongs_to_one_run(tmp_path, monkeypatch):
     monkeypatch.setenv("PERSEVERANCE_CACHE", str(tmp_path / "cache"))
     runs = tmp_path / "runs"
     first = runner.invoke(
-        app, ["mission", "--sols", "1", "--runs-dir", str(runs), "--run-id", "k", "-q"]
+        app,
+        [
+            "mission",
+            "--imaging",
+            "off",
+            "--sols",
+            "1",
+            "--runs-dir",
+            str(runs),
+            "--run-id",
+            "k",
+            "-q",
+        ],
     )
     assert first.exit_code == 0, first.output
     before = {p: p.stat().st_mtime_ns for p in (runs / "k").rglob("*") if p.is_file()}
     other = f"sqlite:///{tmp_path / 'other.db'}"
     second = runner.invoke(
-        app, ["mission", "--sols", "1", "--runs-dir", str(runs), "--run-id", "k", "--db", other]
+        app,
+        [
+            "mission",
+            "--imaging",
+            "off",
+            "--sols",
+            "1",
+            "--runs-dir",
+            str(runs),
+            "--run-id",
+            "k",
+            "--db",
+            other,
+        ],
     )
     _one_line_error(second, "k")
     assert {p: p.stat().st_mtime_ns for p in (runs / "k").rglob("*") if p.is_file()} == before
@@ -234,7 +298,8 @@ def test_a_failed_landing_ends_the_run_as_failed_and_resume_says_so(tmp_path, mo
     monkeypatch.setenv("PERSEVERANCE_CACHE", str(tmp_path / "cache"))
     runs = tmp_path / "runs"
     result = runner.invoke(
-        app, ["mission", "--sols", "1", "--runs-dir", str(runs), "--run-id", "f"]
+        app,
+        ["mission", "--imaging", "off", "--sols", "1", "--runs-dir", str(runs), "--run-id", "f"],
     )
     assert result.exit_code == 1, result.output
     assert "the landing failed" in result.output

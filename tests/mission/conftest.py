@@ -14,9 +14,19 @@ from perseverance.store.database import Store
 VOLATILE = {"id", "run_id", "created_utc", "finished_utc"}
 
 
-def fly(tmp: Path, sols: int | None = None, seed: int = 0, run_id: str = "r") -> MissionRun:
-    """Fly a mission into ``tmp/runs/<run_id>`` (terrain tiles cached in ``tmp/cache``)."""
-    run = start_mission("default", seed=seed, sols=sols, runs_dir=tmp / "runs", run_id=run_id)
+def fly(
+    tmp: Path,
+    sols: int | None = None,
+    seed: int = 0,
+    run_id: str = "r",
+    imaging: str = "off",
+    scenario: str = "default",
+) -> MissionRun:
+    """Fly a mission into ``tmp/runs/<run_id>`` (terrain tiles cached in ``tmp/cache``),
+    without images unless asked (`tests/mission/test_imaging.py` asks)."""
+    run = start_mission(
+        scenario, seed=seed, sols=sols, runs_dir=tmp / "runs", run_id=run_id, imaging=imaging
+    )
     MissionRunner(run, cache_dir=tmp / "cache").fly()
     return run
 

@@ -44,6 +44,8 @@ WALL_CLOCK = {
 def _mission(runs: Path, cache: Path, *args: str) -> subprocess.Popen:
     env = os.environ | {"PERSEVERANCE_CACHE": str(cache)}
     cmd = [sys.executable, "-m", "perseverance.cli", "mission", "--runs-dir", str(runs), "-q"]
+    if "--resume" not in args:
+        cmd += ["--imaging", "off"]  # images: tests/mission/test_imaging.py
     return subprocess.Popen(
         [*cmd, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
@@ -126,7 +128,12 @@ def database(request, tmp_path) -> Iterator[Callable[[str], str | None]]:
 def test_killed_twice_then_resumed_ends_exactly_as_an_uninterrupted_run(tmp_path, database):
     ref_url, url = database("ref"), database("killed")
     reference = start_mission(
-        "default", sols=SOLS, db=ref_url, runs_dir=tmp_path / "ref" / "runs", run_id="k"
+        "default",
+        sols=SOLS,
+        db=ref_url,
+        runs_dir=tmp_path / "ref" / "runs",
+        run_id="k",
+        imaging="off",
     )
     MissionRunner(reference, cache_dir=tmp_path / "ref" / "cache").fly()
 

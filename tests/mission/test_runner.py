@@ -62,7 +62,7 @@ def test_a_failure_mid_sol_rolls_back_that_sol_and_resume_ends_the_same(tmp_path
 
     from perseverance.mission.runner import start_mission
 
-    run = start_mission("default", sols=25, runs_dir=tmp_path / "runs", run_id="x")
+    run = start_mission("default", sols=25, runs_dir=tmp_path / "runs", run_id="x", imaging="off")
     monkeypatch.setattr(SurfaceOps, "plain", broken)
     with pytest.raises(RuntimeError, match="sol 20"):
         MissionRunner(run, cache_dir=tmp_path / "cache").fly()
@@ -84,7 +84,9 @@ def test_a_mission_on_postgresql_is_the_one_on_sqlite(tmp_path):
     run_id = f"pg-{uuid.uuid4().hex[:8]}"
     lite = fly(tmp_path / "lite", sols=20, run_id=run_id)
     url = os.environ["PERSEVERANCE_TEST_POSTGRES_URL"]
-    run = start_mission("default", sols=20, db=url, runs_dir=tmp_path / "pg", run_id=run_id)
+    run = start_mission(
+        "default", sols=20, db=url, runs_dir=tmp_path / "pg", run_id=run_id, imaging="off"
+    )
     try:
         MissionRunner(run, cache_dir=tmp_path / "cache").fly()
         assert dump(run.store, run_id) == dump(lite.store, run_id)

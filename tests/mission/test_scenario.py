@@ -333,6 +333,46 @@ BAD = {
         _set("waypoints", "roubion", "east_m", 1e6),
         ["waypoints.roubion.east_m = 1000000 is out of range (-20000..20000)"],
     ),
+    "unknown camera": (
+        _set("imaging", "shots", 2, "cameras", ["navcam_centre"]),
+        ["imaging.shots.2.cameras", "unknown camera 'navcam_centre'", "navcam_left"],
+    ),
+    "a camera off the rover": (
+        _set("imaging", "shots", 2, "cameras", ["ddc"]),
+        ["imaging.shots.2.cameras", "'ddc' is on the descent_stage"],
+    ),
+    "frame too small": (
+        _set("imaging", "shots", 0, "width_px", 4),
+        ["imaging.shots.0.width_px = 4 is out of range (16..8192)"],
+    ),
+    "frame wider than the camera": (
+        _set("imaging", "shots", 3, "width_px", 4000),
+        ["imaging.shots.3", "width_px = 4000 is beyond mastcam_z_left's 1600 px"],
+    ),
+    "priority out of range": (
+        _set("imaging", "shots", 0, "priority", 0),
+        ["imaging.shots.0.priority = 0 is out of range (1..100)"],
+    ),
+    "a panorama of a fractional row": (
+        _set("imaging", "shots", 3, "frames", 141),
+        ["imaging.shots.3", "frames = 141 is not a whole number of rows = 2"],
+    ),
+    "a Hazcam turned like the mast": (
+        _set("imaging", "shots", 0, "pointing", "heading"),
+        ["imaging.shots.0", "turns the mast: every camera must be on it"],
+    ),
+    "a close-up on the wrong event": (
+        _set("imaging", "shots", 6, "on", "drive_end"),
+        ["imaging.shots.6", "'abrasion_patch' is taken on = 'sample_sealed'"],
+    ),
+    "a shot after the mission": (
+        _set("imaging", "shots", 2, "sol", 900),
+        ["imaging.shots.2.sol = 900 is beyond the scenario's last_sol = 700"],
+    ),
+    "unknown shot field": (
+        _set("imaging", "shots", 0, "zoom", 3),
+        ["imaging.shots.0.zoom is not a known field"],
+    ),
 }
 
 
@@ -348,6 +388,22 @@ def test_bad_scenarios_give_one_line_naming_the_field(case):
     assert message.startswith("bad.toml: ")
     for text in expected:
         assert text in message
+
+
+def test_the_imaging_schedule_follows_the_first_sols():
+    shots = SCENARIO.imaging.shots
+    first = shots[0]
+    assert first.sol == 0 and first.dust_cover and first.downlink == "thumbnail"
+    assert first.priority == min(s.priority for s in shots)  # thumbnails go first (C)
+    assert (first.width_px, first.height_px(first.cameras[0])) == (320, 240)  # (B)
+    navcam, mastcam = shots[2], shots[3]
+    assert navcam.sol == 2 and navcam.pointing == "panorama"  # (B)
+    assert mastcam.sol == 3 and mastcam.frames == 142  # (B)
+    assert {s.on for s in shots} == {"sol", "drive_end", "sample_sealed", "tube_deposited"}
+
+
+def test_a_shorter_mission_drops_the_later_shots():
+    assert [s.sol for s in SCENARIO.with_last_sol(2).imaging.shots if s.on == "sol"] == [0, 1, 2]
 
 
 def test_bad_file_on_disk_names_the_file_phase_and_sol(tmp_path):

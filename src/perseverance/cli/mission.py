@@ -42,6 +42,15 @@ def mission(
     run_id: Annotated[
         str | None, typer.Option("--run-id", help="Name the new run (default: time + random).")
     ] = None,
+    imaging: Annotated[
+        str,
+        typer.Option(
+            "--imaging",
+            metavar="MODE",
+            help="Surface images: default (the scenario's sizes), full (every frame at the "
+            "camera's own format: large and slow) or off.",
+        ),
+    ] = "default",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON.", metavar="")
     ] = False,
@@ -59,10 +68,11 @@ def mission(
     try:
         if resume is not None:
             given = [sols, seed, run_id, None if scenario == "default" else scenario]
+            given.append(None if imaging == "default" else imaging)
             if any(v is not None for v in given):
                 raise fail(
                     "--resume continues a run as it was started: drop --sols, --seed, "
-                    "--scenario and --run-id"
+                    "--scenario, --run-id and --imaging"
                 )
             run = resume_mission(resume, db=db, runs_dir=runs_dir)
         else:
@@ -73,6 +83,7 @@ def mission(
                 db=db,
                 runs_dir=runs_dir,
                 run_id=run_id,
+                imaging=imaging,
             )
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
@@ -164,5 +175,9 @@ def _print_summary(s: dict[str, Any]) -> None:
             )
         console.print(table)
     console.print(f"database {s['database']}", highlight=False, markup=False)
+    if s["images"] or s["images_failed"]:
+        failed = f" ({s['images_failed']} failed)" if s["images_failed"] else ""
+        where = f"{s['folder']}/images"
+        console.print(f"images   {s['images']}{failed} in {where}", highlight=False, markup=False)
     if s["report"]:
         console.print(f"report   {s['report']}", highlight=False, markup=False)

@@ -31,6 +31,13 @@ from perseverance.edl.vehicle import load_vehicle
 from perseverance.errors import ConfigError, LandingFailedError, ScenarioError, StoreError
 from perseverance.mars.time import parse_utc
 from perseverance.mission.clock import MissionClock
+from perseverance.mission.imaging import (
+    ImagingMode,
+    SolEvents,
+    SolImager,
+    check_imaging_mode,
+    remove_uncommitted,
+)
 from perseverance.mission.request_details import (
     DepotDrop,
     Drive,
@@ -52,6 +59,7 @@ from perseverance.mission.scenario import Scenario, load_scenario
 from perseverance.mission.sol_planner import Slot, SlotOutcome, plan_sol
 from perseverance.mission.state import MissionState, Retry
 from perseverance.mission.surface import SolRecord, SurfaceOps, tube_label
+from perseverance.mission.views import heading_of, rover_pose
 from perseverance.outputs import DEFAULT_RUNS_DIR, staged_directory
 from perseverance.report.edl_products import write_flight
 from perseverance.report.mission_report import write_mission_report
@@ -77,6 +85,8 @@ TYPICAL_SOL_DATA_BITS = 6.0e8
 LANDING_STATE_OF_CHARGE = 1.0
 #: The event that records why a run failed.
 RUN_FAILED = "run_failed"
+#: Traverse points kept in memory for the rover's heading (the last few suffice).
+_TAIL_POINTS = 64
 
 Progress = Callable[[int, int, MissionState, "SolSummary"], None]
 
@@ -217,14 +227,18 @@ def start_mission(
     db: str | None = None,
     runs_dir: Path = DEFAULT_RUNS_DIR,
     run_id: str | None = None,
+    imaging: str = "default",
 ) -> MissionRun:
     """Create a run (and its database, by default ``runs/<run-id>/mission.db``).
 
-    ``sols``: the last sol to fly (default: the scenario's). Validates everything
+    ``sols``: the last sol to fly (default: the scenario's); ``imaging``: ``default``,
+    ``full`` or ``off`` (`mission.imaging`), kept in the run's config so a resume images
+    as the run began. Validates everything
     (the scenario and the vehicle, site and model data it names, the run id, the
     run folder, the database) before anything is written.
     """
     check_seed(seed)
+    mode = check_imaging_mode(imaging)
     if run_id is not None:
         check_run_id(run_id)
     prepared = prepare_mission(scenario, seed=seed, last_sol=sols)
@@ -232,6 +246,7 @@ def start_mission(
     config = _config(sc, seed) | {
         "scenario_source": _source(scenario),
         "data_sha256": prepared.fingerprint,
+        "imaging": mode,
     }
     run_id = run_id or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     folder = run_dir(run_id, runs_dir)
@@ -323,6 +338,12 @@ class MissionRunner:
         self.cache = SampleCache(self.models.caching)
         self.state: MissionState | None = None
         self.clock: MissionClock | None = None
+        mode = str(cfg.get("imaging", "off"))
+        self.imaging_mode: ImagingMode = check_imaging_mode(mode)
+        #: The imager, made once the clock is known (None with ``--imaging off``).
+        self.imager: SolImager | None = None
+        #: The last traverse points committed (for the rover's heading).
+        self._tail: list[tuple[float, float]] = []
 
     # ---------------------------------------------------------------- the loop
 
@@ -340,6 +361,7 @@ class MissionRunner:
                 last = 0
             else:
                 self._restore()
+                remove_uncommitted(self.run.folder, last)
             for sol in range(last + 1, self.scenario.last_sol + 1):
                 self._fly_sol(sol, progress)
             self.write_report()
@@ -374,6 +396,38 @@ class MissionRunner:
         self.cache = SampleCache.from_state(self.state.cache, self.models.caching)
         landing = self.state.landing
         self.clock = MissionClock(parse_utc(landing["utc"]), landing["longitude_deg"])
+        points = [(t.east_m, t.north_m) for t in store.traverse(run_id)]
+        self._tail = points[-_TAIL_POINTS:]
+
+    def _make_imager(self) -> SolImager | None:
+        """The imager of the run (once the clock is known), or None when imaging is off."""
+        if self.imaging_mode == "off" or self.clock is None:
+            return None
+        if self.imager is None:
+            self.imager = SolImager(
+                self.scenario.imaging,
+                self.region,
+                load_site(self.scenario.edl.site),
+                self.clock,
+                self.run.folder,
+                seed=self.seed,
+                mode=self.imaging_mode,
+            )
+        return self.imager
+
+    def _images(
+        self, sol: int, rec: SolRecord, events: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[tuple[float, float]]]:
+        """The sol's image product rows (files written) and the traverse tail after it."""
+        assert self.state is not None
+        points = self._tail + [(float(p["east_m"]), float(p["north_m"])) for p in rec.traverse]
+        imager = self._make_imager()
+        if imager is None:
+            return [], points[-_TAIL_POINTS:]
+        state = self.state
+        rover = rover_pose(self.region, state.east_m, state.north_m, heading_of(points))
+        rows = imager.shoot(sol, rover, SolEvents.of(rec.drive_m, events))
+        return rows, points[-_TAIL_POINTS:]
 
     # ----------------------------------------------------------------- sol 0
 
@@ -478,9 +532,51 @@ class MissionRunner:
                 }
             )
         events += rec.events
+        try:
+            images, tail = self._images(sol, rec, events)
+            self._commit(
+                sol, phase.name, utc_start, budget, rec, returned, events, products, images
+            )
+        except BaseException:
+            if self.imager is not None:
+                self.imager.discard(sol)  # the sol rolled back (or was interrupted): its files too
+            raise
+        self._tail = tail
+        if progress is not None:
+            sealed = sum(1 for t in self.cache.tubes if t.has_sample)
+            progress(
+                sol,
+                self.scenario.last_sol,
+                state,
+                SolSummary(
+                    sol=sol,
+                    last_sol=self.scenario.last_sol,
+                    phase=phase.name,
+                    drive_m=rec.drive_m,
+                    samples_sealed=sealed,
+                    battery_soc=state.battery_j / models.power.capacity_j,
+                    skipped=sum(1 for s in slots if not s.planned),
+                ),
+            )
+
+    def _commit(
+        self,
+        sol: int,
+        phase: str,
+        utc_start: datetime,
+        budget: Any,
+        rec: SolRecord,
+        returned: float,
+        events: list[dict[str, Any]],
+        products: list[dict[str, Any]] | None,
+        images: list[dict[str, Any]],
+    ) -> None:
+        """Write the sol, its rows and the checkpoint in one transaction."""
+        state = self.state
+        assert state is not None
         with self.run.store.sol_transaction(self.run.run_id, sol) as w:
             w.add_sol(
-                phase=phase.name,
+                phase=phase,
                 utc_start=utc_start,
                 lmst_start="00:00:00",
                 energy_used_j=budget.used_j,
@@ -507,25 +603,9 @@ class MissionRunner:
                 w.add_sample(**row)
             for row in rec.custody:
                 w.add_custody(**row)
-            for row in products or []:
+            for row in [*(products or []), *images]:
                 w.add_product(**row)
             w.set_checkpoint(state.to_json())
-        if progress is not None:
-            sealed = sum(1 for t in self.cache.tubes if t.has_sample)
-            progress(
-                sol,
-                self.scenario.last_sol,
-                state,
-                SolSummary(
-                    sol=sol,
-                    last_sol=self.scenario.last_sol,
-                    phase=phase.name,
-                    drive_m=rec.drive_m,
-                    samples_sealed=sealed,
-                    battery_soc=state.battery_j / models.power.capacity_j,
-                    skipped=sum(1 for s in slots if not s.planned),
-                ),
-            )
 
     def _carry_over(self, slot: Slot[RequestDetail], state: MissionState) -> None:
         """A sampling operation that found no time or energy is tried again next sol

@@ -65,6 +65,7 @@ from perseverance.datafiles import (
 )
 from perseverance.errors import ConfigError, ScenarioError
 from perseverance.mars.constants import SOL_S
+from perseverance.mission.imaging_schedule import ImagingSchedule
 from perseverance.mission.scenario_checks import (
     SAMPLING_OPERATIONS,
     ScenarioData,
@@ -422,6 +423,8 @@ class Scenario(_Strict):
     waypoint_table: dict[str, Waypoint] = Field(default_factory=dict, alias="waypoints")
     phases: dict[str, MissionPhase] = Field(min_length=1)
     recurring: Annotated[tuple[ScenarioActivity, ...], FileTuple] = ()
+    imaging: ImagingSchedule = Field(default_factory=ImagingSchedule)
+    """What the cameras image on which sol (`mission.imaging_schedule`)."""
 
     _planned: tuple[PlannedActivity, ...] = PrivateAttr(default=())
     _data: ScenarioData = PrivateAttr(default_factory=packaged_data)
@@ -450,6 +453,8 @@ class Scenario(_Strict):
             if name != key:
                 raise ValueError(f"{table}.{key}.name = {name!r} must equal its key")
         self._check_phases()
+        for problem in self.imaging.last_sol_problems(self.last_sol):
+            raise ValueError(problem)
         self._data = scenario_data(info)
         self._planned = tuple(self._resolve())
         for p in self._planned:
@@ -650,6 +655,7 @@ class Scenario(_Strict):
         data["phases"] = phases
         recurring = [_clip(a, next(planned), n) for a in data["recurring"]]
         data["recurring"] = [a for a in recurring if a is not None]
+        data["imaging"] = self.imaging.cut_at(data["imaging"], n)
         try:
             return parse_scenario(data, f"{self.name} with last_sol = {n}", self._data)
         except ConfigError as exc:

@@ -17,15 +17,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from perseverance.errors import ConfigError
-from perseverance.imaging.camera_model import PinholeCamera, rays
+from perseverance.imaging.camera_model import PinholeCamera
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
-from perseverance.imaging.mounts import VehiclePose, camera_pose
-from perseverance.imaging.render import HeightField, render, to_mono
 from perseverance.imaging.sun import sun_at_site
 from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mars.time import parse_utc
 from perseverance.mission.clock import MissionClock
 from perseverance.mission.scenario import load_scenario
+from perseverance.mission.views import heading_of, render_view, rover_pose, scene_of
 from perseverance.store import Store
 from perseverance.store.schema import RunRow
 from perseverance.terrain.landing_region import LandingRegion
@@ -116,12 +115,7 @@ def _rover_place(
     if not points:
         return float(landing["east_m"]), float(landing["north_m"]), 0.0
     east, north = points[-1]
-    heading = 0.0
-    for e, n in reversed(points[:-1]):
-        if math.hypot(east - e, north - n) > 0.01:
-            heading = math.atan2(east - e, north - n) % (2 * math.pi)
-            break
-    return float(east), float(north), heading
+    return float(east), float(north), heading_of(points)
 
 
 def snapshot(
@@ -166,21 +160,27 @@ def snapshot(
     region = LandingRegion.generate(site, int(config["terrain_seed"]))
     landing = _landing(store, run)
     east, north, heading = _rover_place(store, run, sol, landing)
-    ground = float(region.elevation(east, north))
-    rover = VehiclePose(east, north, ground, heading_rad=heading)
+    rover = rover_pose(region, east, north, heading)
     pan = 0.0 if azimuth_deg is None else math.radians(azimuth_deg) - heading
     tilt = 0.0 if elevation_deg is None else math.radians(elevation_deg)
-    pose = camera_pose(catalogue, camera, rover, pan_rad=pan, tilt_rad=tilt)
 
     clock = MissionClock(parse_utc(str(landing["utc"])), float(landing["longitude_deg"]))
     when = clock.utc(sol, lmst_s)
     sun = sun_at_site(site, when)
-    origins, directions = rays(model, pose, width, height)
-    frame = render(HeightField.of(region), origins, directions, sun.enu, shape=(height, width))
-    colour = catalogue.cameras[camera].colour == "bayer"
+    view = render_view(
+        catalogue,
+        camera,
+        scene_of(region, rover),
+        rover,
+        sun.enu,
+        width_px=width,
+        height_px=height,
+        pan_rad=pan,
+        tilt_rad=tilt,
+    )
     return Snapshot(
-        image=frame.rgb if colour else to_mono(frame.rgb),
-        bit_depth=8 if colour else min(catalogue.cameras[camera].bit_depth, 16),
+        image=view.image,
+        bit_depth=view.bit_depth,
         camera=camera,
         sol=sol,
         lmst=lmst,
@@ -190,5 +190,5 @@ def snapshot(
         heading_deg=math.degrees(heading),
         sun_elevation_deg=float(sun.elevation_deg),
         sun_azimuth_deg=float(sun.azimuth_deg),
-        ground_fraction=float(np.mean(frame.hit)),
+        ground_fraction=view.ground_fraction,
     )

@@ -17,7 +17,9 @@ def mission_summary(store: Store, run_id: str, folder: Path) -> dict[str, Any]:
     samples = store.samples(run_id)
     tubes = {t.tube_id: t for t in store.tubes(run_id)}
     depot = [e.payload for e in events if e.name == "tube_deposited"]
-    report = store.products(run_id, kind="report")
+    products = store.products(run_id)
+    report = [p for p in products if p.kind == "report"]
+    images = [p for p in products if p.camera is not None]
     return {
         "run": run_id,
         "landing": {
@@ -42,4 +44,6 @@ def mission_summary(store: Store, run_id: str, folder: Path) -> dict[str, Any]:
         "database": store.name,
         "folder": str(folder),
         "report": str(folder / report[0].path) if report else None,
+        "images": sum(1 for p in images if p.status == "ok"),
+        "images_failed": sum(1 for p in images if p.status == "failed"),
     }

@@ -1,11 +1,14 @@
 """``report.html`` of a mission run, built from the mission database.
 
 One self-contained page: every figure inlined as a base64 PNG ``data:`` URI, the CSS
-inline, no scripts and no external URL, so the file can be mailed or archived alone.
+inline, no scripts and no external URL, so the file can be mailed or archived alone;
+the camera images (the gallery, the panoramas, the EDL imagery) are linked by their
+paths relative to the run folder (`sections.gallery`), so they show with the folder.
 Sections (`SECTIONS`, one module each in `perseverance.report.sections`): header (run,
-landing), summary figures, the EDL timeline and plots, the traverse over a hillshade of
-the terrain, the sample table, the depot map, energy per sol, the activity timeline,
-odometry, the mission events and the data products.
+landing), summary figures, the EDL timeline and plots, the EDL imagery, the traverse
+over a hillshade of the terrain, the panoramas, the image gallery, the sample table,
+the depot map, energy per sol, the activity timeline, odometry, the mission events and
+the data products.
 
 >>> from perseverance.store import open_store
 >>> store = open_store("runs/demo/mission.db", create=False, readonly=True)  # doctest: +SKIP
@@ -32,6 +35,7 @@ from perseverance.report.sections import (
     edl,
     energy,
     events,
+    gallery,
     header,
     odometry,
     products,
@@ -48,7 +52,10 @@ REPORT_NAME = "report.html"
 _SECTIONS: tuple[tuple[str, str, Callable[[RunData], str]], ...] = (
     ("summary", "Summary", summary.render),
     ("edl", "Entry, descent and landing", edl.render),
+    ("edl_imagery", "EDL imagery", gallery.render_edl_media),
     ("traverse", "Traverse", traverse.render),
+    ("panoramas", "Panoramas", gallery.render_panoramas),
+    ("gallery", "Image gallery", gallery.render),
     ("samples", "Samples", samples.render),
     ("depot", "Depot", depot.render),
     ("energy", "Energy per sol", energy.render),

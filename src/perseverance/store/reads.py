@@ -121,6 +121,17 @@ class Reads(StoreBase):
         """Chain-of-custody records in the order they happened (optionally of one tube)."""
         return self._rows(CustodyRow, run_id, (CustodyRow.id,), tube_id=tube_id)
 
-    def products(self, run_id: str = "latest", kind: str | None = None) -> list[ProductRow]:
-        """Data products in the order they were written (optionally of one kind)."""
-        return self._rows(ProductRow, run_id, (ProductRow.id,), kind=kind)
+    def products(
+        self,
+        run_id: str = "latest",
+        kind: str | None = None,
+        *,
+        sol: int | None = None,
+        camera: str | None = None,
+        status: str | None = None,
+    ) -> list[ProductRow]:
+        """Data products in the order they were written (optionally of one kind, sol,
+        camera or status)."""
+        return self._rows(
+            ProductRow, run_id, (ProductRow.id,), kind=kind, sol=sol, camera=camera, status=status
+        )

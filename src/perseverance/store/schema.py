@@ -39,7 +39,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 #: The version of the tables below; a database of any other version is refused.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Column widths that data files must respect too (a scenario's names are checked against
 #: them on load, so a value SQLite would keep but PostgreSQL refuses never reaches a commit).
@@ -49,6 +49,10 @@ PHASE_NAME_LENGTH = 64
 ACTIVITY_NAME_LENGTH = 128
 ACTIVITY_KIND_LENGTH = 32
 EVENT_NAME_LENGTH = 64
+PRODUCT_KIND_LENGTH = 32
+PRODUCT_NAME_LENGTH = 128
+PRODUCT_PATH_LENGTH = 512
+CAMERA_NAME_LENGTH = 32
 SAMPLE_NAME_LENGTH = 64
 
 #: The run a row belongs to; deleting the run deletes the row.
@@ -308,20 +312,43 @@ class CustodyRow(Base):
 
 
 class ProductRow(Base):
-    """A data product file of the run (``path`` relative to the run folder)."""
+    """A data product file of the run (``path`` relative to the run folder).
+
+    Image products (``kind`` ``image``, ``panorama``...) also say what took them and
+    how: ``instrument`` (e.g. ``Navcam``) and ``camera`` (a name of
+    ``data/instruments/cameras.toml``), ``lmst`` (``HH:MM:SS``), ``pointing`` (JSON:
+    ``az_deg`` clockwise from north, ``el_deg`` up from the horizon, or a named
+    pointing), the file's ``width_px`` x ``height_px`` and its ``thumbnail`` (a path
+    relative to the run folder; the same as ``path`` for a thumbnail-only product).
+    ``status`` is ``ok``, or ``failed`` with its ``reason`` (no file was written).
+    """
 
     __tablename__ = "products"
-    __table_args__ = (UniqueConstraint("run_id", "path", name="uq_products_path"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "path", name="uq_products_path"),
+        CheckConstraint("status IN ('ok', 'failed')", name="products_status"),
+        Index("ix_products_run_sol", "run_id", "sol"),
+    )
 
     _numbered = True
 
     run_id: Mapped[str] = _run_id()
     id: Mapped[int] = _row_number()
-    kind: Mapped[str] = mapped_column(String(32))
-    path: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(PRODUCT_KIND_LENGTH))
+    path: Mapped[str] = mapped_column(String(PRODUCT_PATH_LENGTH))
     sol: Mapped[int | None] = mapped_column(Integer)
     priority: Mapped[int | None] = mapped_column(Integer)
     bytes: Mapped[int | None] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(String(PRODUCT_NAME_LENGTH))
+    instrument: Mapped[str | None] = mapped_column(String(CAMERA_NAME_LENGTH))
+    camera: Mapped[str | None] = mapped_column(String(CAMERA_NAME_LENGTH))
+    lmst: Mapped[str | None] = mapped_column(String(12))
+    pointing: Mapped[Any] = mapped_column(Json, nullable=True)
+    thumbnail: Mapped[str | None] = mapped_column(String(PRODUCT_PATH_LENGTH))
+    width_px: Mapped[int | None] = mapped_column(Integer)
+    height_px: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="ok")
+    reason: Mapped[str | None] = mapped_column(String(PRODUCT_PATH_LENGTH))
 
 
 #: Every table of the schema, by name.

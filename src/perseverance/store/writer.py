@@ -260,8 +260,10 @@ class RunWriter:
 
     def add_product(self, **fields: Any) -> None:
         """A data product: ``kind``, ``path`` (relative to the run folder), ``sol``,
-        ``priority``, ``bytes``."""
-        self._insert(ProductRow, [fields])
+        ``priority``, ``bytes``; an image also ``name``, ``instrument``, ``camera``,
+        ``lmst``, ``pointing`` (JSON), ``thumbnail``, ``width_px``, ``height_px``,
+        ``status`` (``ok``, the default, or ``failed``) and ``reason``."""
+        self._insert(ProductRow, [{"status": "ok"} | fields])
 
     def set_checkpoint(self, state: Any) -> None:
         """The simulation state (JSON) that a resumed run restarts from."""
