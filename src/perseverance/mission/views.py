@@ -87,7 +87,7 @@ def rover_pose(
 def scene_of(region: LandingRegion, rover: VehiclePose | None = None) -> Scene:
     """What a surface camera looks at: the landing region, the crater's far field and,
     given ``rover``, the rover's shapes there."""
-    return site_scene(region, FarField.generate(region.site), rover=rover)
+    return site_scene(region, FarField.generate(region.site, region), rover=rover)
 
 
 def terrain_scene(region: LandingRegion) -> Scene:
