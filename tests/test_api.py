@@ -11,7 +11,7 @@ def test_every_advertised_name_exists():
 
 def test_fly_mission_then_read_its_samples(tmp_path):
     runs = tmp_path / "runs"
-    summary = api.fly_mission(sols=3, runs_dir=runs, run_id="front")
+    summary = api.fly_mission(sols=3, runs_dir=runs, run_id="front", imaging="off")
     assert summary["run"] == "front" and summary["last_sol"] == 3
     assert summary["sols_flown"] == 4  # sols 0..3
     assert api.read_samples("front", runs_dir=runs) == []  # no coring before sol 3

@@ -80,25 +80,29 @@ def fly_mission(
     runs_dir: Path = DEFAULT_RUNS_DIR,
     run_id: str | None = None,
     resume: str | None = None,
+    imaging: str = "default",
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Fly a mission run to its last sol and return its summary (as `perseverance mission`).
 
     A new run by default (``runs_dir/<run_id>/mission.db``, or the database ``db``);
     ``resume=RUN`` continues that run from its last committed sol instead, and the
-    other settings must then be left out. ``progress(sol, last_sol, state, summary)``
+    other settings must then be left out. ``imaging``: ``default``, ``full`` or ``off``
+    (the camera products; `mission.imaging`). ``progress(sol, last_sol, state, summary)``
     is called after every sol. Errors are `PerseveranceError` with a one-line message;
     a failed landing is `LandingFailedError` and ends the run as failed.
     """
     if resume is not None:
-        if (scenario, seed, sols, run_id) != ("default", 0, None, None):
+        if (scenario, seed, sols, run_id, imaging) != ("default", 0, None, None, "default"):
             raise ConfigError(
-                "resume continues a run as it was started: leave out scenario, seed, sols "
-                "and run_id"
+                "resume continues a run as it was started: leave out scenario, seed, sols, "
+                "run_id and imaging"
             )
         run = resume_mission(resume, db=db, runs_dir=runs_dir)
     else:
-        run = start_mission(scenario, seed=seed, sols=sols, db=db, runs_dir=runs_dir, run_id=run_id)
+        run = start_mission(
+            scenario, seed=seed, sols=sols, db=db, runs_dir=runs_dir, run_id=run_id, imaging=imaging
+        )
     try:
         if run.status != "complete":
             MissionRunner(run).fly(progress)

@@ -35,6 +35,12 @@ SHOTS = """
 [imaging]
 thumbnail_width_px = 32
 
+[imaging.edl]
+video_width_px = 32
+photo_width_px = 64
+hirise_size_px = 48
+priority = 2
+
 [[imaging.shots]]
 name = "Hazcams through the dust covers"
 sol = 0
@@ -173,7 +179,7 @@ def flown(tmp_path_factory):
 
 def test_every_image_row_has_its_file_and_thumbnail_and_every_file_a_row(flown):
     run, _, _, _ = flown
-    rows = [p for p in run.store.products("img") if p.camera is not None]
+    rows = [p for p in run.store.products("img") if p.path.startswith(IMAGES_DIR + "/")]
     ok = [p for p in rows if p.status == "ok"]
     assert ok and all(p.sol is not None and p.lmst and p.instrument for p in ok)
     named = set()
@@ -181,10 +187,12 @@ def test_every_image_row_has_its_file_and_thumbnail_and_every_file_a_row(flown):
         for rel in (p.path, p.thumbnail):
             assert rel is not None and (run.folder / rel).is_file(), rel
             named.add(rel)
-        with Image.open(run.folder / p.path) as png:
-            assert png.size == (p.width_px, p.height_px)
-        with Image.open(run.folder / p.thumbnail) as thumb:
-            assert thumb.width == min(32, p.width_px)
+        if p.path.endswith((".png", ".webp")):  # not the MP4
+            with Image.open(run.folder / p.path) as picture:
+                assert picture.size == (p.width_px, p.height_px)
+        if p.thumbnail.endswith(".png"):
+            with Image.open(run.folder / p.thumbnail) as thumb:
+                assert thumb.width == min(32, p.width_px)
         assert (run.folder / p.path).stat().st_size == p.bytes
     on_disk = {f.relative_to(run.folder).as_posix() for f in (run.folder / IMAGES_DIR).rglob("*")}
     on_disk = {f for f in on_disk if "." in f.rsplit("/", 1)[-1]}
@@ -193,7 +201,8 @@ def test_every_image_row_has_its_file_and_thumbnail_and_every_file_a_row(flown):
 
 def test_what_the_first_sols_imaged(flown):
     run, _, _, _ = flown
-    rows = [p for p in run.store.products("img") if p.camera is not None]
+    rows = [p for p in run.store.products("img") if p.kind in ("image", "image_thumbnail")]
+    rows += [p for p in run.store.products("img") if p.kind == "panorama"]
     by_sol = {s: [p for p in rows if p.sol == s] for s in range(SOLS + 1)}
     assert [(p.kind, p.width_px, p.height_px) for p in by_sol[0]] == [
         ("image_thumbnail", 64, 48)
@@ -209,6 +218,23 @@ def test_what_the_first_sols_imaged(flown):
     assert rear["el_deg"] == pytest.approx(-40.0, abs=0.01)
     # within a sol, rows come in downlink-priority order (thumbnails first)
     assert [p.priority for p in by_sol[1]] == sorted(p.priority for p in by_sol[1])
+
+
+def test_sol_0_has_the_landing_s_imagery_from_the_flown_descent(flown):
+    from perseverance.imaging.video import read_video_info
+
+    run, _, _, _ = flown
+    rows = {p.kind: p for p in run.store.products("img", sol=0)}
+    for kind in ("descent_video", "descent_preview", "sky_crane_photo", "hirise_frame"):
+        assert rows[kind].status == "ok" and rows[kind].priority == 2, kind
+        assert rows[kind].path.startswith(f"{IMAGES_DIR}/sol_0000/edl/")
+    video = rows["descent_video"]
+    info = read_video_info(run.folder / video.path)
+    assert (info.width_px, info.height_px) == (video.width_px, video.height_px)
+    assert video.width_px == 32  # the [imaging.edl] width (a caption band under each frame)
+    assert video.thumbnail == rows["descent_preview"].path
+    assert rows["sky_crane_photo"].camera == "ddc" and rows["sky_crane_photo"].width_px == 64
+    assert rows["hirise_frame"].instrument.startswith("HiRISE")
 
 
 def test_a_failed_render_is_a_failed_product_and_the_sol_commits(flown):
@@ -288,8 +314,10 @@ def test_the_report_links_the_gallery_and_the_panorama(flown):
     assert 'id="gallery"' in page and 'id="panoramas"' in page
     pano = run.store.products("img", kind="panorama")[0]
     assert f'href="{pano.path}"' in page
-    thumb = run.store.products("img", sol=0)[-1].thumbnail
+    thumb = run.store.products("img", sol=0, kind="image_thumbnail")[-1].thumbnail
     assert f'src="{thumb}"' in page
+    for kind in ("sky_crane_photo", "hirise_frame", "descent_video"):  # the landing's slots
+        assert run.store.products("img", kind=kind)[0].path in page, kind
 
 
 def test_imaging_off_writes_no_images_and_bad_modes_are_one_line(tmp_path):

@@ -41,16 +41,18 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageFilter
 
+from perseverance.edl.results import EdlResult
 from perseverance.errors import ConfigError
 from perseverance.imaging import closeups
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
+from perseverance.imaging.edl_imagery import VIDEO_NAME, make_edl_imagery
 from perseverance.imaging.mounts import VehiclePose
 from perseverance.imaging.panorama import AXIS_STRIP_PX, PanoramaFrame, labelled_png, stitch
 from perseverance.imaging.render import to_counts
 from perseverance.imaging.scene import Scene
 from perseverance.imaging.sun import sun_at_site
 from perseverance.mars.constants import LMST_HOUR_S
-from perseverance.mission.clock import MissionClock
+from perseverance.mission.clock import MissionClock, lmst_text
 from perseverance.mission.imaging_schedule import PANORAMA_ROW_STEP, ImagingSchedule, Shot
 from perseverance.mission.views import render_view, sees_rover, terrain_scene, with_rover
 from perseverance.outputs import write_atomic
@@ -83,6 +85,16 @@ DUST_COVER_VEIL = 0.12
 #: turret's LED illuminators).
 LAMP_ELEVATION_DEG = 45.0
 
+
+#: The landing's imagery folder inside sol 0's images folder.
+EDL_IMAGERY_DIR = "edl"
+#: Product names of the landing's imagery, by kind.
+_LANDING_NAMES = {
+    "descent_video": "the descent video (PUC, RDC, LCAM, DDC, RUC)",
+    "descent_preview": "the descent video's animated preview",
+    "sky_crane_photo": "the sky-crane photo: the rover 2 m above the ground (DDC)",
+    "hirise_frame": "HiRISE's picture of Perseverance on its parachute",
+}
 
 #: Sample types whose tubes were not filled by coring an abraded rock.
 _NOT_ABRADED = ("witness", "regolith")
@@ -269,6 +281,66 @@ class SolImager:
                 rows.append(self._mosaic(sol, x, frames.pop(x.panorama, [])))
         self.seconds += time.perf_counter() - t0
         self.images += sum(1 for r in rows if r["status"] == "ok")
+        return rows
+
+    def landing(self, result: EdlResult) -> list[dict[str, Any]]:
+        """The landing's imagery (the scenario's ``[imaging.edl]``; none without it) from
+        the flown descent ``result``, under ``images/sol_0000/edl/`` (emptied first, and
+        removed with sol 0's other images if the sol rolls back): the descent video, its
+        animated preview, the sky-crane photo and the HiRISE frame (`make_edl_imagery`),
+        each with a thumbnail. A failure is one ``failed`` row and the mission goes on."""
+        spec = self.schedule.edl
+        if spec is None:
+            return []
+        t0 = time.perf_counter()
+        rel_folder = f"{sol_folder(0)}/{EDL_IMAGERY_DIR}"
+        folder = self.run_folder / rel_folder
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        lmst = lmst_text(self.clock.landing_lmst_s)
+        base = {"sol": 0, "priority": spec.priority, "instrument": "EDL cameras", "lmst": lmst}
+        try:
+            made = make_edl_imagery(
+                result,
+                self.region,
+                self.site,
+                folder,
+                width_px=spec.video_width_px,
+                photo_width_px=spec.photo_width_px,
+                hirise_size_px=spec.hirise_size_px,
+            )
+        except Exception as exc:  # the mission goes on without the landing's pictures
+            shutil.rmtree(folder, ignore_errors=True)
+            video = f"{rel_folder}/{VIDEO_NAME}"
+            failed = {"kind": "descent_video", "path": video, "name": "the landing's imagery"}
+            return [base | failed | {"status": "failed", "reason": _reason(exc), "bytes": None}]
+        rows: list[dict[str, Any]] = []
+        preview = next(f"{rel_folder}/{p.name}" for k, p, _ in made if k == "descent_preview")
+        for kind, path, meta in made:
+            rel = f"{rel_folder}/{path.name}"
+            row = base | {
+                "kind": kind,
+                "path": rel,
+                "name": _LANDING_NAMES[kind],
+                "camera": meta.get("camera"),
+                "bytes": path.stat().st_size,
+                "status": "ok",
+                "reason": None,
+                "thumbnail": preview,
+            }
+            if path.suffix == ".mp4":
+                row |= {"width_px": meta.get("width_px"), "height_px": meta.get("height_px")}
+            else:
+                data = path.read_bytes()
+                with Image.open(io.BytesIO(data)) as picture:
+                    width, height = picture.width, picture.height
+                row |= {"width_px": width, "height_px": height}
+            if path.suffix == ".png":
+                row |= self._write(rel, data, np.zeros((1, width)))
+                row["instrument"] = "HiRISE (MRO)" if kind == "hirise_frame" else "EDL cameras"
+            rows.append(row)
+        self.seconds += time.perf_counter() - t0
+        self.images += len(rows)
         return rows
 
     def _size(self, shot: Shot, camera: str) -> tuple[int, int]:

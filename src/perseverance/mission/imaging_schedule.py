@@ -38,6 +38,7 @@ __all__ = [
     "CLOSE_UPS",
     "MAX_FRAME_PX",
     "PANORAMA_ROW_STEP",
+    "EdlImagery",
     "ImagingSchedule",
     "Shot",
 ]
@@ -170,10 +171,23 @@ class Shot(DataModel):
         return max(1, round(width * spec.height_px / spec.width_px))
 
 
+class EdlImagery(DataModel):
+    """The ``[imaging.edl]`` table: the landing's imagery made on sol 0 from the flown
+    descent (`imaging.edl_imagery`): the descent video's frame width, the sky-crane
+    photo's width and the HiRISE frame's side [px], and their downlink priority."""
+
+    video_width_px: Annotated[int, Field(ge=16, le=1920)] = 320
+    photo_width_px: Annotated[int, Field(ge=16, le=4096)] = 800
+    hirise_size_px: Annotated[int, Field(ge=16, le=2048)] = 512
+    priority: Annotated[int, Field(ge=1, le=100)] = 5
+
+
 class ImagingSchedule(DataModel):
-    """The scenario's ``[imaging]`` table: thumbnails' width and the shots."""
+    """The scenario's ``[imaging]`` table: thumbnails' width, the shots, and the
+    landing's imagery (``edl``; none when the table is absent)."""
 
     thumbnail_width_px: Annotated[int, Field(ge=32, le=640)] = 160
+    edl: EdlImagery | None = None
     source: str = ""
     shots: Annotated[tuple[Shot, ...], FileTuple] = ()
 

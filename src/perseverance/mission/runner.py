@@ -25,6 +25,7 @@ from typing import Any, assert_never
 import numpy as np
 
 from perseverance.edl.api import fly_edl, prepare_edl
+from perseverance.edl.results import EdlResult
 from perseverance.edl.status import Status
 from perseverance.edl.system import EdlSystem
 from perseverance.edl.vehicle import load_vehicle
@@ -342,6 +343,8 @@ class MissionRunner:
         self.imaging_mode: ImagingMode = check_imaging_mode(mode)
         #: The imager, made once the clock is known (None with ``--imaging off``).
         self.imager: SolImager | None = None
+        #: The flown landing while sol 0 is flown (its imagery is made then).
+        self._landed: EdlResult | None = None
         #: The last traverse points committed (for the rover's heading).
         self._tail: list[tuple[float, float]] = []
 
@@ -427,6 +430,8 @@ class MissionRunner:
         state = self.state
         rover = rover_pose(self.region, state.east_m, state.north_m, heading_of(points))
         rows = imager.shoot(sol, rover, SolEvents.of(rec.drive_m, events))
+        if sol == 0 and self._landed is not None:
+            rows += imager.landing(self._landed)
         return rows, points[-_TAIL_POINTS:]
 
     # ----------------------------------------------------------------- sol 0
@@ -466,6 +471,7 @@ class MissionRunner:
             }
             for p in written
         ]
+        self._landed = result
         self._fly_sol(0, progress, edl_events=events, products=products)
 
     # ---------------------------------------------------------------- one sol
