@@ -73,6 +73,10 @@ def test_a_frame_at_night_is_dark(run_folder, tmp_path):
         (["--camera", "navcam_left", "--el", "120"], "--el 120.0: out of range (-90..90 deg)"),
         (["--camera", "navcam_left", "--width", "0"], "--width 0: out of range (1..8192 px)"),
         (["--camera", "navcam_left", "--run", "missing"], "missing"),
+        (
+            ["--camera", "navcam_left", "--el", "60", "--width", "32"],
+            "would see nothing but sky",
+        ),
     ],
 )
 def test_bad_requests_are_one_line_and_write_nothing(run_folder, tmp_path, args, needle):

@@ -113,3 +113,10 @@ def test_a_duplicate_camera_is_one_line(tmp_path):
 def test_an_unknown_field_is_one_line(tmp_path):
     message = _message(_edited(tmp_path, "bit_depth = 11", "bit_depth = 11\nbits = 11"))
     assert "cameras.mastcam_z_left.bits is not a known field" in message
+
+
+def test_camera_names_fit_the_products_table():
+    from perseverance.imaging.cameras import CAMERA_NAME_MAX
+    from perseverance.store.schema import CAMERA_NAME_LENGTH
+
+    assert CAMERA_NAME_MAX == CAMERA_NAME_LENGTH

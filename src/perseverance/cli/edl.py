@@ -228,7 +228,11 @@ def _write_video(flight, folder: Path, width: int, quiet: bool) -> list[Path]:
             (stage / "imagery.json").write_text(json.dumps(doc, indent=2, allow_nan=False))
     except ConfigError as exc:  # the staging folder's refusal names --out: say --video
         raise ConfigError(str(exc).replace("--out ", "--video ", 1)) from None
-    names = [path.name for _, path, _ in products] + ["imagery.json"]
+    except (RuntimeError, ValueError) as exc:  # the encoder or the renderer gave up
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise PerseveranceError(f"--video {folder}: the EDL imagery failed ({text})") from None
+    made = [path.name for _, path, meta in products if meta.get("status") != "failed"]
+    names = [*made, "imagery.json"]
     return [folder / name for name in names]
 
 

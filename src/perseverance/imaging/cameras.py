@@ -50,6 +50,11 @@ FocalMm = Annotated[float, Field(gt=0.0, le=10_000.0)]
 FNumber = Annotated[float, Field(gt=0.0, le=100.0)]
 
 
+#: The longest camera name or group [characters]: the width of the products table's
+#: ``camera`` and ``instrument`` columns (`store.schema.CAMERA_NAME_LENGTH`).
+CAMERA_NAME_MAX = 32
+
+
 class Mount(DataModel):
     """Where cameras sit on a vehicle, and where the mount points (see `imaging.mounts`).
 
@@ -101,8 +106,8 @@ class Camera(DataModel):
     distortion coefficients (see `imaging.camera_model`).
     """
 
-    name: str = Field(min_length=1, max_length=64)
-    group: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=CAMERA_NAME_MAX)
+    group: str = Field(min_length=1, max_length=CAMERA_NAME_MAX)
     mount: str = Field(min_length=1, max_length=64)
     width_px: Pixels
     height_px: Pixels

@@ -33,7 +33,6 @@ PUC's failure (one of the three reportedly failed, §7b), compression artefacts.
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -46,6 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
+from perseverance.errors import ConfigError
 from perseverance.imaging import edl_views, hardware
 from perseverance.imaging.camera_model import CameraPose, PinholeCamera, rays
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
@@ -57,6 +57,7 @@ from perseverance.imaging.render import DEFAULT_TAU, render, save_png, to_counts
 from perseverance.imaging.scene import DustCloud, Scene, Shape, site_scene
 from perseverance.imaging.sun import sun_position
 from perseverance.imaging.video import PREVIEW_FPS, VideoWriter
+from perseverance.terrain.far_field import FarField
 
 if TYPE_CHECKING:
     from perseverance.edl.results import EdlResult
@@ -395,18 +396,12 @@ def _terrain_grid(region: Any) -> HeightGrid:
 
 def _far_field(site: Site | None, region: Any = None) -> HeightGrid | None:
     """The crater's far field of ``site``, fitted to ``region`` when it is the site's
-    generated map (None when the project or the site has none)."""
+    generated map (None when the site has none)."""
     if site is None:
         return None
-    try:
-        module = importlib.import_module("perseverance.terrain.far_field")
-    except ImportError:
-        return None
-    from perseverance.errors import ConfigError
-
     fitted = region if getattr(region, "site", None) == site else None
     try:
-        far: HeightGrid = module.FarField.generate(site, fitted)
+        far: HeightGrid = FarField.generate(site, fitted)
     except ConfigError:  # the site has no [far_field] table
         return None
     return far
@@ -447,7 +442,9 @@ def make_edl_imagery(
     video ``descent.mp4``, its preview ``descent_preview.webp``, the sky-crane photo
     ``sky_crane.png`` and HiRISE's picture of the parachute ``hirise.png``. Returns
     ``(kind, path, metadata)`` per product, kinds ``descent_video``, ``descent_preview``,
-    ``sky_crane_photo``, ``hirise_frame``.
+    ``sky_crane_photo``, ``hirise_frame``. A HiRISE frame that cannot be made (the
+    parachute is not out a minute before touchdown) is not written: its metadata says
+    ``status = "failed"`` and why.
 
     ``result_or_track``: a flown `EdlResult`, a `DescentTrack`, or ``(telemetry, events)``
     of one run (the columns of `edl.sequence.TELEMETRY_COLUMNS`, the event rows) with
@@ -484,11 +481,15 @@ def make_edl_imagery(
         written += [paths["descent_video"], paths["descent_preview"]]
         photo = imager.sky_crane_photo(paths["sky_crane_photo"], width_px=photo_width_px)
         written.append(paths["sky_crane_photo"])
-        hirise_image, hirise_meta = hirise_of_descent(
-            track, scene, np.asarray(sun.enu, dtype=float), size_px=hirise_size_px
-        )
-        save_png(paths["hirise_frame"], hirise_image)
-        written.append(paths["hirise_frame"])
+        try:
+            hirise_image, hirise_meta = hirise_of_descent(
+                track, scene, np.asarray(sun.enu, dtype=float), size_px=hirise_size_px
+            )
+        except ValueError as exc:  # e.g. a vehicle whose parachute is not out by then
+            hirise_meta = {"status": "failed", "reason": str(exc)}
+        else:
+            save_png(paths["hirise_frame"], hirise_image)
+            written.append(paths["hirise_frame"])
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)

@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageFilter
 
 from perseverance.edl.results import EdlResult
-from perseverance.errors import ConfigError
+from perseverance.errors import ConfigError, PerseveranceError
 from perseverance.imaging import closeups
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
 from perseverance.imaging.edl_imagery import VIDEO_NAME, make_edl_imagery
@@ -122,7 +122,13 @@ def remove_uncommitted(run_folder: Path, last_committed: int | None) -> None:
     for folder in root.glob("sol_*"):
         with contextlib.suppress(ValueError):
             if last_committed is None or int(folder.name[4:]) > last_committed:
-                shutil.rmtree(folder, ignore_errors=True)
+                try:
+                    shutil.rmtree(folder)
+                except OSError as exc:  # left there, its files would have no rows
+                    raise PerseveranceError(
+                        f"{folder}: cannot remove the images of an uncommitted sol "
+                        f"({exc.strerror or exc})"
+                    ) from None
 
 
 @dataclass(frozen=True)
@@ -156,8 +162,8 @@ class _Exposure:
     tilt_deg: float = 0.0
     """Elevation a mast camera is tilted to [deg]."""
     target: dict[str, Any] = field(default_factory=dict)
-    panorama: int | None = None
-    """The panorama (shot index) this frame belongs to."""
+    panorama: tuple[int, str] | None = None
+    """The panorama (shot index, camera) this frame belongs to."""
 
 
 def _lmst(hours: float) -> str:
@@ -256,7 +262,9 @@ class SolImager:
             for col in range(columns):
                 az = (start + col * 360.0 / columns) % 360.0
                 n = row * columns + col
-                yield _Exposure(index, shot, camera, f"{base}_{n:03d}", az, el, panorama=index)
+                yield _Exposure(
+                    index, shot, camera, f"{base}_{n:03d}", az, el, panorama=(index, camera)
+                )
 
     # ------------------------------------------------------------------ taking
 
@@ -270,8 +278,8 @@ class SolImager:
         folder = self.run_folder / sol_folder(sol)
         folder.mkdir(parents=True, exist_ok=True)
         rows: list[dict[str, Any]] = []
-        frames: dict[int, list[PanoramaFrame]] = {}
-        last_of: dict[int, int] = {}
+        frames: dict[tuple[int, str], list[PanoramaFrame]] = {}
+        last_of: dict[tuple[int, str], int] = {}
         for i, x in enumerate(exposures):
             if x.panorama is not None:
                 last_of[x.panorama] = i
@@ -309,39 +317,53 @@ class SolImager:
                 photo_width_px=spec.photo_width_px,
                 hirise_size_px=spec.hirise_size_px,
             )
+            preview = next(f"{rel_folder}/{p.name}" for k, p, _ in made if k == "descent_preview")
+            rows = [self._landing_row(base, rel_folder, preview, *item) for item in made]
         except Exception as exc:  # the mission goes on without the landing's pictures
             shutil.rmtree(folder, ignore_errors=True)
             video = f"{rel_folder}/{VIDEO_NAME}"
-            failed = {"kind": "descent_video", "path": video, "name": "the landing's imagery"}
-            return [base | failed | {"status": "failed", "reason": _reason(exc), "bytes": None}]
-        rows: list[dict[str, Any]] = []
-        preview = next(f"{rel_folder}/{p.name}" for k, p, _ in made if k == "descent_preview")
-        for kind, path, meta in made:
-            rel = f"{rel_folder}/{path.name}"
-            row = base | {
-                "kind": kind,
-                "path": rel,
-                "name": _LANDING_NAMES[kind],
-                "camera": meta.get("camera"),
-                "bytes": path.stat().st_size,
-                "status": "ok",
-                "reason": None,
-                "thumbnail": preview,
+            failed = {
+                "kind": "descent_video",
+                "path": video,
+                "name": _LANDING_NAMES["descent_video"],
             }
-            if path.suffix == ".mp4":
-                row |= {"width_px": meta.get("width_px"), "height_px": meta.get("height_px")}
-            else:
-                data = path.read_bytes()
-                with Image.open(io.BytesIO(data)) as picture:
-                    width, height = picture.width, picture.height
-                row |= {"width_px": width, "height_px": height}
-            if path.suffix == ".png":
-                row |= self._write(rel, data, np.zeros((1, width)))
-                row["instrument"] = "HiRISE (MRO)" if kind == "hirise_frame" else "EDL cameras"
-            rows.append(row)
+            return [base | failed | {"status": "failed", "reason": _reason(exc), "bytes": None}]
         self.seconds += time.perf_counter() - t0
-        self.images += len(rows)
+        self.images += sum(1 for r in rows if r["status"] == "ok")
         return rows
+
+    def _landing_row(
+        self,
+        base: dict[str, Any],
+        rel_folder: str,
+        preview: str,
+        kind: str,
+        path: Path,
+        meta: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The product row of one of `make_edl_imagery`'s products (its PNG's thumbnail
+        written here)."""
+        rel = f"{rel_folder}/{path.name}"
+        row = base | {"kind": kind, "path": rel, "name": _LANDING_NAMES[kind]}
+        row["camera"] = meta.get("camera")
+        if kind == "hirise_frame":
+            row["instrument"] = "HiRISE (MRO)"
+        if meta.get("status") == "failed":
+            return row | {
+                "status": "failed",
+                "reason": str(meta.get("reason"))[:PRODUCT_PATH_LENGTH],
+                "bytes": None,
+            }
+        row |= {"bytes": path.stat().st_size, "status": "ok", "reason": None, "thumbnail": preview}
+        if path.suffix == ".mp4":
+            return row | {"width_px": meta.get("width_px"), "height_px": meta.get("height_px")}
+        data = path.read_bytes()
+        with Image.open(io.BytesIO(data)) as picture:
+            width, height = picture.width, picture.height
+        row |= {"width_px": width, "height_px": height}
+        if path.suffix == ".png":
+            row |= self._write(rel, data, width, written=True)
+        return row
 
     def _size(self, shot: Shot, camera: str) -> tuple[int, int]:
         width = self.catalogue.cameras[camera].width_px if self.mode == "full" else shot.width_px
@@ -358,7 +380,7 @@ class SolImager:
             }
         return {
             "kind": kind,
-            "path": path[:PRODUCT_PATH_LENGTH],
+            "path": path,
             "sol": sol,
             "priority": shot.priority,
             "name": shot.name,
@@ -373,7 +395,7 @@ class SolImager:
         sol: int,
         rover: VehiclePose,
         x: _Exposure,
-        frames: dict[int, list[PanoramaFrame]],
+        frames: dict[tuple[int, str], list[PanoramaFrame]],
     ) -> dict[str, Any]:
         full = x.shot.downlink == "full" or self.mode == "full"
         kind = "image" if full else "image_thumbnail"
@@ -387,7 +409,7 @@ class SolImager:
             if frame is not None and "named" in row["pointing"]:  # where the mount looked
                 row["pointing"] |= _az_el(frame.pose.boresight)
             data = _png(image, bits)
-            row |= self._write(rel, data, image) | {"width_px": width, "height_px": height}
+            row |= self._write(rel, data, width) | {"width_px": width, "height_px": height}
         except Exception as exc:  # a renderer's failure is a failed product, not a crash
             return row | {"status": "failed", "reason": _reason(exc), "bytes": None}
         return row | {"status": "ok", "reason": None}
@@ -430,14 +452,26 @@ class SolImager:
         image = _through_dust_cover(view.image) if shot.dust_cover else view.image
         return image, view.bit_depth, PanoramaFrame(image, view.model, view.pose)
 
-    def _write(self, rel: str, data: bytes, image: Array) -> dict[str, Any]:
-        """Write a PNG and its thumbnail; the row fields ``bytes`` and ``thumbnail``."""
+    def _write(
+        self, rel: str, data: bytes, width_px: int, *, written: bool = False
+    ) -> dict[str, Any]:
+        """Write a PNG ``width_px`` wide (unless already ``written``) and its thumbnail;
+        the row fields ``bytes`` and ``thumbnail``. The thumbnail is made first, and a
+        failure removes what was written, so a failed product leaves no file."""
         path = self.run_folder / rel
-        write_atomic(path, data)
         thumb_rel = rel
-        if image.shape[1] > self.schedule.thumbnail_width_px:
+        thumb = None
+        if width_px > self.schedule.thumbnail_width_px:
             thumb_rel = rel[: -len(".png")] + "_thumb.png"
-            write_atomic(self.run_folder / thumb_rel, _thumbnail(data, self.schedule))
+            thumb = _thumbnail(data, self.schedule)
+        try:
+            if not written:
+                write_atomic(path, data)
+            if thumb is not None:
+                write_atomic(self.run_folder / thumb_rel, thumb)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         return {"bytes": len(data), "thumbnail": thumb_rel}
 
     def _mosaic(self, sol: int, last: _Exposure, frames: list[PanoramaFrame]) -> dict[str, Any]:
@@ -450,8 +484,7 @@ class SolImager:
                 raise ValueError("no frame of the panorama was rendered")
             mosaic = stitch(frames, start_bearing_deg=0.0)
             data = labelled_png(mosaic)
-            image = np.zeros((1, mosaic.width_px))
-            row |= self._write(rel, data, image)
+            row |= self._write(rel, data, mosaic.width_px)
             height = mosaic.height_px + AXIS_STRIP_PX  # the PNG has the bearing axis too
             row |= {"width_px": mosaic.width_px, "height_px": height}
         except Exception as exc:

@@ -472,9 +472,21 @@ class MissionRunner:
             for p in written
         ]
         self._landed = result
-        self._fly_sol(0, progress, edl_events=events, products=products)
+        try:
+            self._fly_sol(0, progress, edl_events=events, products=products)
+        finally:
+            self._landed = None  # its telemetry is not needed after sol 0
 
     # ---------------------------------------------------------------- one sol
+
+    def _rolled_back(self, sol: int) -> bool:
+        """Whether ``sol`` is known not to be committed (False when the store cannot say:
+        its files are then left for the next resume, which removes uncommitted sols')."""
+        try:
+            committed = self.run.store.last_committed_sol(self.run.run_id)
+        except Exception:
+            return False
+        return committed is None or committed < sol
 
     def _fly_sol(
         self,
@@ -544,7 +556,7 @@ class MissionRunner:
                 sol, phase.name, utc_start, budget, rec, returned, events, products, images
             )
         except BaseException:
-            if self.imager is not None:
+            if self.imager is not None and self._rolled_back(sol):
                 self.imager.discard(sol)  # the sol rolled back (or was interrupted): its files too
             raise
         self._tail = tail

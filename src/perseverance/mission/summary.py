@@ -19,7 +19,7 @@ def mission_summary(store: Store, run_id: str, folder: Path) -> dict[str, Any]:
     depot = [e.payload for e in events if e.name == "tube_deposited"]
     products = store.products(run_id)
     report = [p for p in products if p.kind == "report"]
-    images = [p for p in products if p.camera is not None]
+    images = [p for p in products if p.instrument is not None]  # cameras and EDL imagery
     return {
         "run": run_id,
         "landing": {

@@ -56,9 +56,10 @@ __all__ = [
 Array = NDArray[np.float64]
 
 #: A mast frame whose lowest ray looks higher than this misses the rover [deg] (E: the
-#: deck's edge is ~1.5 m out and ~1 m below the 2 m mast head, atan(1 / 1.5) = 34 deg
-#: down; a margin of 4 deg).
-ROVER_IN_VIEW_BELOW_DEG = -30.0
+#: highest part of the rover a mast camera can look down on is the MMRTG's top, 1.6 m
+#: up and about 1.7 m behind the 2 m mast head (`imaging.hardware`): atan(0.4 / 1.7) =
+#: 13 deg down; a margin of 3 deg).
+ROVER_IN_VIEW_BELOW_DEG = -10.0
 #: The shortest traverse step that sets the heading [m] (shorter ones are turns in place
 #: or noise).
 HEADING_MIN_STEP_M = 0.01
@@ -110,19 +111,23 @@ def sees_rover(catalogue: CameraCatalogue, camera: str, tilt_rad: float) -> bool
     spec = catalogue.cameras[camera]
     model = PinholeCamera.from_catalogue(spec)
     half_deg = math.degrees(math.atan(model.height_px / 2 / model.focal_y_px))
-    return math.degrees(tilt_rad) + spec.elevation_deg - half_deg < ROVER_IN_VIEW_BELOW_DEG
+    boresight_deg = math.degrees(tilt_rad) + catalogue.mount_of(camera).elevation_deg
+    return boresight_deg + spec.elevation_deg - half_deg < ROVER_IN_VIEW_BELOW_DEG
 
 
 @dataclass(frozen=True)
 class RenderedView:
     """One rendered frame: ``image`` linear [0, 1], (H, W) mono or (H, W, 3) colour, at
-    ``bit_depth``; ``ground_fraction`` of the pixels that met the ground."""
+    ``bit_depth``; ``ground_fraction`` of the pixels that met the ground, and
+    ``solid_fraction`` of those that met anything."""
 
     image: Array
     bit_depth: int
     pose: CameraPose
     model: PinholeCamera
     ground_fraction: float
+    solid_fraction: float
+    """Of the pixels that met anything (the ground or the rover)."""
 
 
 def render_view(
@@ -151,4 +156,5 @@ def render_view(
         pose=pose,
         model=model.resized(width_px, height_px),
         ground_fraction=float(np.mean(frame.hit)),
+        solid_fraction=float(np.mean(frame.solid)),
     )

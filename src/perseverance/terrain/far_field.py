@@ -262,11 +262,6 @@ class FarField:
         """Elevation of the crater floor [m above the areoid]: the local map's datum."""
         return self.site.landing_site.floor_elevation_m
 
-    @property
-    def rim_elevation_m(self) -> float:
-        """Elevation of the rim crest [m above the areoid] (but at the inlet)."""
-        return self.floor_elevation_m + _spec(self.site).rim_height_m
-
     def __repr__(self) -> str:
         return (
             f"FarField({self.site.name!r}, {self.north_m.size}x{self.east_m.size} cells at "
