@@ -75,7 +75,7 @@ def test_a_frame_at_night_is_dark(run_folder, tmp_path):
         (["--camera", "navcam_left", "--run", "missing"], "missing"),
         (
             ["--camera", "navcam_left", "--el", "60", "--width", "32"],
-            "would see nothing but sky",
+            "would see no ground",
         ),
     ],
 )

@@ -134,8 +134,8 @@ def snapshot(
     ``azimuth_deg`` (from north, clockwise) and ``elevation_deg`` point a mast camera
     (default: along the rover's heading, level); other cameras look where their mount
     does. Every problem is a one-line `ConfigError` before anything is written (a
-    pointing given with ``azimuth_deg``/``elevation_deg`` that sees nothing but sky is
-    one, found once the frame is rendered).
+    pointing given with ``azimuth_deg``/``elevation_deg`` that sees no ground is one,
+    found once the frame is rendered).
     """
     last = store.last_committed_sol(run.id)
     if last is None:
@@ -180,10 +180,10 @@ def snapshot(
         pan_rad=pan,
         tilt_rad=tilt,
     )
-    if (azimuth_deg is not None or elevation_deg is not None) and view.solid_fraction == 0.0:
+    if (azimuth_deg is not None or elevation_deg is not None) and view.ground_fraction == 0.0:
         raise ConfigError(
-            f"--az {azimuth_deg} --el {elevation_deg}: {camera} would see nothing but sky "
-            "(no ground, no rover); point it lower (--el below the horizon's few degrees)"
+            f"--az {azimuth_deg} --el {elevation_deg}: {camera} would see no ground (only "
+            "sky, or the rover itself); point it lower (--el below a few degrees)"
         )
     return Snapshot(
         image=view.image,

@@ -118,16 +118,13 @@ def sees_rover(catalogue: CameraCatalogue, camera: str, tilt_rad: float) -> bool
 @dataclass(frozen=True)
 class RenderedView:
     """One rendered frame: ``image`` linear [0, 1], (H, W) mono or (H, W, 3) colour, at
-    ``bit_depth``; ``ground_fraction`` of the pixels that met the ground, and
-    ``solid_fraction`` of those that met anything."""
+    ``bit_depth``; ``ground_fraction`` of the pixels that met the ground."""
 
     image: Array
     bit_depth: int
     pose: CameraPose
     model: PinholeCamera
     ground_fraction: float
-    solid_fraction: float
-    """Of the pixels that met anything (the ground or the rover)."""
 
 
 def render_view(
@@ -156,5 +153,4 @@ def render_view(
         pose=pose,
         model=model.resized(width_px, height_px),
         ground_fraction=float(np.mean(frame.hit)),
-        solid_fraction=float(np.mean(frame.solid)),
     )
