@@ -24,8 +24,9 @@ import numpy as np
 
 from perseverance.imaging.camera_model import PinholeCamera, rays
 from perseverance.imaging.cameras import load_cameras
+from perseverance.imaging.heightfield import HeightField
 from perseverance.imaging.mounts import VehiclePose, camera_pose
-from perseverance.imaging.render import HeightField, render, save_png
+from perseverance.imaging.render import render, save_png
 from perseverance.imaging.scene import Scene, site_scene
 from perseverance.imaging.sun import sun_at_site
 from perseverance.terrain.far_field import FarField

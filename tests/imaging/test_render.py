@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from perseverance.imaging import render as render_module
-from perseverance.imaging.render import HeightField, render, save_png, to_counts, to_mono
+from perseverance.imaging.heightfield import HeightField
+from perseverance.imaging.render import render, save_png, to_counts, to_mono
 
 
 def _direction(azimuth_deg: np.ndarray, elevation_deg: np.ndarray) -> np.ndarray:

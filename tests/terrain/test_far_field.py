@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from perseverance.errors import ConfigError
-from perseverance.imaging.render import HeightField
+from perseverance.imaging.heightfield import HeightField
 from perseverance.mars.constants import R_MARS
 from perseverance.terrain.far_field import FarField
 from perseverance.terrain.landforms import delta_heights

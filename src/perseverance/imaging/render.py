@@ -58,8 +58,6 @@ __all__ = [
     "SKY_RGB",
     "SOIL_ALBEDO_RGB",
     "Frame",
-    "HeightField",
-    "Scene",
     "demosaic",
     "render",
     "save_png",
