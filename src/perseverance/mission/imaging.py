@@ -27,7 +27,6 @@ cover).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import shutil
@@ -42,7 +41,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageFilter
 
 from perseverance.edl.results import EdlResult
-from perseverance.errors import ConfigError, PerseveranceError
+from perseverance.errors import ConfigError
 from perseverance.imaging import closeups
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
 from perseverance.imaging.edl_imagery import VIDEO_NAME, make_edl_imagery
@@ -54,6 +53,7 @@ from perseverance.imaging.sun import sun_at_site
 from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.clock import MissionClock, lmst_text
 from perseverance.mission.imaging_schedule import PANORAMA_ROW_STEP, ImagingSchedule, Shot
+from perseverance.mission.sol_files import IMAGES_DIR, sol_dir
 from perseverance.mission.views import render_view, sees_rover, terrain_scene, with_rover
 from perseverance.outputs import write_atomic
 from perseverance.store.schema import PRODUCT_PATH_LENGTH
@@ -67,15 +67,12 @@ __all__ = [
     "SolEvents",
     "SolImager",
     "check_imaging_mode",
-    "remove_uncommitted",
 ]
 
 Array = NDArray[np.float64]
 ImagingMode = Literal["default", "full", "off"]
 #: The ``--imaging`` choices.
 IMAGING_MODES: tuple[ImagingMode, ...] = ("default", "full", "off")
-#: The images' folder in the run folder.
-IMAGES_DIR = "images"
 #: Dust-cover model (E: no published transmission of the Hazcam covers): blur radius as a
 #: fraction of the frame width, the light let through, and the scattered veil added.
 DUST_COVER_BLUR = 0.012
@@ -110,25 +107,7 @@ def check_imaging_mode(mode: str) -> ImagingMode:
 
 def sol_folder(sol: int) -> str:
     """The images folder of ``sol``, relative to the run folder."""
-    return f"{IMAGES_DIR}/sol_{sol:04d}"
-
-
-def remove_uncommitted(run_folder: Path, last_committed: int | None) -> None:
-    """Remove the image folders of sols after ``last_committed`` (left by a run killed
-    before the sol's transaction committed)."""
-    root = run_folder / IMAGES_DIR
-    if not root.is_dir():
-        return
-    for folder in root.glob("sol_*"):
-        with contextlib.suppress(ValueError):
-            if last_committed is None or int(folder.name[4:]) > last_committed:
-                try:
-                    shutil.rmtree(folder)
-                except OSError as exc:  # left there, its files would have no rows
-                    raise PerseveranceError(
-                        f"{folder}: cannot remove the images of an uncommitted sol "
-                        f"({exc.strerror or exc})"
-                    ) from None
+    return sol_dir(IMAGES_DIR, sol)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,6 @@ from perseverance.mission.imaging import (
     SolEvents,
     SolImager,
     check_imaging_mode,
-    remove_uncommitted,
 )
 from perseverance.mission.request_details import (
     DepotDrop,
@@ -57,6 +56,7 @@ from perseverance.mission.run_folder import (
     write_run_marker,
 )
 from perseverance.mission.scenario import Scenario, load_scenario
+from perseverance.mission.sol_files import discard_sol, remove_uncommitted
 from perseverance.mission.sol_planner import Slot, SlotOutcome, plan_sol
 from perseverance.mission.state import MissionState, Retry
 from perseverance.mission.surface import SolRecord, SurfaceOps, tube_label
@@ -556,8 +556,10 @@ class MissionRunner:
                 sol, phase.name, utc_start, budget, rec, returned, events, products, images
             )
         except BaseException:
-            if self.imager is not None and self._rolled_back(sol):
-                self.imager.discard(sol)  # the sol rolled back (or was interrupted): its files too
+            if self._rolled_back(sol):
+                discard_sol(
+                    self.run.folder, sol
+                )  # the sol rolled back (or was interrupted): its files too
             raise
         self._tail = tail
         if progress is not None:
