@@ -34,6 +34,22 @@ def _count(store, table: str, **where) -> int:
         return conn.scalar(stmt)
 
 
+#: A MEDA sol summary and a MOXIE run, as the mission writes them.
+WEATHER_ROW = {
+    "ls_deg": 6.0, "samples": 7200, "pressure_min_pa": 700.0, "pressure_max_pa": 740.0,
+    "pressure_mean_pa": 718.0, "air_temperature_min_k": 190.0,
+    "air_temperature_max_k": 250.0, "air_temperature_mean_k": 215.0,
+    "ground_temperature_min_k": 185.0, "ground_temperature_max_k": 265.0,
+    "peak_wind_mps": 9.5, "mean_wind_mps": 3.1, "dust_tau": 0.5, "vortex_count": 2,
+    "dusty_vortex_count": 0,
+}  # fmt: skip
+MOXIE_ROW = {
+    "name": "OX1", "start_s": 36000.0, "warmup_s": 3600.0, "production_s": 3600.0,
+    "grams": 5.4, "peak_g_per_h": 6.0, "purity": 0.99, "energy_j": 2.0e6,
+    "peak_power_w": 300.0, "limited_by": "setpoint", "density_kg_m3": 0.016,
+}  # fmt: skip
+
+
 def _write_sol(writer, sol: int) -> None:
     """One row in every per-run table, for ``sol``."""
     tube = f"T{sol:02d}"
@@ -64,6 +80,8 @@ def _write_sol(writer, sol: int) -> None:
         ]
     )
     writer.add_events([{"name": "drive_end", "payload": {"odometry_m": 12.5}}])
+    writer.add_weather_sol(**WEATHER_ROW)
+    writer.add_moxie_run(run=sol + 1, **MOXIE_ROW)
     writer.add_traverse(
         [
             {
@@ -367,3 +385,16 @@ def test_reprs():
     assert repr(sample) == (
         "<Sample Roubion: atmospheric in tube T03, sol 164, 512.0 m E -88.0 m N>"
     )
+
+
+def test_weather_and_moxie_rows_round_trip(store):
+    store.create_run(scenario="default", seed=7, config={}, run_id="w")
+    with store.sol_transaction("w", 60) as w:
+        w.add_weather_sol(**WEATHER_ROW)
+        w.add_moxie_run(run=1, **MOXIE_ROW)
+    (row,) = store.weather_sols("w")
+    assert row.sol == 60 and row.pressure_mean_pa == 718.0 and row.vortex_count == 2
+    (run,) = store.moxie_runs("w")
+    assert (run.run, run.sol, run.grams, run.limited_by) == (1, 60, 5.4, "setpoint")
+    with pytest.raises(TypeError, match="missing value"), store.sol_transaction("w", 61) as w:
+        w.add_weather_sol(ls_deg=6.0)

@@ -20,6 +20,7 @@ from perseverance.store import (
     ActivityRow,
     CustodyRow,
     EventRow,
+    MoxieRunRow,
     PowerRow,
     ProductRow,
     RunRow,
@@ -27,6 +28,7 @@ from perseverance.store import (
     SolRow,
     Store,
     TubeRow,
+    WeatherSolRow,
 )
 from perseverance.terrain.landing_region import LandingRegion
 from perseverance.terrain.site import load_site
@@ -91,6 +93,8 @@ class RunData:
         self.samples: list[SampleRow] = store.samples(rid)
         self.custody: list[CustodyRow] = store.custody(rid)
         self.products: list[ProductRow] = store.products(rid)
+        self.weather: list[WeatherSolRow] = store.weather_sols(rid)
+        self.moxie: list[MoxieRunRow] = store.moxie_runs(rid)
         self.run_dir = run_dir
         self.notes: list[str] = []
         self.terrain = (

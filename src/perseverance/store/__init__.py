@@ -18,6 +18,7 @@ from perseverance.store.schema import (
     ActivityRow,
     CustodyRow,
     EventRow,
+    MoxieRunRow,
     PowerRow,
     ProductRow,
     RunRow,
@@ -25,6 +26,7 @@ from perseverance.store.schema import (
     SolRow,
     TraverseRow,
     TubeRow,
+    WeatherSolRow,
 )
 from perseverance.store.writer import RunWriter
 
@@ -34,6 +36,7 @@ __all__ = [
     "ActivityRow",
     "CustodyRow",
     "EventRow",
+    "MoxieRunRow",
     "PowerRow",
     "ProductRow",
     "RunRow",
@@ -44,5 +47,6 @@ __all__ = [
     "StoreError",
     "TraverseRow",
     "TubeRow",
+    "WeatherSolRow",
     "open_store",
 ]

@@ -18,6 +18,7 @@ from perseverance.store.schema import (
     ActivityRow,
     CustodyRow,
     EventRow,
+    MoxieRunRow,
     PowerRow,
     ProductRow,
     RunRow,
@@ -25,6 +26,7 @@ from perseverance.store.schema import (
     SolRow,
     TraverseRow,
     TubeRow,
+    WeatherSolRow,
 )
 
 
@@ -120,6 +122,14 @@ class Reads(StoreBase):
     def custody(self, run_id: str = "latest", tube_id: str | None = None) -> list[CustodyRow]:
         """Chain-of-custody records in the order they happened (optionally of one tube)."""
         return self._rows(CustodyRow, run_id, (CustodyRow.id,), tube_id=tube_id)
+
+    def weather_sols(self, run_id: str = "latest") -> list[WeatherSolRow]:
+        """MEDA's per-sol summaries, in sol order (sols it ran)."""
+        return self._rows(WeatherSolRow, run_id, (WeatherSolRow.sol,))
+
+    def moxie_runs(self, run_id: str = "latest") -> list[MoxieRunRow]:
+        """The MOXIE runs, in run order."""
+        return self._rows(MoxieRunRow, run_id, (MoxieRunRow.run,))
 
     def products(
         self,

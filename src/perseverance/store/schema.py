@@ -39,7 +39,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 #: The version of the tables below; a database of any other version is refused.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Column widths that data files must respect too (a scenario's names are checked against
 #: them on load, so a value SQLite would keep but PostgreSQL refuses never reaches a commit).
@@ -349,6 +349,58 @@ class ProductRow(Base):
     height_px: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="ok")
     reason: Mapped[str | None] = mapped_column(String(PRODUCT_PATH_LENGTH))
+
+
+class WeatherSolRow(Base):
+    """What MEDA measured on one sol (sols it ran): pressure [Pa], air temperature at
+    1.45 m and ground temperature [K], wind [m/s], the dust opacity, the vortices whose
+    pressure drop it sampled, and how many samples it took. Its samples are a Parquet
+    table in the run folder (a ``meda_table`` product)."""
+
+    __tablename__ = "weather_sols"
+
+    run_id: Mapped[str] = _run_id()
+    sol: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ls_deg: Mapped[float] = mapped_column(Double)
+    samples: Mapped[int] = mapped_column(Integer)
+    pressure_min_pa: Mapped[float] = mapped_column(Double)
+    pressure_max_pa: Mapped[float] = mapped_column(Double)
+    pressure_mean_pa: Mapped[float] = mapped_column(Double)
+    air_temperature_min_k: Mapped[float] = mapped_column(Double)
+    air_temperature_max_k: Mapped[float] = mapped_column(Double)
+    air_temperature_mean_k: Mapped[float] = mapped_column(Double)
+    ground_temperature_min_k: Mapped[float] = mapped_column(Double)
+    ground_temperature_max_k: Mapped[float] = mapped_column(Double)
+    peak_wind_mps: Mapped[float] = mapped_column(Double)
+    mean_wind_mps: Mapped[float] = mapped_column(Double)
+    dust_tau: Mapped[float] = mapped_column(Double)
+    vortex_count: Mapped[int] = mapped_column(Integer)
+    dusty_vortex_count: Mapped[int] = mapped_column(Integer)
+
+
+class MoxieRunRow(Base):
+    """One MOXIE run: when it started [s from LMST midnight], its warm-up and production
+    [s], the oxygen made [g], its peak rate [g/h], purity (0..1), energy [J], peak power
+    [W], what limited the current (``setpoint``, ``ramp``, ``power_supply``,
+    ``co2_flow``) and the air's density at its start [kg/m^3]. Its time series is a
+    ``moxie_series`` product."""
+
+    __tablename__ = "moxie_runs"
+
+    run_id: Mapped[str] = _run_id()
+    run: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sol: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(ACTIVITY_NAME_LENGTH))
+    start_s: Mapped[float] = mapped_column(Double)
+    warmup_s: Mapped[float] = mapped_column(Double)
+    production_s: Mapped[float] = mapped_column(Double)
+    grams: Mapped[float] = mapped_column(Double)
+    peak_g_per_h: Mapped[float] = mapped_column(Double)
+    purity: Mapped[float] = mapped_column(Double)
+    energy_j: Mapped[float] = mapped_column(Double)
+    peak_power_w: Mapped[float] = mapped_column(Double)
+    limited_by: Mapped[str] = mapped_column(String(32))
+    density_kg_m3: Mapped[float] = mapped_column(Double)
 
 
 #: Every table of the schema, by name.

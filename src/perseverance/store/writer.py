@@ -28,6 +28,7 @@ from perseverance.store.schema import (
     Base,
     CustodyRow,
     EventRow,
+    MoxieRunRow,
     PowerRow,
     ProductRow,
     RunRow,
@@ -35,6 +36,7 @@ from perseverance.store.schema import (
     SolRow,
     TraverseRow,
     TubeRow,
+    WeatherSolRow,
 )
 
 _RUNS = table_of(RunRow)
@@ -264,6 +266,15 @@ class RunWriter:
         ``lmst``, ``pointing`` (JSON), ``thumbnail``, ``width_px``, ``height_px``,
         ``status`` (``ok``, the default, or ``failed``) and ``reason``."""
         self._insert(ProductRow, [{"status": "ok"} | fields])
+
+    def add_weather_sol(self, **fields: Any) -> None:
+        """The sol's MEDA summary (the columns of `WeatherSolRow` but ``run_id`` and ``sol``)."""
+        self._insert(WeatherSolRow, [fields])
+
+    def add_moxie_run(self, **fields: Any) -> None:
+        """A MOXIE run (the columns of `MoxieRunRow` but ``run_id``; ``sol`` defaults to
+        the transaction's)."""
+        self._insert(MoxieRunRow, [fields])
 
     def set_checkpoint(self, state: Any) -> None:
         """The simulation state (JSON) that a resumed run restarts from."""
