@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perseverance.errors import ConfigError, ScenarioError
+from perseverance.mission.moxie_runs import flown_runs
 from perseverance.mission.scenario import (
     MAX_SOLS,
     NEVER_IN_CONJUNCTION,
@@ -20,6 +21,7 @@ from perseverance.mission.scenario import (
     parse_scenario,
     procedure_duration_s,
 )
+from perseverance.rover.moxie import load_moxie
 from perseverance.rover.sampling.caching import load_caching
 
 # Figures from docs/reference/surface.md.
@@ -71,7 +73,7 @@ def test_default_loads_and_prints():
     assert SCENARIO.last_sol == 700
     assert SCENARIO.edl.vehicle == "m2020"
     assert repr(SCENARIO) == (
-        "Scenario('default', sols 0..700, 9 phases, 65 activities, 21 sampling targets)"
+        "Scenario('default', sols 0..700, 9 phases, 62 activities, 21 sampling targets)"
     )
 
 
@@ -194,11 +196,11 @@ def test_recurring_meda_relay_and_moxie():
     (relay,) = _kind(SCENARIO, "uhf_relay")
     assert (relay.activity.per_sol, relay.activity.max_per_sol) == RELAY_PER_SOL
     assert (relay.first_sol, relay.last_sol) == (0, SCENARIO.last_sol)
-    moxie = _kind(SCENARIO, "moxie")
-    assert min(p.first_sol for p in moxie) == MOXIE_FIRST_SOL
-    in_2021 = sum(p.activity.total or 1 for p in moxie if p.last_sol <= LAST_SOL_OF_2021)
-    assert in_2021 == MOXIE_2021_RUNS
-    assert sum(p.activity.total or 1 for p in moxie) <= MOXIE_RUNS
+    assert _kind(SCENARIO, "moxie") == []  # MOXIE flies its campaign ([moxie]), not activities
+    runs = flown_runs(SCENARIO, load_moxie())
+    assert min(r.sol for r in runs) == MOXIE_FIRST_SOL
+    assert sum(r.sol <= LAST_SOL_OF_2021 for r in runs) == MOXIE_2021_RUNS
+    assert len(runs) <= MOXIE_RUNS and not any(SCENARIO.is_conjunction(r.sol) for r in runs)
 
 
 def test_waypoints_put_the_delta_front_wnw_and_mark_estimates():
@@ -301,8 +303,8 @@ BAD = {
         ["phases.solar_conjunction.activities.1 (drive)", "sol 220", "solar conjunction"],
     ),
     "recurring work across the conjunction": (
-        _set("recurring", 4, "skip_conjunction", False),
-        ["recurring.4 (moxie", "sol 217 (phase 'solar_conjunction')", "skip_conjunction"],
+        _set("recurring", 2, "skip_conjunction", False),
+        ["recurring.2 (dte_xband", "sol 217 (phase 'solar_conjunction')", "skip_conjunction"],
     ),
     "drive allowed in the conjunction": (
         _set("conjunction", "allowed_kinds", ["drive"]),

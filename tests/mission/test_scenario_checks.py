@@ -30,10 +30,10 @@ def test_a_smaller_depot_in_the_caching_data_refuses_the_scenario():
 
 def test_a_kind_missing_from_the_power_data_is_unknown():
     data = packaged_data()
-    activities = {k: v for k, v in data.power.activities.items() if k != "moxie"}
+    activities = {k: v for k, v in data.power.activities.items() if k != "dte_xband"}
     power = data.power.model_copy(update={"activities": activities})
-    assert "moxie" in activity_kinds(data.power) and "moxie" not in activity_kinds(power)
-    with pytest.raises(ConfigError, match="unknown activity kind 'moxie'"):
+    assert "dte_xband" in activity_kinds(data.power) and "dte_xband" not in activity_kinds(power)
+    with pytest.raises(ConfigError, match="unknown activity kind 'dte_xband'"):
         parse_scenario(RAW, "s.toml", ScenarioData(power, data.caching))
 
 

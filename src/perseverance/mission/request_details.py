@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from perseverance.mission.scenario import PlannedActivity
 from perseverance.mission.state import Retry
+from perseverance.rover.moxie import CampaignRun
 
 
 @dataclass(frozen=True)
@@ -52,5 +53,12 @@ class PlainRun:
     planned: PlannedActivity
 
 
+@dataclass(frozen=True)
+class MoxieRun:
+    """A run of the MOXIE campaign on its sol (`mission.moxie_runs`)."""
+
+    run: CampaignRun
+
+
 #: The detail of a mission request: what the surface does when its slot runs.
-RequestDetail = Drive | ScriptedDrive | Sample | RetrySample | DepotDrop | PlainRun
+RequestDetail = Drive | ScriptedDrive | Sample | RetrySample | DepotDrop | PlainRun | MoxieRun

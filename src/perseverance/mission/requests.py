@@ -8,6 +8,7 @@ How many runs of each activity the sol asks for:
   a set distance (the first drive) once;
 * an activity with a ``total``, what is left spread evenly over the sols left
   (``ceil(left / sols left)``, at most ``per_sol_max``);
+* a MOXIE run of the scenario's campaign on its sol, at its LMST (`moxie_runs`);
 * UHF relay passes, as many as the data waiting needs, between ``per_sol`` and
   ``per_sol_max``;
 * anything else, ``per_sol`` times.
@@ -23,6 +24,7 @@ import math
 from dataclasses import dataclass
 
 from perseverance.mars.constants import LMST_HOUR_S
+from perseverance.mission.moxie_runs import moxie_requests
 from perseverance.mission.request_details import (
     DepotDrop,
     Drive,
@@ -36,6 +38,7 @@ from perseverance.mission.scenario import PlannedActivity, Scenario
 from perseverance.mission.sol_planner import Request
 from perseverance.mission.state import MissionState, Retry
 from perseverance.rover.mobility import Mobility
+from perseverance.rover.moxie import MoxieConfig
 from perseverance.rover.power import PowerConfig
 from perseverance.rover.sampling.caching import CachingSystem
 from perseverance.rover.sampling.procedures import Failure, planned_duration_s, planned_power_w
@@ -67,6 +70,8 @@ class Models:
     mobility: Mobility
     caching: CachingSystem
     telecom: Telecom
+    moxie: MoxieConfig | None = None
+    """The instrument file of the scenario's MOXIE campaign (None: no ``[moxie]``)."""
 
 
 def _spread_starts(window_h: tuple[float, float], n: int, duration_s: float) -> list[float]:
@@ -233,6 +238,7 @@ def sol_requests(
                 held.append(run)
             else:
                 requests.append(run)
+    requests += moxie_requests(sol, scenario, models.moxie, power)
     if not scenario.is_conjunction(sol):
         requests += [retry_request(r, models) for r in state.retries]
     return requests, held

@@ -38,9 +38,11 @@ from perseverance.mission.imaging import (
     SolImager,
     check_imaging_mode,
 )
+from perseverance.mission.moxie_runs import MoxieOperator, check_campaign
 from perseverance.mission.request_details import (
     DepotDrop,
     Drive,
+    MoxieRun,
     PlainRun,
     RequestDetail,
     RetrySample,
@@ -65,6 +67,7 @@ from perseverance.outputs import DEFAULT_RUNS_DIR, staged_directory
 from perseverance.report.edl_products import write_flight
 from perseverance.report.mission_report import write_mission_report
 from perseverance.rover.mobility import load_mobility
+from perseverance.rover.moxie import load_moxie
 from perseverance.rover.planner import traversability
 from perseverance.rover.power import load_power, simulate_sol
 from perseverance.rover.sampling.cache import SampleCache
@@ -78,6 +81,7 @@ from perseverance.terrain.landing_region import LandingRegion
 from perseverance.terrain.multires import MultiResolutionTerrain
 from perseverance.terrain.site import load_site
 from perseverance.terrain.tiles import FineTerrain
+from perseverance.weather.model import Weather
 
 #: Data a sol is expected to make [bit], for the number of relay passes to ask for (E:
 #: imaging, a drive and the weather station at telecom.toml's rates make ~0.5 Gbit).
@@ -124,6 +128,7 @@ def _models(scenario: Scenario) -> Models:
         mobility=load_mobility(),
         caching=load_caching(),
         telecom=load_telecom(),
+        moxie=None if scenario.moxie is None else load_moxie(scenario.moxie.instrument),
     )
 
 
@@ -153,8 +158,9 @@ def _source(scenario: str) -> str:
 def _fingerprint(scenario: Scenario, models: Models) -> str:
     """SHA-256 of the scenario as loaded (before ``--sols``) and of the model data files."""
     digest = hashlib.sha256(scenario.model_dump_json().encode())
-    for model in (models.power, models.mobility, models.caching, models.telecom):
-        digest.update(model.model_dump_json().encode())
+    for model in (models.power, models.mobility, models.caching, models.telecom, models.moxie):
+        if model is not None:
+            digest.update(model.model_dump_json().encode())
     return digest.hexdigest()
 
 
@@ -185,6 +191,7 @@ def prepare_mission(scenario: str, *, seed: int, last_sol: int | None = None) ->
     sc = loaded.with_last_sol(last_sol) if last_sol is not None else loaded
     models = dataclasses.replace(_models(loaded), scenario=sc)
     _check_site(sc)
+    check_campaign(sc, models.moxie)
     system = prepare_edl(sc.edl.vehicle, terrain_seed=int(seed))
     if not isinstance(system.terrain, LandingRegion):
         raise ScenarioError(
@@ -347,6 +354,9 @@ class MissionRunner:
         self._landed: EdlResult | None = None
         #: The last traverse points committed (for the rover's heading).
         self._tail: list[tuple[float, float]] = []
+        #: The run's one weather source, made once the landing is known (`_weather`).
+        self.weather: Weather | None = None
+        self._moxie_operator: MoxieOperator | None = None
 
     # ---------------------------------------------------------------- the loop
 
@@ -401,6 +411,28 @@ class MissionRunner:
         self.clock = MissionClock(parse_utc(landing["utc"]), landing["longitude_deg"])
         points = [(t.east_m, t.north_m) for t in store.traverse(run_id)]
         self._tail = points[-_TAIL_POINTS:]
+
+    def _weather(self) -> Weather:
+        """The weather at the landing site, seeded by the run's seed (made once)."""
+        if self.weather is None:
+            assert self.state is not None and self.clock is not None
+            land = self.state.landing
+            self.weather = Weather(
+                self.seed,
+                latitude_deg=float(land["latitude_deg"]),
+                longitude_east_deg=float(land["longitude_deg"]),
+                landing_utc=self.clock.landing_utc,
+            )
+        return self.weather
+
+    def _moxie(self) -> MoxieOperator:
+        """The MOXIE operator (only asked for when the scenario flies a campaign)."""
+        if self._moxie_operator is None:
+            assert self.models.moxie is not None and self.clock is not None
+            self._moxie_operator = MoxieOperator(
+                self.models.moxie, self._weather(), self.clock, self.run.folder
+            )
+        return self._moxie_operator
 
     def _make_imager(self) -> SolImager | None:
         """The imager of the run (once the clock is known), or None when imaging is off."""
@@ -500,6 +532,7 @@ class MissionRunner:
         assert state is not None and clock is not None
         utc_start = clock.sol_start_utc(sol)
         earliest_s = clock.landing_lmst_s if sol == 0 else 0.0
+        discard_sol(self.run.folder, sol)  # a sol flown again starts with no files
         self.terrain.set_focus(*state.position)
         relay_expected = state.backlog_bits + TYPICAL_SOL_DATA_BITS
         requests, held = sol_requests(sol, models, state, relay_expected)
@@ -526,6 +559,8 @@ class MissionRunner:
                     case PlainRun():
                         ops.plain(slot, detail, rec, state)
                         relay_passes += slot.request.kind == "uhf_relay"
+                    case MoxieRun():
+                        rec.moxie_run(self._moxie().fly(sol, slot, detail))
                     case _:
                         assert_never(detail)
             except ScenarioError as exc:  # no path, no tube left, no depot site: go on
@@ -623,7 +658,9 @@ class MissionRunner:
                 w.add_sample(**row)
             for row in rec.custody:
                 w.add_custody(**row)
-            for row in [*(products or []), *images]:
+            for row in rec.moxie_runs:
+                w.add_moxie_run(**row)
+            for row in [*(products or []), *rec.products, *images]:
                 w.add_product(**row)
             w.set_checkpoint(state.to_json())
 

@@ -194,6 +194,15 @@ class Conjunction(_Strict):
         return self.first_sol <= sol <= self.last_sol
 
 
+class MoxieCampaign(_Strict):
+    """The MOXIE runs the mission flies: the campaign of an instrument file
+    (``data/instruments/<instrument>.toml``, its ``[[campaign]]``), each on its sol and at
+    its LMST; runs after the last sol are not flown."""
+
+    instrument: str = Field(default="moxie", min_length=1, max_length=64)
+    source: str = ""
+
+
 class Waypoint(_Strict):
     """A place, in metres east and north of the touchdown point (the site frame)."""
 
@@ -425,6 +434,8 @@ class Scenario(_Strict):
     recurring: Annotated[tuple[ScenarioActivity, ...], FileTuple] = ()
     imaging: ImagingSchedule = Field(default_factory=ImagingSchedule)
     """What the cameras image on which sol (`mission.imaging_schedule`)."""
+    moxie: MoxieCampaign | None = None
+    """The MOXIE campaign flown (None: no MOXIE runs; `mission.moxie_runs`)."""
 
     _planned: tuple[PlannedActivity, ...] = PrivateAttr(default=())
     _data: ScenarioData = PrivateAttr(default_factory=packaged_data)

@@ -16,6 +16,7 @@ import numpy as np
 
 from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.clock import lmst_text
+from perseverance.mission.moxie_runs import FlownRun
 from perseverance.mission.request_details import (
     DepotDrop,
     Drive,
@@ -66,6 +67,8 @@ class SolRecord:
     samples: list[dict[str, Any]] = field(default_factory=list)
     custody: list[dict[str, Any]] = field(default_factory=list)
     power_activities: list[PowerActivity] = field(default_factory=list)
+    moxie_runs: list[dict[str, Any]] = field(default_factory=list)
+    products: list[dict[str, Any]] = field(default_factory=list)
     drive_m: float = 0.0
     odometry_m: float = 0.0
     data_bits: float = 0.0
@@ -93,6 +96,14 @@ class SolRecord:
         )
         if duration_s > 0:
             self.power_activities.append(PowerActivity(name, start_s, duration_s, power_w, awake))
+
+    def moxie_run(self, flown: FlownRun) -> None:
+        """Record a flown MOXIE run: its activity, loads, row, series product and event."""
+        self.activities.append(flown.activity)
+        self.power_activities.extend(flown.loads)
+        self.moxie_runs.append(flown.row)
+        self.products.append(flown.product)
+        self.events.append(flown.event)
 
     def failed(self, sol: int, slot: Slot[RequestDetail], reason: str) -> None:
         """Record an operation the rover could not do (it changed nothing), and why."""
