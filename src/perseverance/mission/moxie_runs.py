@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from perseverance.errors import ScenarioError
-from perseverance.mars.constants import LMST_HOUR_S, SOL_S
+from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.clock import MissionClock, lmst_text
 from perseverance.mission.request_details import MoxieRun, RequestDetail
 from perseverance.mission.scenario import Scenario
@@ -75,8 +75,8 @@ def flown_runs(scenario: Scenario, moxie: MoxieConfig | None) -> list[CampaignRu
 
 
 def check_campaign(scenario: Scenario, moxie: MoxieConfig | None) -> None:
-    """Refuse a flown run in the conjunction, ending after its sol, or over its power
-    limit (one-line `ScenarioError` naming the field)."""
+    """Refuse a flown run in the conjunction, or one that cannot be flown in its own air
+    (over its power limit, past midnight: one-line `ScenarioError` naming the field)."""
     c = scenario.conjunction
     for run in flown_runs(scenario, moxie):
         assert moxie is not None and scenario.moxie is not None
@@ -87,16 +87,9 @@ def check_campaign(scenario: Scenario, moxie: MoxieConfig | None) -> None:
                 f"{c.first_sol}..{c.last_sol}), when MOXIE is not commanded: move it outside"
             )
         try:
-            result = planned_run(moxie, run)
+            planned_run(moxie, run)
         except ScenarioError as exc:
             raise ScenarioError(f"{where}: {exc}") from None
-        end_h = (result.summary.start_s + result.summary.duration_s) / LMST_HOUR_S
-        if end_h > 24.0:
-            raise ScenarioError(
-                f"{where}: start_lmst_hours = {run.start_lmst_hours:g} with "
-                f"{result.summary.duration_s / 3600:.2f} h of warm-up and production ends at "
-                f"LMST {end_h:.2f} h, after the sol (allowed: it ends by 24 h)"
-            )
 
 
 def moxie_requests(
@@ -174,8 +167,6 @@ class MoxieOperator:
         except ScenarioError as exc:
             raise ScenarioError(f"{name}: {exc}") from None
         s = result.summary
-        if s.start_s + s.duration_s > SOL_S:
-            raise ScenarioError(f"{name}: it would end after the sol's LMST midnight")
         activity = {
             "kind": KIND,
             "name": name[:128],

@@ -199,7 +199,7 @@ class MoxieCampaign(_Strict):
     (``data/instruments/<instrument>.toml``, its ``[[campaign]]``), each on its sol and at
     its LMST; runs after the last sol are not flown."""
 
-    instrument: str = Field(default="moxie", min_length=1, max_length=64)
+    instrument: str = Field(default="moxie", min_length=1, max_length=512)
     source: str = ""
 
 
