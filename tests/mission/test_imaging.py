@@ -14,6 +14,8 @@ from PIL import Image
 
 from perseverance.errors import ConfigError
 from perseverance.imaging.mounts import VehiclePose
+from perseverance.imaging.render import DEFAULT_TAU
+from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission import imaging
 from perseverance.mission.imaging import (
     DUST_COVER_TRANSMISSION,
@@ -363,3 +365,18 @@ def test_full_mode_renders_at_the_camera_format(flown, tmp_path):
     assert (row["width_px"], row["height_px"]) == (1600, 1200)  # WATSON's detector
     with Image.open(tmp_path / row["path"]) as png:
         assert png.size == (1600, 1200)
+
+
+def test_the_sky_takes_its_dust_from_the_runs_weather(flown):
+    _, runner, _, _ = flown
+    imager = runner.imager
+    assert imager.weather is runner.weather  # one weather source for the run
+    for sol in (1, 2, 3):
+        when = imager.clock.utc(sol, 12.0 * LMST_HOUR_S)
+        utc = np.array([when.replace(tzinfo=None)], dtype="datetime64[us]")
+        assert imager.dust_tau(when) == float(runner.weather.weather_at(utc)["dust_tau"][0])
+    plain = SolImager(
+        imager.schedule, imager.region, imager.site, imager.clock, Path("."), seed=0,
+        catalogue=imager.catalogue,
+    )  # fmt: skip
+    assert plain.dust_tau(when) == DEFAULT_TAU

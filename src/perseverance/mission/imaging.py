@@ -17,6 +17,9 @@ run writes the same files and the same rows as one never interrupted. A shot tha
 cannot be rendered (any exception in a renderer) is a product of status ``failed``
 with its reason and no file, and the mission goes on.
 
+The sky's dust opacity at each shot is the run's weather's (`perseverance.weather`, the
+one weather source; `render.DEFAULT_TAU` without one).
+
 Modes (``--imaging``): ``default`` renders each shot at its scenario size; ``full`` at
 the camera's own format (every shot a full frame: large and slow); ``off`` renders
 nothing. The dust covers of sol 0 are modelled as a translucent diffuser (E): the
@@ -33,6 +36,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,7 +51,7 @@ from perseverance.imaging.cameras import CameraCatalogue, load_cameras
 from perseverance.imaging.edl_imagery import VIDEO_NAME, make_edl_imagery
 from perseverance.imaging.mounts import VehiclePose
 from perseverance.imaging.panorama import AXIS_STRIP_PX, PanoramaFrame, labelled_png, stitch
-from perseverance.imaging.render import to_counts
+from perseverance.imaging.render import DEFAULT_TAU, to_counts
 from perseverance.imaging.scene import Scene
 from perseverance.imaging.sun import sun_at_site
 from perseverance.mars.constants import LMST_HOUR_S
@@ -59,6 +63,7 @@ from perseverance.outputs import write_atomic
 from perseverance.store.schema import PRODUCT_PATH_LENGTH
 from perseverance.terrain.landing_region import LandingRegion
 from perseverance.terrain.site import Site
+from perseverance.weather.model import Weather
 
 __all__ = [
     "IMAGES_DIR",
@@ -164,6 +169,7 @@ class SolImager:
         seed: int,
         mode: ImagingMode = "default",
         catalogue: CameraCatalogue | None = None,
+        weather: Weather | None = None,
     ) -> None:
         self.schedule = schedule
         self.region = region
@@ -173,6 +179,8 @@ class SolImager:
         self.seed = int(seed)
         self.mode = mode
         self.catalogue = catalogue or load_cameras()
+        #: The run's weather: the sky's dust opacity at each shot (None: `DEFAULT_TAU`).
+        self.weather = weather
         self._terrain: Scene | None = None
         self._with_rover: tuple[VehiclePose, Scene] | None = None
         #: Seconds spent rendering and writing, and images written (for the benchmark).
@@ -397,7 +405,8 @@ class SolImager:
         self, sol: int, rover: VehiclePose, x: _Exposure, width: int, height: int
     ) -> tuple[Array, int, PanoramaFrame | None]:
         shot = x.shot
-        sun = sun_at_site(self.site, self.clock.utc(sol, shot.lmst_hours * LMST_HOUR_S))
+        when = self.clock.utc(sol, shot.lmst_hours * LMST_HOUR_S)
+        sun = sun_at_site(self.site, when)
         seed = [self.seed, sol, x.shot_index, sum(map(ord, x.stem))]
         draw_seed = int(np.random.default_rng(seed).integers(2**31))
         sun_el = float(sun.elevation_deg)
@@ -427,9 +436,17 @@ class SolImager:
             height_px=height,
             pan_rad=pan,
             tilt_rad=tilt,
+            tau=self.dust_tau(when),
         )
         image = _through_dust_cover(view.image) if shot.dust_cover else view.image
         return image, view.bit_depth, PanoramaFrame(image, view.model, view.pose)
+
+    def dust_tau(self, utc: datetime) -> float:
+        """The dust optical depth the sky has at ``utc`` (the weather's, or `DEFAULT_TAU`)."""
+        if self.weather is None:
+            return DEFAULT_TAU
+        when = np.array([utc.astimezone(UTC).replace(tzinfo=None)], dtype="datetime64[us]")
+        return float(self.weather.weather_at(when)["dust_tau"][0])
 
     def _write(
         self, rel: str, data: bytes, width_px: int, *, written: bool = False

@@ -447,6 +447,7 @@ class MissionRunner:
                 self.run.folder,
                 seed=self.seed,
                 mode=self.imaging_mode,
+                weather=self._weather(),
             )
         return self.imager
 

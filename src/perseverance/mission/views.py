@@ -34,7 +34,7 @@ from perseverance.imaging.camera_model import CameraPose, PinholeCamera, rays
 from perseverance.imaging.cameras import CameraCatalogue
 from perseverance.imaging.hardware import rover_shapes
 from perseverance.imaging.mounts import VehiclePose, camera_pose
-from perseverance.imaging.render import render, to_mono
+from perseverance.imaging.render import DEFAULT_TAU, render, to_mono
 from perseverance.imaging.scene import Scene, site_scene
 from perseverance.imaging.shapes import Group
 from perseverance.terrain.far_field import FarField
@@ -138,14 +138,16 @@ def render_view(
     height_px: int,
     pan_rad: float = 0.0,
     tilt_rad: float = 0.0,
+    tau: float = DEFAULT_TAU,
 ) -> RenderedView:
     """Render ``camera`` on ``rover`` (panned/tilted if it is on the mast) into ``scene``
-    lit by the Sun at ``sun_enu``, at ``width_px`` x ``height_px`` (same field of view)."""
+    lit by the Sun at ``sun_enu`` through dust of optical depth ``tau``, at ``width_px`` x
+    ``height_px`` (same field of view)."""
     spec = catalogue.cameras[camera]
     model = PinholeCamera.from_catalogue(spec)
     pose = camera_pose(catalogue, camera, rover, pan_rad=pan_rad, tilt_rad=tilt_rad)
     origins, directions = rays(model, pose, width_px, height_px)
-    frame = render(scene, origins, directions, sun_enu, shape=(height_px, width_px))
+    frame = render(scene, origins, directions, sun_enu, tau=tau, shape=(height_px, width_px))
     colour = spec.colour == "bayer"
     return RenderedView(
         image=frame.rgb if colour else to_mono(frame.rgb),
