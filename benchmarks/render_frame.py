@@ -28,7 +28,7 @@ from perseverance.imaging.heightfield import HeightField
 from perseverance.imaging.mounts import VehiclePose, camera_pose
 from perseverance.imaging.render import render, save_png
 from perseverance.imaging.scene import Scene, site_scene
-from perseverance.imaging.sun import sun_at_site
+from perseverance.mars.sun import sun_at_site
 from perseverance.terrain.far_field import FarField
 from perseverance.terrain.landing_region import LandingRegion
 from perseverance.terrain.site import load_site

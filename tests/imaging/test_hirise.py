@@ -24,8 +24,8 @@ from perseverance.imaging.hirise import (
     vent_above_backshell_m,
 )
 from perseverance.imaging.scene import Scene
-from perseverance.imaging.sun import sun_at_site
 from perseverance.mars.constants import R_MARS
+from perseverance.mars.sun import sun_at_site
 from perseverance.terrain.site import load_site
 
 FLOOR_M = -2600.0

@@ -55,8 +55,8 @@ from perseverance.imaging.hirise import hirise_of_descent
 from perseverance.imaging.mounts import camera_pose
 from perseverance.imaging.render import DEFAULT_TAU, render, save_png, to_counts, to_mono
 from perseverance.imaging.scene import DustCloud, Scene, Shape, site_scene
-from perseverance.imaging.sun import sun_position
 from perseverance.imaging.video import PREVIEW_FPS, VideoWriter
+from perseverance.mars.sun import sun_position
 from perseverance.terrain.far_field import FarField
 
 if TYPE_CHECKING:

@@ -53,8 +53,8 @@ from perseverance.imaging.mounts import VehiclePose
 from perseverance.imaging.panorama import AXIS_STRIP_PX, PanoramaFrame, labelled_png, stitch
 from perseverance.imaging.render import DEFAULT_TAU, to_counts
 from perseverance.imaging.scene import Scene
-from perseverance.imaging.sun import sun_at_site
 from perseverance.mars.constants import LMST_HOUR_S
+from perseverance.mars.sun import sun_at_site
 from perseverance.mission.clock import MissionClock, lmst_text
 from perseverance.mission.imaging_schedule import PANORAMA_ROW_STEP, ImagingSchedule, Shot
 from perseverance.mission.sol_files import IMAGES_DIR, sol_dir

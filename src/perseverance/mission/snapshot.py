@@ -19,8 +19,8 @@ from numpy.typing import NDArray
 from perseverance.errors import ConfigError
 from perseverance.imaging.camera_model import PinholeCamera
 from perseverance.imaging.cameras import CameraCatalogue, load_cameras
-from perseverance.imaging.sun import sun_at_site
 from perseverance.mars.constants import LMST_HOUR_S
+from perseverance.mars.sun import sun_at_site
 from perseverance.mars.time import parse_utc
 from perseverance.mission.clock import MissionClock
 from perseverance.mission.scenario import load_scenario

@@ -1,6 +1,6 @@
 """MEDA's weather at Jezero: pressure, temperature, wind, vortices, humidity and dust.
 
-May import `perseverance.mars` and `perseverance.imaging.sun`, nothing higher. The front
+May import `perseverance.mars` (the Sun: `mars.sun`), nothing higher. The front
 door is `Weather` (`model`); the parameters are `params.load_meda()`.
 """
 

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from perseverance.imaging.sun import sun_position
 from perseverance.mars.constants import SOL_S
+from perseverance.mars.sun import sun_position
 from perseverance.mars.time import (
     areocentric_solar_longitude_deg,
     equation_of_time_deg,
@@ -109,7 +109,7 @@ class SolGrid:
 
     @classmethod
     def build(cls, sols: NDArray[np.int64], latitude_deg: float, longitude_deg: float) -> SolGrid:
-        """Evaluate the Sun (`imaging.sun.sun_position`), Ls and the EOT on the nodes."""
+        """Evaluate the Sun (`mars.sun.sun_position`), Ls and the EOT on the nodes."""
         frac = np.arange(NODES_PER_SOL + 1) / NODES_PER_SOL
         msd = sols[:, None] + frac[None, :] - longitude_deg / 360.0
         utc = utc_from_msd(msd)

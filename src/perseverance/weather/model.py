@@ -2,7 +2,7 @@
 
 `Weather(seed, latitude_deg, longitude_east_deg, landing_utc)` composes the models of
 this package: `pressure` (seasonal CO2 cycle, tide, baroclinic waves), `temperature`
-(air at 1.45 m and ground, from the Sun's elevation of `imaging.sun`), `wind` (Weibull
+(air at 1.45 m and ground, from the Sun's elevation of `mars.sun`), `wind` (Weibull
 speeds, slope flows), `vortices` (convective vortices and dust devils) and `climate`
 (dust opacity, humidity), with the parameters of ``data/instruments/meda.toml``.
 

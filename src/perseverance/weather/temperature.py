@@ -2,7 +2,7 @@
 
 Model (K)
 ---------
-The forcing is the Sun's elevation, F = max(sin e, 0) (e from `imaging.sun`, on the
+The forcing is the Sun's elevation, F = max(sin e, 0) (e from `mars.sun`, on the
 sol's nodes). Its periodic response through two first-order lags (time constants
 tau_fast, tau_slow, weights w and 1 - w) is exact in Fourier space over the sol,
 R_n = F_n [w / (1 + i n Omega tau_fast) + (1 - w) / (1 + i n Omega tau_slow)], Omega = 2 pi /

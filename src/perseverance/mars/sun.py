@@ -26,7 +26,7 @@ Every function taking ``utc`` accepts what ``perseverance.mars.time`` accepts (a
 ``datetime``, an ISO 8601 string, ``numpy.datetime64`` or an array of them); arrays give
 arrays of the same shape, and the direction has a trailing axis of 3.
 
->>> from perseverance.imaging.sun import sun_at_site
+>>> from perseverance.mars.sun import sun_at_site
 >>> from perseverance.terrain.site import load_site
 >>> sun = sun_at_site(load_site("jezero"), "2021-02-18T20:55:00Z")
 >>> 180.0 < sun.azimuth_deg < 360.0 and 0.0 < sun.elevation_deg < 90.0
@@ -36,7 +36,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -47,7 +47,6 @@ from perseverance.mars.time import (
     local_true_solar_time_hours,
     mars_solar_date,
 )
-from perseverance.terrain.site import Site
 
 __all__ = ["SunPosition", "subsolar_declination_deg", "sun_at_site", "sun_position"]
 
@@ -110,7 +109,21 @@ def sun_position(utc: Any, latitude_deg: float, longitude_east_deg: float) -> Su
     )
 
 
-def sun_at_site(site: Site, utc: Any) -> SunPosition:
+class _Point(Protocol):
+    @property
+    def latitude_deg(self) -> float: ...
+    @property
+    def longitude_deg(self) -> float: ...
+
+
+class _Site(Protocol):
+    """What `sun_at_site` needs of a site (`perseverance.terrain.site.Site`)."""
+
+    @property
+    def landing_site(self) -> _Point: ...
+
+
+def sun_at_site(site: _Site, utc: Any) -> SunPosition:
     """The Sun's direction at ``site``'s landing point (e.g. ``load_site("jezero")``)."""
     point = site.landing_site
     return sun_position(utc, point.latitude_deg, point.longitude_deg)

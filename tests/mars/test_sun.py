@@ -1,4 +1,4 @@
-"""perseverance.imaging.sun: the Sun at the landing, the seasons, noon and midnight, arrays."""
+"""perseverance.mars.sun: the Sun at the landing, the seasons, noon and midnight, arrays."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from perseverance.imaging.sun import subsolar_declination_deg, sun_at_site, sun_position
+from perseverance.mars.sun import subsolar_declination_deg, sun_at_site, sun_position
 from perseverance.mars.time import (
     areocentric_solar_longitude_deg,
     local_true_solar_time_hours,
