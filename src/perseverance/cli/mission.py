@@ -174,6 +174,12 @@ def _print_summary(s: dict[str, Any]) -> None:
                 f"{d['north_m']:.1f}",
             )
         console.print(table)
+    console.print(
+        f"[bold]Instruments[/bold] MEDA on {s['weather_sols']} sols; MOXIE {s['moxie_runs']} runs, "
+        f"{s['moxie_o2_g']:.1f} g O2; {s['recordings']} recordings; "
+        f"{s['radargrams']} radargrams",
+        highlight=False,
+    )
     console.print(f"database {s['database']}", highlight=False, markup=False)
     if s["images"] or s["images_failed"]:
         failed = f" ({s['images_failed']} failed)" if s["images_failed"] else ""

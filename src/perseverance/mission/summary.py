@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from perseverance.mission.sol_files import IMAGES_DIR
 from perseverance.store import Store
 
 
@@ -19,7 +20,9 @@ def mission_summary(store: Store, run_id: str, folder: Path) -> dict[str, Any]:
     depot = [e.payload for e in events if e.name == "tube_deposited"]
     products = store.products(run_id)
     report = [p for p in products if p.kind == "report"]
-    images = [p for p in products if p.instrument is not None]  # cameras and EDL imagery
+    images = [p for p in products if p.path.startswith(IMAGES_DIR + "/")]  # cameras, EDL
+    moxie = store.moxie_runs(run_id)
+    weather = store.weather_sols(run_id)
     return {
         "run": run_id,
         "landing": {
@@ -46,4 +49,10 @@ def mission_summary(store: Store, run_id: str, folder: Path) -> dict[str, Any]:
         "report": str(folder / report[0].path) if report else None,
         "images": sum(1 for p in images if p.status == "ok"),
         "images_failed": sum(1 for p in images if p.status == "failed"),
+        "weather_sols": len(weather),
+        "moxie_runs": len(moxie),
+        "moxie_o2_g": sum(r.grams for r in moxie),
+        "recordings": sum(1 for p in products if p.kind == "audio" and p.status == "ok"),
+        "radargrams": sum(1 for p in products if p.kind == "radargram" and p.status == "ok"),
+        "products_failed": sum(1 for p in products if p.status == "failed"),
     }
