@@ -167,7 +167,7 @@ class MedaRecorder:
             reason = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:PRODUCT_PATH_LENGTH]
             row.setdefault("name", f"MEDA sol {sol}")
             return MedaSol([row | {"status": "failed", "reason": reason, "bytes": None}], None)
-        return MedaSol([row | {"bytes": len(data)}], summary)
+        return MedaSol([row | {"status": "ok", "bytes": len(data)}], summary)
 
     def _measure(
         self, sol: int, offsets: FloatArray, sessions: Sequence[tuple[float, float]]
