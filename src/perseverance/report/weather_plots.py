@@ -85,15 +85,28 @@ def _broken(lmst_h: NDArray[np.float64], *ys: NDArray[np.float64]) -> list[NDArr
     return [np.insert(a, gaps, np.nan) for a in (lmst_h, *ys)]
 
 
+def _session_means(
+    lmst_h: NDArray[np.float64], *ys: NDArray[np.float64]
+) -> list[NDArray[np.float64]]:
+    """The mean of ``lmst_h`` and of each of ``ys`` over each session (sorted input)."""
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(lmst_h) > SESSION_GAP_H) + 1])
+    counts = np.diff(np.append(starts, lmst_h.size))
+    return [np.add.reduceat(a, starts) / counts for a in (lmst_h, *ys)]
+
+
 def diurnal(
     lmst_h: ArrayLike, pressure_pa: ArrayLike, air_temperature_k: ArrayLike, *, sol: int
 ) -> bytes:
     """Pressure [Pa] and air temperature [°C] of one sol against LMST [h], each session a
-    separate stretch of line."""
+    separate stretch of line, and a dotted line through the sessions' means."""
     order = np.argsort(_f(lmst_h), kind="stable")
-    t, p, air = _broken(_f(lmst_h)[order], _f(pressure_pa)[order], _f(air_temperature_k)[order])
+    sorted_ = (_f(lmst_h)[order], _f(pressure_pa)[order], _f(air_temperature_k)[order])
+    t, p, air = _broken(*sorted_)
+    mean_t, mean_p, mean_air = _session_means(*sorted_)
     fig = Figure(figsize=(9, 5.2))
     ax_p, ax_t = fig.subplots(2, 1, sharex=True)
+    ax_p.plot(mean_t, mean_p, color="0.6", lw=0.8, ls=":")
+    ax_t.plot(mean_t, mean_air - KELVIN_TO_C, color="0.6", lw=0.8, ls=":")
     ax_p.plot(t, p, color="C0", lw=0.8)
     ax_p.set(ylabel="pressure [Pa]", title=f"Sol {sol}: MEDA's samples")
     ax_t.plot(t, air - KELVIN_TO_C, color="C3", lw=0.8)
