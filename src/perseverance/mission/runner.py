@@ -38,6 +38,7 @@ from perseverance.mission.imaging import (
     SolImager,
     check_imaging_mode,
 )
+from perseverance.mission.instruments import SolInstruments
 from perseverance.mission.moxie_runs import MoxieOperator, check_campaign
 from perseverance.mission.request_details import (
     DepotDrop,
@@ -357,6 +358,7 @@ class MissionRunner:
         #: The run's one weather source, made once the landing is known (`_weather`).
         self.weather: Weather | None = None
         self._moxie_operator: MoxieOperator | None = None
+        self._instruments: SolInstruments | None = None
 
     # ---------------------------------------------------------------- the loop
 
@@ -433,6 +435,15 @@ class MissionRunner:
                 self.models.moxie, self._weather(), self.clock, self.run.folder
             )
         return self._moxie_operator
+
+    def instruments(self) -> SolInstruments:
+        """The run's instrument product makers (made once the landing is known)."""
+        if self._instruments is None:
+            assert self.clock is not None
+            self._instruments = SolInstruments(
+                self._weather(), self.clock, self.run.folder, seed=self.seed
+            )
+        return self._instruments
 
     def _make_imager(self) -> SolImager | None:
         """The imager of the run (once the clock is known), or None when imaging is off."""
@@ -587,10 +598,12 @@ class MissionRunner:
             )
         events += rec.events
         try:
+            science = self.instruments().sol(sol, rec)
             images, tail = self._images(sol, rec, events)
             self._commit(
-                sol, phase.name, utc_start, budget, rec, returned, events, products, images
-            )
+                sol, phase.name, utc_start, budget, rec, returned, events,
+                [*(products or []), *science.products, *images], science.weather,
+            )  # fmt: skip
         except BaseException:
             if self._rolled_back(sol):
                 discard_sol(
@@ -624,10 +637,11 @@ class MissionRunner:
         rec: SolRecord,
         returned: float,
         events: list[dict[str, Any]],
-        products: list[dict[str, Any]] | None,
-        images: list[dict[str, Any]],
+        products: list[dict[str, Any]],
+        weather: dict[str, Any] | None,
     ) -> None:
-        """Write the sol, its rows and the checkpoint in one transaction."""
+        """Write the sol, its rows (``products`` besides the activities') and the
+        checkpoint in one transaction."""
         state = self.state
         assert state is not None
         with self.run.store.sol_transaction(self.run.run_id, sol) as w:
@@ -661,8 +675,10 @@ class MissionRunner:
                 w.add_custody(**row)
             for row in rec.moxie_runs:
                 w.add_moxie_run(**row)
-            for row in [*(products or []), *rec.products, *images]:
+            for row in [*rec.products, *products]:
                 w.add_product(**row)
+            if weather is not None:
+                w.add_weather_sol(**weather)
             w.set_checkpoint(state.to_json())
 
     def _carry_over(self, slot: Slot[RequestDetail], state: MissionState) -> None:

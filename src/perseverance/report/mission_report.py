@@ -43,6 +43,7 @@ from perseverance.report.sections import (
     samples,
     summary,
     traverse,
+    weather,
 )
 from perseverance.store import Store
 from perseverance.terrain.landing_region import LandingRegion
@@ -60,6 +61,7 @@ _SECTIONS: tuple[tuple[str, str, Callable[[RunData], str]], ...] = (
     ("samples", "Samples", samples.render),
     ("depot", "Depot", depot.render),
     ("energy", "Energy per sol", energy.render),
+    ("weather", weather.TITLE, weather.render),
     ("moxie", "MOXIE: oxygen from the air", moxie.render),
     ("activities", "Activities", activities.render),
     ("odometry", "Odometry", odometry.render),

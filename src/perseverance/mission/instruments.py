@@ -1,0 +1,57 @@
+"""The science instruments' products of a sol, made after its activities ran.
+
+`SolInstruments` holds the run's product makers, each fed from the one weather source
+(`perseverance.weather.Weather`) and the sol's record (`surface.SolRecord`): MEDA's
+table and summary from the MEDA sessions that ran (`meda_products`). Each maker writes
+its files under its ``<dir>/sol_NNNN/`` (`sol_files`) and returns product rows; a
+product that cannot be made is a failed row with its reason, never an exception, so
+the sol goes on. The seconds each instrument takes are kept in `seconds` (for
+``benchmarks/mission_wallclock.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perseverance.mission.clock import MissionClock
+from perseverance.mission.meda_products import MedaRecorder
+from perseverance.mission.surface import SolRecord
+from perseverance.weather.model import Weather
+
+__all__ = ["SolInstruments", "SolScience"]
+
+
+@dataclass(frozen=True)
+class SolScience:
+    """What the instruments made on a sol: product rows, and MEDA's summary row (None
+    when MEDA did not run)."""
+
+    products: list[dict[str, Any]]
+    weather: dict[str, Any] | None
+
+
+def _done(rec: SolRecord, kind: str) -> list[dict[str, Any]]:
+    return [a for a in rec.activities if a["kind"] == kind and a["outcome"] == "done"]
+
+
+class SolInstruments:
+    """The run's instrument product makers (see the module)."""
+
+    def __init__(
+        self, weather: Weather, clock: MissionClock, run_folder: Path, *, seed: int
+    ) -> None:
+        self.meda = MedaRecorder(weather, clock, run_folder, seed=seed)
+        #: Seconds spent per instrument.
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def sol(self, sol: int, rec: SolRecord) -> SolScience:
+        """The products of ``sol`` after its activities (``rec``)."""
+        t0 = time.perf_counter()
+        sessions = [(float(a["start_s"]), float(a["duration_s"])) for a in _done(rec, "meda")]
+        meda = self.meda.sol(sol, sessions)
+        self.seconds["meda"] += time.perf_counter() - t0
+        return SolScience(list(meda.products), meda.summary)
