@@ -299,6 +299,7 @@ class ConjunctionInterval(NamedTuple):
     first_utc: np.datetime64
     last_utc: np.datetime64
     min_angle_deg: float
+    """The smallest SEP sampled in the interval (on the search's grid) [deg]."""
 
 
 def solar_conjunction(
@@ -313,46 +314,46 @@ def solar_conjunction(
     Samples SEP every ``step_h`` hours (it changes by ~0.3 deg/day near conjunction), then
     bisects each crossing to a second. An interval running past either end is cut there.
 
-    >>> [c.first_utc.astype("datetime64[D]") for c in solar_conjunction(
+    >>> [str(c.first_utc.astype("datetime64[D]")) for c in solar_conjunction(
     ...     "2021-09-01", "2021-11-01", MORATORIUM_SEP_DEG)]
-    [numpy.datetime64('2021-10-02')]
+    ['2021-10-02']
     """
     start, end = _utc64(start_utc), _utc64(end_utc)
     if np.ndim(start) or np.ndim(end) or not start < end:
         raise ConfigError(f"solar_conjunction: start {start} must be one instant before end {end}")
     if not threshold_deg > 0.0:
         raise ConfigError(f"solar_conjunction: threshold_deg = {threshold_deg} must be > 0 deg")
-    step = np.timedelta64(round(step_h * 3.6e9), "us")
-    grid = np.append(np.arange(start, end, step), end)
+    start_us, end_us = int(start.astype(np.int64)), int(end.astype(np.int64))
+    step_us = max(1, round(step_h * 3.6e9))
+    grid = np.append(np.arange(start_us, end_us, step_us), end_us).astype("datetime64[us]")
     below = np.asarray(sun_earth_mars_angle_deg(grid)) < threshold_deg
     change = np.flatnonzero(below[1:] != below[:-1])  # a crossing between grid[i], grid[i+1]
     edges = _bisect_crossings(grid[change], grid[change + 1], threshold_deg)
     enters = below[change + 1]
-    firsts = ([start] if below[0] else []) + [e for e, n in zip(edges, enters, strict=True) if n]
-    lasts = [e for e, n in zip(edges, enters, strict=True) if not n] + ([end] if below[-1] else [])
+    firsts = np.concatenate([grid[:1][below[:1]], edges[enters]])
+    lasts = np.concatenate([edges[~enters], grid[-1:][below[-1:]]])
     intervals = []
     for first, last in zip(firsts, lasts, strict=True):
         inside = np.append(grid[(grid > first) & (grid < last)], [first, last])
         angle = float(np.min(sun_earth_mars_angle_deg(inside)))
-        intervals.append(
-            ConjunctionInterval(np.datetime64(first, "s"), np.datetime64(last, "s"), angle)
-        )
+        first_s, last_s = first.astype("datetime64[s]"), last.astype("datetime64[s]")
+        intervals.append(ConjunctionInterval(first_s, last_s, angle))
     return intervals
 
 
 def _bisect_crossings(
     low: NDArray[np.datetime64], high: NDArray[np.datetime64], threshold_deg: float
-) -> list[np.datetime64]:
+) -> NDArray[np.datetime64]:
     """Where SEP crosses ``threshold_deg`` inside each [low, high], to a second."""
     if low.size == 0:
-        return []
+        return high
     low_below = np.asarray(sun_earth_mars_angle_deg(low)) < threshold_deg
     while np.max(high - low) > _ONE_SECOND:
         mid = low + (high - low) // 2
         mid_below = np.atleast_1d(sun_earth_mars_angle_deg(mid)) < threshold_deg
         same = mid_below == low_below
         low, high = np.where(same, mid, low), np.where(same, high, mid)
-    return list(high)
+    return high
 
 
 def conjunction_sols(
