@@ -50,7 +50,7 @@ def test_time_json():
     result = runner.invoke(app, ["time", "2021-02-18T20:43:49Z", "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert set(doc) == {"msd", "mtc_hours", "lmst", "ltst", "ls_deg", "sol"}
+    assert set(doc) >= {"msd", "mtc_hours", "lmst", "ltst", "ls_deg", "sol"}
     assert doc["sol"] == 0 and doc["lmst"].startswith("15:5")
 
 

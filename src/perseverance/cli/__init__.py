@@ -41,7 +41,15 @@ def time(
         bool, typer.Option("--json", help="Print machine-readable JSON.", metavar="")
     ] = False,
 ) -> None:
-    """Mars time at Jezero (Mars24): MSD, MTC, LMST, LTST, Ls and the mission sol."""
+    """Mars time at Jezero (Mars24): MSD, MTC, LMST, LTST, Ls and the mission sol; the
+    Sun's elevation and azimuth there; the Earth-Mars distance, the one-way light time
+    (Mars to Earth, leaving at UTC) and the Sun-Earth-Mars angle from JPL's DE421."""
+    from perseverance.mars.ephemeris import (
+        earth_mars_distance_m,
+        light_time_s,
+        sun_earth_mars_angle_deg,
+    )
+    from perseverance.mars.sun import sun_position
     from perseverance.mars.time import mars_clock, parse_utc
     from perseverance.terrain.site import load_site
 
@@ -55,15 +63,34 @@ def time(
             longitude_east_deg=site.landing_site.longitude_deg,
             landing_utc=site.landing_site.landing_utc,
         )
+        point = site.landing_site
+        sun = sun_position(when, point.latitude_deg, point.longitude_deg)
+        clock |= {
+            "sun_elevation_deg": sun.elevation_deg,
+            "sun_azimuth_deg": sun.azimuth_deg,
+            "earth_mars_distance_km": earth_mars_distance_m(when) / 1e3,
+            "light_time_s": light_time_s(when),
+            "sun_earth_mars_angle_deg": sun_earth_mars_angle_deg(when),
+        }
     except PerseveranceError as exc:
         raise fail(str(exc)) from None
     if as_json:
         print_json(clock)
         return
+    minutes, seconds = divmod(clock["light_time_s"], 60.0)
     console.print(f"UTC {when.isoformat()}  at Jezero ({site.landing_site.longitude_deg}° E)")
     console.print(
         f"  Mars Sol Date {clock['msd']:.5f}, MTC {clock['mtc_hours']:.4f} h, "
         f"LMST {clock['lmst']}, LTST {clock['ltst']}, Ls {clock['ls_deg']:.2f}°, sol {clock['sol']}"
+    )
+    console.print(
+        f"  Sun elevation {clock['sun_elevation_deg']:.2f}°, "
+        f"azimuth {clock['sun_azimuth_deg']:.2f}° (from north, east-positive)"
+    )
+    console.print(
+        f"  Earth-Mars {clock['earth_mars_distance_km'] / 1e6:.3f} million km, light time "
+        f"{int(minutes)} min {seconds:.1f} s, Sun-Earth-Mars angle "
+        f"{clock['sun_earth_mars_angle_deg']:.2f}°"
     )
 
 
