@@ -311,3 +311,20 @@ def test_a_failed_landing_ends_the_run_as_failed_and_resume_says_so(tmp_path, mo
         store.close()
     resumed = runner.invoke(app, ["mission", "--resume", "f", "--runs-dir", str(runs)])
     _one_line_error(resumed, "run f failed (the landing failed", "cannot be resumed")
+
+
+def test_a_conjunction_off_the_ephemeris_is_refused_before_anything_is_written(tmp_path):
+    from importlib import resources
+
+    text = resources.files("perseverance.data.scenarios").joinpath("default.toml").read_text()
+    head, tail = text.split("[conjunction]", 1)
+    old = "first_sol = 217\nlast_sol = 235"
+    assert old in tail
+    scenario = tmp_path / "shifted.toml"
+    scenario.write_text(
+        head + "[conjunction]" + tail.replace(old, "first_sol = 220\nlast_sol = 235", 1)
+    )
+    runs = tmp_path / "runs"
+    result = runner.invoke(app, ["mission", "--scenario", str(scenario), "--runs-dir", str(runs)])
+    _one_line_error(result, "conjunction sols 220-235 differ from the ephemeris 217-234")
+    assert not runs.exists()

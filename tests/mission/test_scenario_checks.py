@@ -55,3 +55,17 @@ def test_a_shortened_scenario_keeps_its_data():
         parse_scenario(raw)
     short = parse_scenario(raw, "s.toml", ScenarioData(power, data.caching)).with_last_sol(300)
     assert short.last_sol == 300 and short.recurring[-1].kind == "helicopter"
+
+
+def test_the_conjunction_sols_are_checked_against_the_ephemeris():
+    from datetime import UTC, datetime
+
+    from perseverance.mission.scenario_checks import conjunction_problem
+
+    landing = datetime(2021, 2, 18, 20, 43, 49, tzinfo=UTC)  # Mars 2020 touchdown
+    assert conjunction_problem(217, 235, landing, 77.45) is None  # NASA: sols 217-235 (B)
+    problem = conjunction_problem(200, 235, landing, 77.45)
+    assert (
+        problem == "conjunction sols 200-235 differ from the ephemeris 217-234 by more than 2 sols"
+    )
+    assert "no solar conjunction" in conjunction_problem(500, 520, landing, 77.45)

@@ -59,6 +59,7 @@ from perseverance.mission.run_folder import (
     write_run_marker,
 )
 from perseverance.mission.scenario import Scenario, load_scenario
+from perseverance.mission.scenario_checks import conjunction_problem
 from perseverance.mission.sol_files import discard_sol, remove_uncommitted
 from perseverance.mission.sol_planner import Slot, SlotOutcome, plan_sol
 from perseverance.mission.state import MissionState, Retry
@@ -194,6 +195,13 @@ def prepare_mission(scenario: str, *, seed: int, last_sol: int | None = None) ->
     _check_site(sc)
     check_campaign(sc, models.moxie)
     system = prepare_edl(sc.edl.vehicle, terrain_seed=int(seed))
+    c = sc.conjunction
+    longitude = load_site(sc.edl.site).landing_site.longitude_deg
+    problem = conjunction_problem(
+        c.first_sol, c.last_sol, system.vehicle.entry.epoch_utc, longitude
+    )
+    if problem is not None:
+        raise ScenarioError(f"scenario {sc.name}: {problem}")
     if not isinstance(system.terrain, LandingRegion):
         raise ScenarioError(
             f"scenario {sc.name}: the vehicle {sc.edl.vehicle} lands on no site model "

@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from pydantic import ValidationInfo
 
 from perseverance.datafiles import format_number
 from perseverance.errors import ConfigError
-from perseverance.mars.constants import LMST_HOUR_S
+from perseverance.mars.constants import LMST_HOUR_S, SOL_S
 from perseverance.rover.power import PowerConfig, load_power
 from perseverance.rover.sampling.caching import CachingSystem, load_caching
 from perseverance.rover.sampling.procedures import planned_duration_s
@@ -161,3 +163,37 @@ def sampling_problems(
                 f"{p.label}: total = {total} tubes, but only {len(ready)} marked "
                 f"depot = true are sealed before sol {p.first_sol}"
             )
+
+
+#: How far a scenario's conjunction sols may lie from the ephemeris' [sols] (issue 12: ±2).
+CONJUNCTION_TOLERANCE_SOLS = 2
+#: Sols searched past the scenario's stated conjunction for the computed one.
+_CONJUNCTION_MARGIN_SOLS = 40
+
+
+def conjunction_problem(
+    first_sol: int, last_sol: int, landing_utc: Any, longitude_east_deg: float
+) -> str | None:
+    """The scenario's conjunction sols checked against the Sun-Earth-Mars angle of the
+    ephemeris (`mars.ephemeris.solar_conjunction`, its `CONJUNCTION_SEP_DEG`): None, or
+    one line saying what differs."""
+    from perseverance.mars.ephemeris import (
+        CONJUNCTION_SEP_DEG,
+        check_conjunction_sols,
+        conjunction_sols,
+        solar_conjunction,
+    )
+
+    start = np.datetime64(landing_utc.astimezone(UTC).replace(tzinfo=None), "us")
+    span_s = (last_sol + _CONJUNCTION_MARGIN_SOLS) * SOL_S
+    end = start + np.timedelta64(int(span_s * 1e6), "us")
+    found = conjunction_sols(solar_conjunction(start, end), start, longitude_east_deg)
+    near = [c for c in found if c[1] >= first_sol - _CONJUNCTION_MARGIN_SOLS]
+    if not near:
+        return (
+            f"conjunction sols {first_sol}-{last_sol}: the ephemeris has no solar conjunction "
+            f"(Sun-Earth-Mars angle below {CONJUNCTION_SEP_DEG:g} deg) near them"
+        )
+    return check_conjunction_sols(
+        (first_sol, last_sol), near[0], tolerance_sols=CONJUNCTION_TOLERANCE_SOLS
+    )
