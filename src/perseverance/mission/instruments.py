@@ -2,8 +2,9 @@
 
 `SolInstruments` holds the run's product makers, each fed from the one weather source
 (`perseverance.weather.Weather`) and the sol's record (`surface.SolRecord`): MEDA's
-table and summary from the MEDA sessions that ran (`meda_products`). Each maker writes
-its files under its ``<dir>/sol_NNNN/`` (`sol_files`) and returns product rows; a
+table and summary from the MEDA sessions that ran (`meda_products`), and the scenario's
+microphone recordings at their LMST or during the activity they follow (`recordings`).
+Each maker writes its files under its ``<dir>/sol_NNNN/`` (`sol_files`) and returns product rows; a
 product that cannot be made is a failed row with its reason, never an exception, so
 the sol goes on. The seconds each instrument takes are kept in `seconds` (for
 ``benchmarks/mission_wallclock.py``).
@@ -19,6 +20,8 @@ from typing import Any
 
 from perseverance.mission.clock import MissionClock
 from perseverance.mission.meda_products import MedaRecorder
+from perseverance.mission.recording_schedule import RecordingSchedule
+from perseverance.mission.recordings import SolRecorder
 from perseverance.mission.surface import SolRecord
 from perseverance.weather.model import Weather
 
@@ -42,9 +45,16 @@ class SolInstruments:
     """The run's instrument product makers (see the module)."""
 
     def __init__(
-        self, weather: Weather, clock: MissionClock, run_folder: Path, *, seed: int
+        self,
+        weather: Weather,
+        clock: MissionClock,
+        run_folder: Path,
+        *,
+        seed: int,
+        recordings: RecordingSchedule,
     ) -> None:
         self.meda = MedaRecorder(weather, clock, run_folder, seed=seed)
+        self.microphones = SolRecorder(recordings, weather, clock, run_folder, seed=seed)
         #: Seconds spent per instrument.
         self.seconds: dict[str, float] = defaultdict(float)
 
@@ -53,5 +63,13 @@ class SolInstruments:
         t0 = time.perf_counter()
         sessions = [(float(a["start_s"]), float(a["duration_s"])) for a in _done(rec, "meda")]
         meda = self.meda.sol(sol, sessions)
-        self.seconds["meda"] += time.perf_counter() - t0
-        return SolScience(list(meda.products), meda.summary)
+        t1 = time.perf_counter()
+        starts: dict[str, float] = {}
+        for a in sorted(rec.activities, key=lambda a: float(a["start_s"])):
+            if a["outcome"] == "done":
+                starts.setdefault(str(a["kind"]), float(a["start_s"]))
+        audio = self.microphones.sol(sol, starts)
+        t2 = time.perf_counter()
+        self.seconds["meda"] += t1 - t0
+        self.seconds["microphones"] += t2 - t1
+        return SolScience([*meda.products, *audio], meda.summary)

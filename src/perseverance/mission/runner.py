@@ -449,7 +449,11 @@ class MissionRunner:
         if self._instruments is None:
             assert self.clock is not None
             self._instruments = SolInstruments(
-                self._weather(), self.clock, self.run.folder, seed=self.seed
+                self._weather(),
+                self.clock,
+                self.run.folder,
+                seed=self.seed,
+                recordings=self.scenario.acoustics,
             )
         return self._instruments
 
@@ -514,6 +518,7 @@ class MissionRunner:
             written = write_flight(result, out)
         events = [dict(e) for e in result.events()]
         events.append({"name": "landing", "payload": self.state.landing})
+        events.append(self.instruments().microphones.edl_event())
         products = [
             {
                 "kind": "edl_plot" if p.suffix == ".png" else "edl_" + p.stem,

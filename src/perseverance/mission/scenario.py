@@ -66,6 +66,7 @@ from perseverance.datafiles import (
 from perseverance.errors import ConfigError, ScenarioError
 from perseverance.mars.constants import SOL_S
 from perseverance.mission.imaging_schedule import ImagingSchedule
+from perseverance.mission.recording_schedule import RecordingSchedule
 from perseverance.mission.scenario_checks import (
     SAMPLING_OPERATIONS,
     ScenarioData,
@@ -434,6 +435,8 @@ class Scenario(_Strict):
     recurring: Annotated[tuple[ScenarioActivity, ...], FileTuple] = ()
     imaging: ImagingSchedule = Field(default_factory=ImagingSchedule)
     """What the cameras image on which sol (`mission.imaging_schedule`)."""
+    acoustics: RecordingSchedule = Field(default_factory=RecordingSchedule)
+    """What the microphones record on which sol (`mission.recording_schedule`)."""
     moxie: MoxieCampaign | None = None
     """The MOXIE campaign flown (None: no MOXIE runs; `mission.moxie_runs`)."""
 
@@ -465,6 +468,8 @@ class Scenario(_Strict):
                 raise ValueError(f"{table}.{key}.name = {name!r} must equal its key")
         self._check_phases()
         for problem in self.imaging.last_sol_problems(self.last_sol):
+            raise ValueError(problem)
+        for problem in self.acoustics.last_sol_problems(self.last_sol):
             raise ValueError(problem)
         self._data = scenario_data(info)
         self._planned = tuple(self._resolve())
@@ -667,6 +672,7 @@ class Scenario(_Strict):
         recurring = [_clip(a, next(planned), n) for a in data["recurring"]]
         data["recurring"] = [a for a in recurring if a is not None]
         data["imaging"] = self.imaging.cut_at(data["imaging"], n)
+        data["acoustics"] = self.acoustics.cut_at(data["acoustics"], n)
         try:
             return parse_scenario(data, f"{self.name} with last_sol = {n}", self._data)
         except ConfigError as exc:
