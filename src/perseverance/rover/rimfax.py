@@ -59,7 +59,7 @@ import json
 import math
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -75,8 +75,11 @@ from perseverance.outputs import write_atomic
 __all__ = [
     "C_M_PER_S",
     "HANN_HALF_POWER_WIDTH",
+    "SITE_BLOCK_M",
+    "LayeredSite",
     "Material",
     "Mode",
+    "PathSubsurface",
     "Radargram",
     "RimfaxConfig",
     "Subsurface",
@@ -85,11 +88,13 @@ __all__ = [
     "load_radargram",
     "load_rimfax",
     "plot_radargram",
+    "random_site",
     "random_subsurface",
     "range_resolution_m",
     "save_radargram",
     "sound",
     "sound_drive",
+    "sound_path",
     "sounding_distances_m",
 ]
 
@@ -421,12 +426,22 @@ def sound(
     # within +-16 / B, beyond which their point-spread is below 1e-4.
     out[:] = amp[:, :1] * _point_spread(time_s[None, :] - tau[:, :1], spec)
     half_width = 16.0 / spec.bandwidth_hz
+    # Each echo only on the samples within its reach: W from the first one after tau - hw.
+    n_t = time_s.size
+    reach = np.arange(int(math.ceil(2.0 * half_width / spec.sample_interval_s)) + 1)
     for lo in range(0, distance.size, CHUNK_TRACES):  # chunks of traces, not one by one
         sl = slice(lo, lo + CHUNK_TRACES)
-        dt = time_s[None, None, :] - tau[sl, 1:, None]
-        near = np.abs(dt) < half_width
+        first = np.ceil((tau[sl, 1:] - half_width) / spec.sample_interval_s).astype(np.int64)
+        j = first[:, :, None] + reach[None, None, :]  # (m, K, W) sample indices
+        inside = (j >= 0) & (j < n_t)
+        jc = np.clip(j, 0, n_t - 1)
+        dt = time_s[jc] - tau[sl, 1:, None]
+        near = inside & (np.abs(dt) < half_width)
         psf = np.where(near, _point_spread(np.where(near, dt, 0.0), spec), 0.0)
-        out[sl] += np.einsum("mk,mkt->mt", amp[sl, 1:], psf)
+        rows = np.arange(out[sl].shape[0])[:, None, None]
+        flat = (rows * n_t + jc).ravel()
+        weights = (amp[sl, 1:, None] * psf).ravel()
+        out[sl] += np.bincount(flat, weights, minlength=out[sl].size).reshape(out[sl].shape)
     gate = (
         np.sin(0.5 * math.pi * np.clip(time_s / spec.gate_open_s, 0.0, 1.0)) ** 2
         if (spec.gate_open_s > 0)
@@ -477,15 +492,24 @@ def _band_limited_noise(
     return noise * (mode.noise_rms / rms if rms > 0 else 0.0)
 
 
-def save_radargram(radargram: Radargram, path: str | os.PathLike[str]) -> Path:
+def save_radargram(
+    radargram: Radargram,
+    path: str | os.PathLike[str],
+    *,
+    precision: Literal["float32", "float16"] = "float32",
+) -> Path:
     """Write ``radargram`` as Parquet: one row per sounding (``distance_m``, ``amplitude``
     as a list over time), the time and depth axes and the metadata in the schema's
-    metadata. Atomic: nothing half-written."""
+    metadata. ``float16`` halves the file: the amplitudes are stored in units of the noise
+    RMS (``amplitude_scale`` in the metadata; 11-bit mantissa, so a relative error under
+    5e-4 above the noise floor). Atomic: nothing half-written."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     t = radargram.amplitude.shape[1]
-    flat = pa.array(radargram.amplitude.astype(np.float32).ravel())
+    scale = radargram.noise_rms if precision == "float16" and radargram.noise_rms > 0 else 1.0
+    stored = (radargram.amplitude / scale).astype(np.float16 if precision == "float16" else np.float32)
+    flat = pa.array(stored.ravel())
     table = pa.table(
         {
             "distance_m": pa.array(radargram.distance_m),
@@ -498,14 +522,22 @@ def save_radargram(radargram: Radargram, path: str | os.PathLike[str]) -> Path:
         "permittivity": radargram.permittivity,
         "antenna_height_m": radargram.antenna_height_m,
         "noise_rms": radargram.noise_rms,
+        "amplitude_scale": scale,
         "band_hz": list(radargram.band_hz),
-        "time_s": radargram.time_s.tolist(),
-        "depth_m": radargram.depth_m.tolist(),
         "units": "amplitude relative to a perfect reflector 1 m away; time two-way [s]",
     }
+    if precision == "float16":  # the axes as first sample and step: ~40 kB less a file
+        t = radargram.time_s
+        meta |= {"time_start_s": float(t[0]), "sample_interval_s": float(t[1] - t[0])}
+        meta |= {"samples": int(t.size), "depth_of_time": "(t - 2 h / c) c / (2 sqrt(eps))"}
+    else:
+        meta |= {"time_s": radargram.time_s.tolist(), "depth_m": radargram.depth_m.tolist()}
     table = table.replace_schema_metadata({"rimfax": json.dumps(meta)})
     buffer = io.BytesIO()
-    pq.write_table(table, buffer)
+    if precision == "float16":  # noise does not repeat: no dictionary; zstd
+        pq.write_table(table, buffer, use_dictionary=False, compression="zstd")
+    else:
+        pq.write_table(table, buffer)
     out = Path(path)
     write_atomic(out, buffer.getvalue())
     return out
@@ -518,21 +550,26 @@ def load_radargram(path: str | os.PathLike[str]) -> Radargram:
     try:
         table = pq.read_table(os.fspath(path))
         meta = json.loads(table.schema.metadata[b"rimfax"])
-    except (OSError, KeyError, ValueError, TypeError) as exc:
+        if "time_s" in meta:
+            time_s = np.asarray(meta["time_s"], dtype=np.float64)
+        else:  # the compact form: as np.arange(start, stop, step) gives it
+            step = float(meta["sample_interval_s"])
+            time_s = float(meta["time_start_s"]) + step * np.arange(int(meta["samples"]))
+        column = table.column("amplitude").combine_chunks()
+        amplitude = column.flatten().to_numpy().astype(np.float64).reshape(-1, time_s.size)
+        amplitude *= float(meta.get("amplitude_scale", 1.0))
+        return Radargram(
+            distance_m=table.column("distance_m").to_numpy(),
+            time_s=time_s,
+            amplitude=amplitude,
+            mode=str(meta["mode"]),
+            permittivity=float(meta["permittivity"]),
+            antenna_height_m=float(meta["antenna_height_m"]),
+            noise_rms=float(meta["noise_rms"]),
+            band_hz=(float(meta["band_hz"][0]), float(meta["band_hz"][1])),
+        )
+    except (OSError, KeyError, ValueError, TypeError, IndexError) as exc:
         raise ConfigError(f"{path}: not a RIMFAX radargram ({exc})") from None
-    time_s = np.asarray(meta["time_s"], dtype=np.float64)
-    column = table.column("amplitude").combine_chunks()
-    amplitude = column.flatten().to_numpy().astype(np.float64).reshape(-1, time_s.size)
-    return Radargram(
-        distance_m=table.column("distance_m").to_numpy(),
-        time_s=time_s,
-        amplitude=amplitude,
-        mode=str(meta["mode"]),
-        permittivity=float(meta["permittivity"]),
-        antenna_height_m=float(meta["antenna_height_m"]),
-        noise_rms=float(meta["noise_rms"]),
-        band_hz=(float(meta["band_hz"][0]), float(meta["band_hz"][1])),
-    )
 
 
 def plot_radargram(radargram: Radargram, path: str | os.PathLike[str], *, dpi: int = 100) -> Path:
@@ -569,3 +606,174 @@ def plot_radargram(radargram: Radargram, path: str | os.PathLike[str], *, dpi: i
     out = Path(path)
     write_atomic(out, buffer.getvalue())
     return out
+
+
+#: Thickness of the stratigraphic blocks a `LayeredSite` draws its interfaces in [m]:
+#: each block from its own seed, so any depth range is drawn without the ones above it.
+SITE_BLOCK_M = 20.0
+#: Offset added to a block's index in its seed (seeds must not be negative).
+_BLOCK_SEED_OFFSET = 2**40
+
+
+@dataclass(frozen=True)
+class PathSubsurface(Subsurface):
+    """A `Subsurface` under a path that turns: each interface's depth at the path's
+    vertices, ``vertex_depth_m`` (V, K) at ``vertex_distance_m`` (V,) [m along the path],
+    linear in between (planes under straight segments); ``dip_rad`` is each plane's true
+    dip (the normal-incidence times use it)."""
+
+    vertex_distance_m: NDArray[np.float64] = field(default_factory=lambda: np.zeros(1))
+    vertex_depth_m: NDArray[np.float64] = field(default_factory=lambda: np.zeros((1, 0)))
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        v, k = self.vertex_distance_m.shape[0], self.depth_m.shape[0]
+        if self.vertex_depth_m.shape != (v, k) or v < 1:
+            raise ScenarioError("path subsurface: vertex_depth_m needs (V, K) values")
+
+    def interface_depths_m(self, distance_m: NDArray[np.float64]) -> NDArray[np.float64]:
+        d = np.asarray(distance_m, dtype=np.float64)
+        vd = self.vertex_distance_m
+        if vd.size == 1:
+            z = np.repeat(self.vertex_depth_m, d.size, axis=0)
+        else:
+            i = np.clip(np.searchsorted(vd, d, side="right") - 1, 0, vd.size - 2)
+            w = ((d - vd[i]) / (vd[i + 1] - vd[i]))[:, None]
+            z = (1.0 - w) * self.vertex_depth_m[i] + w * self.vertex_depth_m[i + 1]
+        return np.maximum.accumulate(np.maximum(z, 0.0), axis=1)
+
+
+@dataclass(frozen=True)
+class LayeredSite:
+    """One layered ground under the whole site: parallel planar interfaces dipping
+    ``dip_rad`` towards ``dip_azimuth_rad`` (clockwise from north), the depth of each
+    ``u + g . (east, north)`` with ``g`` the dip's gradient and ``u`` its stratigraphic
+    position (its depth at the site's origin). Interfaces are drawn as in
+    `random_subsurface` (exponential spacing, permittivities uniform in the material's
+    range) block by block of `SITE_BLOCK_M` from ``entropy``, so a drive anywhere sees
+    the same layers as the drives before and after it. An interface above the ground is
+    eroded. Parallel planes never cross: no pinch-outs (the per-layer dip scatter of
+    `random_subsurface` would cross neighbours within a few hundred metres)."""
+
+    material: Material
+    dip_rad: float
+    dip_azimuth_rad: float
+    entropy: tuple[int, ...]
+
+    @property
+    def gradient(self) -> tuple[float, float]:
+        """d depth / d east, d depth / d north [m/m]."""
+        t = math.tan(self.dip_rad)
+        return t * math.sin(self.dip_azimuth_rad), t * math.cos(self.dip_azimuth_rad)
+
+    def _block(self, b: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        rng = np.random.default_rng([*self.entropy, b + _BLOCK_SEED_OFFSET])
+        m = self.material
+        n_max = int(SITE_BLOCK_M / max(m.mean_layer_spacing_m, 0.05) * 3) + 4
+        u = b * SITE_BLOCK_M + np.cumsum(
+            np.maximum(rng.exponential(m.mean_layer_spacing_m, n_max), 0.05)
+        )
+        eps = rng.uniform(m.layer_permittivity_low, m.layer_permittivity_high, n_max)
+        keep = u < (b + 1) * SITE_BLOCK_M
+        return u[keep], eps[keep]
+
+    def layers(
+        self, low_m: float, high_m: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The interfaces with stratigraphic positions in [low_m, high_m), (K,), and the
+        permittivities of the layers from the one above the first to the one below the
+        last, (K+1,)."""
+        lo, hi = math.floor(low_m / SITE_BLOCK_M) - 1, math.floor(high_m / SITE_BLOCK_M)
+        blocks = [self._block(b) for b in range(lo, hi + 1)]
+        u = np.concatenate([x[0] for x in blocks])
+        eps = np.concatenate([x[1] for x in blocks])  # of the layer below each interface
+        inside = np.flatnonzero((u >= low_m) & (u < high_m))
+        first = int(inside[0]) if inside.size else int(np.searchsorted(u, low_m))
+        above = eps[first - 1] if first > 0 else eps[0]
+        return u[inside], np.concatenate([[above], eps[inside]])
+
+    def under(
+        self, east_m: NDArray[np.float64], north_m: NDArray[np.float64], max_depth_m: float
+    ) -> PathSubsurface:
+        """The ground under the path through (``east_m``, ``north_m``) [m] (V,): the
+        interfaces between the surface and ``max_depth_m`` somewhere along it."""
+        ge, gn = self.gradient
+        east, north = np.asarray(east_m, np.float64), np.asarray(north_m, np.float64)
+        shift = ge * east + gn * north  # depth = u + shift
+        u, eps = self.layers(-float(shift.max()), max_depth_m - float(shift.min()))
+        vertex_distance = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(east), np.diff(north)))])
+        k = u.size
+        m = self.material
+        return PathSubsurface(
+            depth_m=u + shift[0],
+            dip_rad=np.full(k, self.dip_rad),
+            permittivity=eps,
+            attenuation_db_per_m=np.full(k + 1, m.attenuation_db_per_m),
+            reference_hz=m.reference_hz,
+            vertex_distance_m=vertex_distance,
+            vertex_depth_m=u[None, :] + shift[:, None],
+        )
+
+
+def random_site(material: Material, entropy: Iterable[int]) -> LayeredSite:
+    """A seeded `LayeredSite` of ``material``: the dip uniform in 0..``max_dip_deg``,
+    its azimuth uniform."""
+    seed = tuple(int(x) for x in entropy)
+    rng = np.random.default_rng(list(seed))
+    dip = rng.uniform(0.0, math.radians(material.max_dip_deg))
+    azimuth = rng.uniform(0.0, 2.0 * math.pi)
+    return LayeredSite(material, dip, azimuth, seed)
+
+
+def sound_path(
+    config: RimfaxConfig,
+    site: LayeredSite,
+    east_m: NDArray[np.float64],
+    north_m: NDArray[np.float64],
+    *,
+    every: int = 1,
+    mode: str = "shallow",
+    rng: np.random.Generator | None = None,
+) -> Radargram:
+    """Sound a drive along the path through (``east_m``, ``north_m``) [m] (V >= 2) over
+    ``site``: the instrument's soundings every ``sounding_interval_m`` along the path,
+    of which every ``every``-th is synthesised and kept (the others would be discarded:
+    they are not computed); depths at the material's permittivity. Sounded
+    `CHUNK_TRACES` at a time, each over the interfaces within its own reach."""
+    east, north = np.asarray(east_m, np.float64), np.asarray(north_m, np.float64)
+    if east.shape != north.shape or east.ndim != 1 or east.size < 2:
+        raise ScenarioError("a path needs at least two (east, north) points")
+    if not (np.all(np.isfinite(east)) and np.all(np.isfinite(north))):
+        raise ScenarioError("a path's points must be finite")
+    if not 1 <= every <= 10_000:
+        raise ScenarioError(f"every = {every} is out of range (1..10000)")
+    step = np.hypot(np.diff(east), np.diff(north))
+    moved = np.concatenate([[True], step > 1e-9])
+    east, north = east[moved], north[moved]
+    along = np.concatenate([[0.0], np.cumsum(step[step > 1e-9])])
+    distance = sounding_distances_m(float(along[-1]), config.sounding_interval_m)[::every]
+    spec = config.mode(mode)
+    eps_low = site.material.layer_permittivity_low
+    reach = (spec.window_s + 16.0 / spec.bandwidth_hz) * C_M_PER_S / (2.0 * math.sqrt(eps_low))
+    reach /= math.cos(site.dip_rad)
+    parts: list[NDArray[np.float64]] = []
+    time_s: NDArray[np.float64] = np.zeros(0)
+    for lo in range(0, distance.size, CHUNK_TRACES):
+        d = distance[lo : lo + CHUNK_TRACES]
+        inner = (along > d[0]) & (along < d[-1])
+        at = np.concatenate([[d[0]], along[inner], [d[-1]]]) if d[-1] > d[0] else d[:1]
+        e, n = np.interp(at, along, east), np.interp(at, along, north)
+        ground = site.under(e, n, reach)
+        r = sound(config, ground, d - d[0], mode=mode, permittivity=1.0, rng=rng)
+        parts.append(r.amplitude)
+        time_s = r.time_s
+    return Radargram(
+        distance,
+        time_s,
+        np.concatenate(parts),
+        mode,
+        site.material.permittivity,
+        config.antenna_height_m,
+        spec.noise_rms,
+        (spec.low_hz, spec.high_hz),
+    )
