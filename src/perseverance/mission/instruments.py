@@ -3,7 +3,8 @@
 `SolInstruments` holds the run's product makers, each fed from the one weather source
 (`perseverance.weather.Weather`) and the sol's record (`surface.SolRecord`): MEDA's
 table and summary from the MEDA sessions that ran (`meda_products`), and the scenario's
-microphone recordings at their LMST or during the activity they follow (`recordings`).
+microphone recordings at their LMST or during the activity they follow (`recordings`),
+and RIMFAX's radargram along the sol's drive (`radargrams`).
 Each maker writes its files under its ``<dir>/sol_NNNN/`` (`sol_files`) and returns product rows; a
 product that cannot be made is a failed row with its reason, never an exception, so
 the sol goes on. The seconds each instrument takes are kept in `seconds` (for
@@ -20,9 +21,11 @@ from typing import Any
 
 from perseverance.mission.clock import MissionClock
 from perseverance.mission.meda_products import MedaRecorder
+from perseverance.mission.radargrams import RimfaxSounder
 from perseverance.mission.recording_schedule import RecordingSchedule
 from perseverance.mission.recordings import SolRecorder
 from perseverance.mission.surface import SolRecord
+from perseverance.rover.rimfax import load_rimfax
 from perseverance.weather.model import Weather
 
 __all__ = ["SolInstruments", "SolScience"]
@@ -55,6 +58,7 @@ class SolInstruments:
     ) -> None:
         self.meda = MedaRecorder(weather, clock, run_folder, seed=seed)
         self.microphones = SolRecorder(recordings, weather, clock, run_folder, seed=seed)
+        self.rimfax = RimfaxSounder(load_rimfax(), run_folder, seed=seed)
         #: Seconds spent per instrument.
         self.seconds: dict[str, float] = defaultdict(float)
 
@@ -70,6 +74,9 @@ class SolInstruments:
                 starts.setdefault(str(a["kind"]), float(a["start_s"]))
         audio = self.microphones.sol(sol, starts)
         t2 = time.perf_counter()
+        radar = self.rimfax.sol(sol, rec.traverse, lmst_s=starts.get("drive"))
+        t3 = time.perf_counter()
         self.seconds["meda"] += t1 - t0
         self.seconds["microphones"] += t2 - t1
-        return SolScience([*meda.products, *audio], meda.summary)
+        self.seconds["rimfax"] += t3 - t2
+        return SolScience([*meda.products, *audio, *radar], meda.summary)
