@@ -7,10 +7,12 @@ Prints one line per figure:
   - the odometry, samples and depot the run ended with
   - imaging: the time spent rendering and writing images, the number of images and
     the run folder's size (the issue's limit: 1 GB)
+  - MEDA, the microphones and RIMFAX: seconds and MB each; the products and MOXIE's O2
 
-Target (issue 10): the default mission with its surface imaging in <= 5 minutes on 2
-cores (issue 3's 3 minutes were without images). The run goes to a temporary folder
-(database, EDL products, images, report, terrain tile cache), removed after.
+Target (issues 10, 11): the default mission with its surface imaging, MEDA, the
+microphones, MOXIE and RIMFAX in <= 5 minutes on 2 cores (issue 3's 3 minutes were
+without images). The run goes to a temporary folder (database, EDL products, images,
+report, terrain tile cache), removed after.
 
 Usage: python benchmarks/mission_wallclock.py [--sols N] [--seed S] [--imaging MODE]
 """
@@ -55,8 +57,17 @@ def main() -> None:
         deposited = sum(1 for t in run.store.tubes(run.run_id) if t.state == "deposited")
         imager = runner.imager
         folder_bytes = sum(p.stat().st_size for p in run.folder.rglob("*") if p.is_file())
-        images = [p for p in run.store.products(run.run_id) if p.camera is not None]
+        products = run.store.products(run.run_id)
+        images = [p for p in products if p.camera is not None]
         failed = sum(1 for p in images if p.status == "failed")
+        instruments = runner.instruments().seconds
+        moxie = run.store.moxie_runs(run.run_id)
+        counts = {k: sum(1 for p in products if p.kind == k and p.status == "ok")
+                  for k in ("meda_table", "audio", "radargram", "moxie_series")}  # fmt: skip
+        sizes = {
+            d: sum(f.stat().st_size for f in (run.folder / d).rglob("*") if f.is_file())
+            for d in ("weather", "audio", "rimfax", "moxie")
+        }
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"setup (scenario, models, EDL system, terrain): {setup:.2f} s")
     print(f"sols 0-{n_sols - 1}: {flown:.1f} s, {n_sols / flown:.1f} sols/s (report included)")
@@ -69,6 +80,17 @@ def main() -> None:
     )
     seconds = imager.seconds if imager is not None else 0.0
     print(f"imaging ({args.imaging}): {seconds:.1f} s, {len(images)} images ({failed} failed)")
+    for name, key, folder in (
+        ("MEDA", "meda", "weather"),
+        ("microphones", "microphones", "audio"),
+        ("RIMFAX", "rimfax", "rimfax"),
+    ):
+        print(f"{name}: {instruments.get(key, 0.0):.1f} s, {sizes[folder] / 1e6:.1f} MB")
+    print(
+        f"products: {counts['meda_table']} MEDA tables, {counts['audio']} recordings, "
+        f"{counts['radargram']} radargrams, {counts['moxie_series']} MOXIE runs "
+        f"({sum(r.grams for r in moxie):.1f} g O2)"
+    )
     verdict = "within" if folder_bytes <= FOLDER_LIMIT_BYTES else "OVER"
     print(f"run folder: {folder_bytes / 1e6:.1f} MB ({verdict} the 1 GB limit)")
 
