@@ -63,6 +63,7 @@ __all__ = [
     "Constellation",
     "Orbiter",
     "OrbiterElements",
+    "RotationTable",
     "load_orbiters",
     "mars_rotation_rad",
     "seconds_since",
@@ -181,6 +182,49 @@ def _exact_rotation(
     return w, mean_sun
 
 
+@dataclass(frozen=True)
+class RotationTable:
+    """W and the mean Sun's right ascension from Mars24 on an hourly grid, to interpolate.
+
+    Build it once for a span (`RotationTable.over`) and call it for any times inside.
+    """
+
+    grid_s: NDArray[np.float64]
+    w_residual: NDArray[np.float64]
+    sun_residual: NDArray[np.float64]
+    w0: float
+    w_rate: float
+    sun0: float
+    sun_rate: float
+
+    @classmethod
+    def over(cls, lo_s: float, hi_s: float, epoch: np.datetime64) -> RotationTable:
+        """The table covering [lo_s, hi_s] [s after ``epoch``]."""
+        count = max(2, int(math.ceil((hi_s - lo_s) / _ROTATION_GRID_S)) + 2)
+        grid = lo_s + _ROTATION_GRID_S * np.arange(count, dtype=float)
+        w, sun = _exact_rotation(grid, epoch)
+        span = grid[-1] - grid[0]
+        w_rate, sun_rate = (w[-1] - w[0]) / span, (sun[-1] - sun[0]) / span
+        # The departures from straight lines: W alone moves 14.6 deg an hour.
+        return cls(
+            grid_s=grid,
+            w_residual=w - w[0] - w_rate * (grid - lo_s),
+            sun_residual=sun - sun[0] - sun_rate * (grid - lo_s),
+            w0=float(w[0]),
+            w_rate=float(w_rate),
+            sun0=float(sun[0]),
+            sun_rate=float(sun_rate),
+        )
+
+    def __call__(self, t_s: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(W, mean Sun right ascension) [rad] at ``t_s`` [s after the epoch]."""
+        t = np.asarray(t_s, dtype=float)
+        dt = t - self.grid_s[0]
+        w = self.w0 + self.w_rate * dt + np.interp(t, self.grid_s, self.w_residual)
+        sun = self.sun0 + self.sun_rate * dt + np.interp(t, self.grid_s, self.sun_residual)
+        return w, sun
+
+
 def mars_rotation_rad(
     t_s: ArrayLike, epoch: np.datetime64
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -192,17 +236,7 @@ def mars_rotation_rad(
     t = np.asarray(t_s, dtype=float)
     if t.size == 0:
         return np.zeros(t.shape), np.zeros(t.shape)
-    lo, hi = float(t.min()), float(t.max())
-    count = max(2, int(math.ceil((hi - lo) / _ROTATION_GRID_S)) + 2)
-    grid = lo + _ROTATION_GRID_S * np.arange(count, dtype=float)
-    w_grid, sun_grid = _exact_rotation(grid, epoch)
-    # Interpolate the departures from straight lines: W alone moves 14.6 deg an hour.
-    w_rate = (w_grid[-1] - w_grid[0]) / (grid[-1] - grid[0])
-    sun_rate = (sun_grid[-1] - sun_grid[0]) / (grid[-1] - grid[0])
-    w = w_grid[0] + w_rate * (t - lo) + np.interp(t, grid, w_grid - w_grid[0] - w_rate * (grid - lo))
-    sun = sun_grid[0] + sun_rate * (t - lo)
-    sun += np.interp(t, grid, sun_grid - sun_grid[0] - sun_rate * (grid - lo))
-    return w, sun
+    return RotationTable.over(float(t.min()), float(t.max()), epoch)(t)
 
 
 @dataclass(frozen=True)
@@ -290,35 +324,34 @@ class Orbiter:
         el = self.elements
         node, omega, mean_anomaly = self._angles(t, mean_sun_rad)
         ecc = el.eccentricity
+        a = el.semi_major_axis_m
         if ecc > 0.0:
             m = np.mod(mean_anomaly + np.pi, 2.0 * np.pi) - np.pi
             big_e = m + ecc * np.sin(m) * (1.0 + ecc * np.cos(m))
             for _ in range(30):  # Newton on Kepler's equation E - e sin E = M
-                step = (big_e - ecc * np.sin(big_e) - m) / (1.0 - ecc * np.cos(big_e))
+                sin_e, cos_e = np.sin(big_e), np.cos(big_e)
+                step = (big_e - ecc * sin_e - m) / (1.0 - ecc * cos_e)
                 big_e = big_e - step
-                if float(np.max(np.abs(step), initial=0.0)) < 1e-12:
+                if float(np.max(np.abs(step), initial=0.0)) < 1e-10:
                     break
-            radius = el.semi_major_axis_m * (1.0 - ecc * np.cos(big_e))
-            nu = 2.0 * np.arctan2(
-                math.sqrt(1.0 + ecc) * np.sin(big_e / 2.0),
-                math.sqrt(1.0 - ecc) * np.cos(big_e / 2.0),
-            )
+            sin_e, cos_e = np.sin(big_e), np.cos(big_e)
+            x_pf = a * (cos_e - ecc)  # perifocal coordinates [m]
+            y_pf = a * math.sqrt(1.0 - ecc * ecc) * sin_e
         else:
-            radius = np.full(t.shape, el.semi_major_axis_m)
-            nu = mean_anomaly
-        u = omega + nu
-        cos_u, sin_u = np.cos(u), np.sin(u)
-        cos_n, sin_n = np.cos(node), np.sin(node)
+            x_pf, y_pf = a * np.cos(mean_anomaly), a * np.sin(mean_anomaly)
+        cos_w, sin_w = np.cos(omega), np.sin(omega)
+        # In the node's frame: x along the node, y in the orbit plane at 90 deg.
+        u_x = x_pf * cos_w - y_pf * sin_w
+        u_y = x_pf * sin_w + y_pf * cos_w
         inc = el.inclination_deg * DEG
         cos_i, sin_i = math.cos(inc), math.sin(inc)
-        return np.stack(
-            [
-                radius * (cos_n * cos_u - sin_n * sin_u * cos_i),
-                radius * (sin_n * cos_u + cos_n * sin_u * cos_i),
-                radius * sin_u * sin_i,
-            ],
-            axis=-1,
-        )
+        cos_n, sin_n = np.cos(node), np.sin(node)
+        plane_y = u_y * cos_i
+        out = np.empty(t.shape + (3,))
+        out[..., 0] = u_x * cos_n - plane_y * sin_n
+        out[..., 1] = u_x * sin_n + plane_y * cos_n
+        out[..., 2] = u_y * sin_i
+        return out
 
     def position_body_fixed_m(self, t_s: ArrayLike) -> NDArray[np.float64]:
         """Position in the Mars body-fixed frame (IAU axes) [m], shape ``t_s.shape + (3,)``."""

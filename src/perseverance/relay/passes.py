@@ -30,12 +30,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from perseverance.mars.constants import OMEGA_MARS
 from perseverance.mars.frames import areoid_radius_m
 from perseverance.mars.time import local_mean_solar_time_hours, mars_solar_date
 from perseverance.relay.orbits import (
     Constellation,
     Orbiter,
     load_orbiters,
+    RotationTable,
     mars_rotation_rad,
     seconds_since,
     to_body_fixed,
@@ -47,6 +49,8 @@ __all__ = ["Passes", "Site", "find_passes", "jezero", "received_on_earth_utc"]
 _REFINE_S = 0.05
 #: Padding before and after the window, so that passes rising inside it are whole [s].
 _PAD_S = 3.0 * 3600.0
+#: Every how many grid samples the prefilter looks at the orbiter.
+_COARSE = 6
 #: Samples per chunk of the grid (bounds the memory of one orbiter's geometry).
 _CHUNK = 400_000
 
@@ -140,11 +144,16 @@ def _iso(value: np.datetime64) -> str:
 
 
 def _geometry(
-    orb: Orbiter, t: NDArray[np.float64], site_m: NDArray[np.float64], up: NDArray[np.float64]
+    orb: Orbiter,
+    t: NDArray[np.float64],
+    site_m: NDArray[np.float64],
+    up: NDArray[np.float64],
+    rotation: RotationTable | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Elevation [deg] and slant range [m] of ``orb`` seen from the site at ``t`` [s]."""
-    w, mean_sun = mars_rotation_rad(t, orb.epoch)
-    rel = to_body_fixed(orb.position_inertial_m(t, mean_sun_rad=mean_sun), w) - site_m
+    w, mean_sun = rotation(t) if rotation is not None else mars_rotation_rad(t, orb.epoch)
+    rel = to_body_fixed(orb.position_inertial_m(t, mean_sun_rad=mean_sun), w)
+    rel -= site_m
     rng = np.sqrt(np.einsum("...i,...i->...", rel, rel))
     sin_el = (rel @ up) / rng
     return np.degrees(np.arcsin(np.clip(sin_el, -1.0, 1.0))), rng
@@ -158,12 +167,13 @@ def _refine(
     mask: float,
     site_m: NDArray[np.float64],
     up: NDArray[np.float64],
+    rotation: RotationTable,
 ) -> NDArray[np.float64]:
     """Bisection of the mask crossings bracketed by [lo, hi] [s]."""
     lo, hi = lo.copy(), hi.copy()
     while lo.size and float(np.max(hi - lo)) > _REFINE_S:
         mid = 0.5 * (lo + hi)
-        above = _geometry(orb, mid, site_m, up)[0] >= mask
+        above = _geometry(orb, mid, site_m, up, rotation)[0] >= mask
         before = ~above if rising else above  # the crossing lies after mid
         lo = np.where(before, mid, lo)
         hi = np.where(before, hi, mid)
@@ -192,6 +202,39 @@ def _segment_arg(values: NDArray[np.float64], starts: NDArray[np.intp], ends: ND
     return idx[order[last]]
 
 
+def _candidates(
+    orb: Orbiter, t: NDArray[np.float64], mask: float, site: Site, rotation: RotationTable
+) -> NDArray[np.bool_]:
+    """The grid samples that may see ``orb`` above the mask (a conservative prefilter).
+
+    The orbiter's position is taken every `_COARSE` samples; a sample is kept when the
+    angle at Mars' centre between the site and the orbiter, less what the fastest
+    angular motion (periapsis speed plus Mars' rotation) covers in half a coarse step and
+    one fine step, is inside the widest visibility circle (at apoapsis).
+    """
+    el = orb.elements
+    step = float(t[1] - t[0]) if t.size > 1 else 1.0
+    coarse = np.arange(0, t.size, _COARSE)
+    up = site.up()
+    w, mean_sun = rotation(t[coarse])
+    fixed = to_body_fixed(orb.position_inertial_m(t[coarse], mean_sun_rad=mean_sun), w)
+    cos_angle = (fixed @ up) / np.linalg.norm(fixed, axis=-1)
+    angle = np.arccos(np.clip(cos_angle, -1.0, 1.0))
+    e = el.eccentricity
+    fastest = orb.mean_motion_rad_s * (1.0 + e) ** 2 / (1.0 - e * e) ** 1.5 + OMEGA_MARS
+    site_r = float(np.linalg.norm(site.position_m()))
+    apoapsis = el.semi_major_axis_m * (1.0 + e)
+    cos_mask = math.cos(math.radians(mask))
+    widest = math.acos(min(1.0, site_r * cos_mask / apoapsis)) - math.radians(mask)
+    keep = angle - fastest * (0.5 * _COARSE + 1.0) * step < widest
+    near = np.zeros(t.size, dtype=bool)
+    half = _COARSE // 2 + 1
+    for offset in range(-half, half + 1):
+        idx = coarse[keep] + offset
+        near[idx[(idx >= 0) & (idx < t.size)]] = True
+    return near
+
+
 def _orbiter_passes(
     orb: Orbiter,
     t0: float,
@@ -199,15 +242,18 @@ def _orbiter_passes(
     step_s: float,
     mask: float,
     site: Site,
+    rotation: RotationTable,
 ) -> dict[str, NDArray[Any]]:
     """Passes of one orbiter between ``t0`` and ``t1`` [s after the epoch]."""
     site_m, up = site.position_m(), site.up()
     count = int(math.ceil((t1 - t0) / step_s)) + 1
     t = t0 + step_s * np.arange(count, dtype=float)
-    elevation = np.empty(count)
-    rng = np.empty(count)
-    for a in range(0, count, _CHUNK):
-        elevation[a : a + _CHUNK], rng[a : a + _CHUNK] = _geometry(orb, t[a : a + _CHUNK], site_m, up)
+    elevation = np.full(count, -90.0)
+    rng = np.full(count, np.inf)
+    todo = np.flatnonzero(_candidates(orb, t, mask, site, rotation))
+    for a in range(0, todo.size, _CHUNK):
+        chunk = todo[a : a + _CHUNK]
+        elevation[chunk], rng[chunk] = _geometry(orb, t[chunk], site_m, up, rotation)
     above = elevation >= mask
     edges = np.diff(above.astype(np.int8))
     first = np.flatnonzero(edges == 1) + 1  # first sample above the mask
@@ -218,10 +264,10 @@ def _orbiter_passes(
         last = np.concatenate([last, [count - 1]])
     rise = t[first].copy()
     inner = first > 0
-    rise[inner] = _refine(orb, t[first[inner] - 1], t[first[inner]], True, mask, site_m, up)
+    rise[inner] = _refine(orb, t[first[inner] - 1], t[first[inner]], True, mask, site_m, up, rotation)
     set_ = t[last].copy()
     inner = last < count - 1
-    set_[inner] = _refine(orb, t[last[inner]], t[last[inner] + 1], False, mask, site_m, up)
+    set_[inner] = _refine(orb, t[last[inner]], t[last[inner] + 1], False, mask, site_m, up, rotation)
 
     i_max = _segment_arg(elevation, first, last) if first.size else first
     i_min = _segment_arg(-rng, first, last) if first.size else first
@@ -275,8 +321,11 @@ def find_passes(
         raise ConfigError(f"the window {start_utc} .. {end_utc} is empty: end must follow start")
     columns: dict[str, list[NDArray[Any]]] = {}
     keys: list[NDArray[np.str_]] = []
+    rotation = RotationTable.over(t_start - _PAD_S - 60.0, t_end + _PAD_S + 60.0, fleet.epoch)
     for orb in chosen:
-        found = _orbiter_passes(orb, t_start - _PAD_S, t_end + _PAD_S, step_s, mask, place)
+        found = _orbiter_passes(
+            orb, t_start - _PAD_S, t_end + _PAD_S, step_s, mask, place, rotation
+        )
         keep = (found["rise"] >= t_start) & (found["rise"] < t_end)
         for name, values in found.items():
             columns.setdefault(name, []).append(values[keep])
