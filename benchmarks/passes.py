@@ -36,7 +36,10 @@ def main() -> None:
     start = time.perf_counter()
     passes = find_passes(landing, end, orbiters=fleet.keys, step_s=args.step, constellation=fleet)
     wall = time.perf_counter() - start
-    print(f"passes: {args.sols} sols, 5 orbiters, {len(passes):,} passes in {wall:.2f} s (target <= 10 s)")
+    print(
+        f"passes: {args.sols} sols, 5 orbiters, {len(passes):,} passes in {wall:.2f} s "
+        "(target <= 10 s)"
+    )
     sols = np.asarray(mission_sol(passes.rise_utc, site.landing_utc, site.longitude_deg))
     whole = (sols >= 1) & (sols < args.sols)  # the landing sol and the last are partial
     for label, keys in (("all five", fleet.keys), ("routine", fleet.routine_keys)):

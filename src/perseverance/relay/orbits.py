@@ -200,7 +200,7 @@ class RotationTable:
     @classmethod
     def over(cls, lo_s: float, hi_s: float, epoch: np.datetime64) -> RotationTable:
         """The table covering [lo_s, hi_s] [s after ``epoch``]."""
-        count = max(2, int(math.ceil((hi_s - lo_s) / _ROTATION_GRID_S)) + 2)
+        count = max(2, math.ceil((hi_s - lo_s) / _ROTATION_GRID_S) + 2)
         grid = lo_s + _ROTATION_GRID_S * np.arange(count, dtype=float)
         w, sun = _exact_rotation(grid, epoch)
         span = grid[-1] - grid[0]
@@ -347,7 +347,7 @@ class Orbiter:
         cos_i, sin_i = math.cos(inc), math.sin(inc)
         cos_n, sin_n = np.cos(node), np.sin(node)
         plane_y = u_y * cos_i
-        out = np.empty(t.shape + (3,))
+        out = np.empty((*t.shape, 3))
         out[..., 0] = u_x * cos_n - plane_y * sin_n
         out[..., 1] = u_x * sin_n + plane_y * cos_n
         out[..., 2] = u_y * sin_i
@@ -399,9 +399,7 @@ class Constellation:
         for orb in self.orbiters:
             if orb.key == key.strip().lower():
                 return orb
-        raise ConfigError(
-            f"unknown orbiter {key!r}: the orbiters are {', '.join(self.keys)}"
-        )
+        raise ConfigError(f"unknown orbiter {key!r}: the orbiters are {', '.join(self.keys)}")
 
 
 def load_orbiters(name_or_path: str | os.PathLike[str] = "orbiters") -> Constellation:

@@ -36,8 +36,8 @@ from perseverance.mars.time import local_mean_solar_time_hours, mars_solar_date
 from perseverance.relay.orbits import (
     Constellation,
     Orbiter,
-    load_orbiters,
     RotationTable,
+    load_orbiters,
     mars_rotation_rad,
     seconds_since,
     to_body_fixed,
@@ -67,12 +67,16 @@ class Site:
         """Body-fixed position [m] (areoid radius at the latitude plus the elevation)."""
         lat, lon = math.radians(self.latitude_deg), math.radians(self.longitude_east_deg)
         radius = float(areoid_radius_m(math.sin(lat))) + self.elevation_m
-        return radius * np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
+        return radius * np.array(
+            [math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)]
+        )
 
     def up(self) -> NDArray[np.float64]:
         """Unit radial (local vertical) vector, body-fixed."""
         lat, lon = math.radians(self.latitude_deg), math.radians(self.longitude_east_deg)
-        return np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
+        return np.array(
+            [math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)]
+        )
 
 
 def jezero() -> Site:
@@ -191,7 +195,9 @@ def _peak(y: NDArray[np.float64], i: NDArray[np.intp], sign: float) -> NDArray[n
     return np.where(ok, y1 - (y0 - y2) ** 2 / (8.0 * safe), y1)
 
 
-def _segment_arg(values: NDArray[np.float64], starts: NDArray[np.intp], ends: NDArray[np.intp]) -> NDArray[np.intp]:
+def _segment_arg(
+    values: NDArray[np.float64], starts: NDArray[np.intp], ends: NDArray[np.intp]
+) -> NDArray[np.intp]:
     """Index of the maximum of ``values`` inside each [start, end] (inclusive)."""
     lengths = ends - starts + 1
     seg = np.repeat(np.arange(starts.size), lengths)
@@ -246,7 +252,7 @@ def _orbiter_passes(
 ) -> dict[str, NDArray[Any]]:
     """Passes of one orbiter between ``t0`` and ``t1`` [s after the epoch]."""
     site_m, up = site.position_m(), site.up()
-    count = int(math.ceil((t1 - t0) / step_s)) + 1
+    count = math.ceil((t1 - t0) / step_s) + 1
     t = t0 + step_s * np.arange(count, dtype=float)
     elevation = np.full(count, -90.0)
     rng = np.full(count, np.inf)
@@ -264,10 +270,14 @@ def _orbiter_passes(
         last = np.concatenate([last, [count - 1]])
     rise = t[first].copy()
     inner = first > 0
-    rise[inner] = _refine(orb, t[first[inner] - 1], t[first[inner]], True, mask, site_m, up, rotation)
+    rise[inner] = _refine(
+        orb, t[first[inner] - 1], t[first[inner]], True, mask, site_m, up, rotation
+    )
     set_ = t[last].copy()
     inner = last < count - 1
-    set_[inner] = _refine(orb, t[last[inner]], t[last[inner] + 1], False, mask, site_m, up, rotation)
+    set_[inner] = _refine(
+        orb, t[last[inner]], t[last[inner] + 1], False, mask, site_m, up, rotation
+    )
 
     i_max = _segment_arg(elevation, first, last) if first.size else first
     i_min = _segment_arg(-rng, first, last) if first.size else first
@@ -276,7 +286,9 @@ def _orbiter_passes(
 
     rate = np.where(above, orb.rate_bps(rng), 0.0)
     both = above[1:] & above[:-1]  # trapezoids wholly inside a pass
-    whole = np.concatenate([[0.0], np.cumsum(np.where(both, 0.5 * (rate[1:] + rate[:-1]), 0.0) * step_s)])
+    whole = np.concatenate(
+        [[0.0], np.cumsum(np.where(both, 0.5 * (rate[1:] + rate[:-1]), 0.0) * step_s)]
+    )
     volume = whole[last] - whole[first]
     volume += rate[first] * (t[first] - rise) + rate[last] * (set_ - t[last])
     return {
@@ -364,6 +376,10 @@ def received_on_earth_utc(
     """
     fleet = constellation if constellation is not None else load_orbiters()
     delay_s = fleet.orbiter(orbiter).elements.store_forward_delay_s
-    sent = fleet.epoch + np.round(seconds_since(sent_utc, fleet.epoch) * 1e6).astype("timedelta64[us]")
-    total_us = np.round((delay_s + np.asarray(light_time_s, dtype=float)) * 1e6).astype("timedelta64[us]")
+    sent = fleet.epoch + np.round(seconds_since(sent_utc, fleet.epoch) * 1e6).astype(
+        "timedelta64[us]"
+    )
+    total_us = np.round((delay_s + np.asarray(light_time_s, dtype=float)) * 1e6).astype(
+        "timedelta64[us]"
+    )
     return sent + total_us
