@@ -3,7 +3,7 @@
 A `PerseveranceError` (bad input the user can fix) prints as one line on stderr with
 exit code 2, and so does a usage error (an unknown option, a value of the wrong type);
 anything else is a bug and keeps its traceback. The sub-commands live in `edl`,
-`mission`, `records`, `image` and `weather`; what they print through (consoles, errors,
+`mission`, `records`, `image`, `weather` and `passes`; what they print through (consoles, errors,
 JSON, progress, coordinates) in `output`.
 """
 
@@ -20,6 +20,7 @@ from perseverance.cli.edl import edl
 from perseverance.cli.image import image
 from perseverance.cli.mission import mission
 from perseverance.cli.output import Command, Group, console, err_console, fail, print_json
+from perseverance.cli.passes import passes
 from perseverance.cli.records import report, runs_app, samples_app
 from perseverance.cli.weather import weather
 from perseverance.errors import PerseveranceError
@@ -100,6 +101,7 @@ app.command(cls=Command)(edl)
 app.command(cls=Command)(time)
 app.command(cls=Command)(image)
 app.command(cls=Command)(weather)
+app.command(cls=Command)(passes)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Relay orbiters (TOML): elements, UHF rates and store-and-forward delays."""

@@ -1,0 +1,1 @@
+"""Relay orbiters and passes: orbits (Keplerian + J2), passes over a site, UHF volumes."""
