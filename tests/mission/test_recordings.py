@@ -90,7 +90,7 @@ def test_the_wind_noise_follows_the_weathers_wind(tmp_path):
 
 
 def test_the_spark_bursts_are_impulses_over_the_noise(tmp_path):
-    # the arrival times and sound speeds are measured in tests/acoustics/test_sources.py
+    # arrival times and sound speeds: tests/acoustics/test_recording.py (2 m and 5 m)
     spark = WIND | {"name": "spark", "sources": ["spark"], "duration_s": 1.0}
     rec = _recorder(tmp_path, spark)
     x = rec.recording(1, 0, rec.schedule.recordings[0], 12.0 * LMST_HOUR_S).samples_pa
