@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import shutil
 import struct
+from dataclasses import replace
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from perseverance.rover.rimfax import (
 
 __all__ = [
     "MATERIAL",
+    "MAX_DEPTH_M",
     "MODE",
     "PLOT_DPI",
     "PRIORITY",
@@ -56,8 +58,13 @@ __all__ = [
 
 #: Ground material under the traverse (data/instruments/rimfax.toml).
 MATERIAL = "crater_floor"
-#: Sounding mode of the drives (the full band: the finest depth resolution).
-MODE = "shallow"
+#: Sounding mode of the drives: the lower band, which reaches the ≈ 15 m the crater
+#: floor shows (A; the full band's 675 MHz centre is attenuated twice as fast and
+#: reaches ≈ 9 m).
+MODE = "deep"
+#: The stored time window ends at this depth [m at the material's permittivity]: the
+#: penetration (≈ 15 m) and a margin; the deep mode's 600 ns reach 33 m, noise below.
+MAX_DEPTH_M = 20.0
 #: Every this-many-th sounding is synthesised and stored (E: 2 m at the 10 cm interval,
 #: set by the ≤ 30 MB budget of a default ~10 km mission; see the module).
 STORED_EVERY = 20
@@ -110,9 +117,11 @@ class RimfaxSounder:
         if not length >= self.config.sounding_interval_m:  # also NaN
             return None
         rng = np.random.default_rng([self.seed, sol, _NOISE_PURPOSE])
-        return sound_path(
+        full = sound_path(
             self.config, self.site, east, north, every=STORED_EVERY, mode=MODE, rng=rng
         )
+        n = int(np.searchsorted(full.depth_m, MAX_DEPTH_M, side="right"))
+        return replace(full, time_s=full.time_s[:n], amplitude=full.amplitude[:, :n])
 
     def sol(
         self,
@@ -163,7 +172,10 @@ class RimfaxSounder:
             size = _png_size(png_path)
         except Exception as exc:  # noqa: BLE001
             png_path.unlink(missing_ok=True)
-            return [data_row, plot_row | {"status": "failed", "reason": _reason(exc), "bytes": None}]
+            return [
+                data_row,
+                plot_row | {"status": "failed", "reason": _reason(exc), "bytes": None},
+            ]
         plot_row |= {"status": "ok", "reason": None, "bytes": png_path.stat().st_size}
         if size is not None:
             plot_row |= {"width_px": size[0], "height_px": size[1]}

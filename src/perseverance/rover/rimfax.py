@@ -508,7 +508,9 @@ def save_radargram(
 
     t = radargram.amplitude.shape[1]
     scale = radargram.noise_rms if precision == "float16" and radargram.noise_rms > 0 else 1.0
-    stored = (radargram.amplitude / scale).astype(np.float16 if precision == "float16" else np.float32)
+    stored = (radargram.amplitude / scale).astype(
+        np.float16 if precision == "float16" else np.float32
+    )
     flat = pa.array(stored.ravel())
     table = pa.table(
         {
@@ -701,7 +703,9 @@ class LayeredSite:
         east, north = np.asarray(east_m, np.float64), np.asarray(north_m, np.float64)
         shift = ge * east + gn * north  # depth = u + shift
         u, eps = self.layers(-float(shift.max()), max_depth_m - float(shift.min()))
-        vertex_distance = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(east), np.diff(north)))])
+        vertex_distance = np.concatenate(
+            [[0.0], np.cumsum(np.hypot(np.diff(east), np.diff(north)))]
+        )
         k = u.size
         m = self.material
         return PathSubsurface(
