@@ -40,7 +40,7 @@ def test_no_drive_no_product(sounder, tmp_path):
 def test_same_seed_same_bytes(tmp_path):
     path = _path([(0, 0), (20, 5)])
     a = RimfaxSounder(load_rimfax(), tmp_path / "a", seed=1).sol(7, path)
-    b = RimfaxSounder(load_rimfax(), tmp_path / "b", seed=1).sol(7, path)
+    RimfaxSounder(load_rimfax(), tmp_path / "b", seed=1).sol(7, path)
     c = RimfaxSounder(load_rimfax(), tmp_path / "c", seed=2).sol(7, path)
     fa, fb, fc = ((tmp_path / x / a[0]["path"]).read_bytes() for x in "abc")
     assert fa == fb and fa != fc and c[0]["status"] == "ok"

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import shutil
 import struct
-from dataclasses import replace
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +161,7 @@ class RimfaxSounder:
             data_path = save_radargram(
                 radargram, self.run_folder / data_row["path"], precision="float16"
             )
-        except Exception as exc:  # noqa: BLE001 - nothing may stop the mission
+        except Exception as exc:
             shutil.rmtree(folder, ignore_errors=True)
             failed = {"status": "failed", "reason": _reason(exc), "bytes": None}
             return [data_row | failed, plot_row | failed]
@@ -170,7 +170,7 @@ class RimfaxSounder:
         try:
             plot_radargram(radargram, png_path, dpi=PLOT_DPI)
             size = _png_size(png_path)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             png_path.unlink(missing_ok=True)
             return [
                 data_row,

@@ -428,7 +428,7 @@ def sound(
     half_width = 16.0 / spec.bandwidth_hz
     # Each echo only on the samples within its reach: W from the first one after tau - hw.
     n_t = time_s.size
-    reach = np.arange(int(math.ceil(2.0 * half_width / spec.sample_interval_s)) + 1)
+    reach = np.arange(math.ceil(2.0 * half_width / spec.sample_interval_s) + 1)
     for lo in range(0, distance.size, CHUNK_TRACES):  # chunks of traces, not one by one
         sl = slice(lo, lo + CHUNK_TRACES)
         first = np.ceil((tau[sl, 1:] - half_width) / spec.sample_interval_s).astype(np.int64)
@@ -556,7 +556,9 @@ def load_radargram(path: str | os.PathLike[str]) -> Radargram:
             time_s = np.asarray(meta["time_s"], dtype=np.float64)
         else:  # the compact form: as np.arange(start, stop, step) gives it
             step = float(meta["sample_interval_s"])
-            time_s = float(meta["time_start_s"]) + step * np.arange(int(meta["samples"]))
+            time_s = float(meta["time_start_s"]) + step * np.arange(
+                int(meta["samples"]), dtype=np.float64
+            )
         column = table.column("amplitude").combine_chunks()
         amplitude = column.flatten().to_numpy().astype(np.float64).reshape(-1, time_s.size)
         amplitude *= float(meta.get("amplitude_scale", 1.0))

@@ -83,7 +83,7 @@ def _drives(data: RunData, rows: Sequence[ProductRow], notes: list[str]) -> list
             radargram = load_radargram(path)
             if radargram.amplitude.shape[0] < 1 or radargram.time_s.size < 2:
                 raise ValueError("no soundings")
-        except Exception as exc:  # noqa: BLE001 - a bad file is a note, not a failed report
+        except Exception as exc:
             notes.append(f"sol {row.sol}: {row.path}: unreadable ({type(exc).__name__})")
             continue
         sol = int(row.sol) if row.sol is not None else -1
