@@ -11,8 +11,8 @@ material (depths at its ε = 7.0), soundings every ``sounding_interval_m`` (10 c
 drive's path (its points joined by straight lines). Only every `STORED_EVERY`-th
 sounding is synthesised and kept (one every 2 m): the default mission drives ~10 km,
 and every sounding of it would be ~400 MB; the others would be
-discarded, so they are not computed. The deep mode's window is cut at `MAX_DEPTH_M` (20 m at ε = 7), past the ≈ 15 m
-penetration.
+discarded, so they are not computed. The deep mode's window is cut at
+`MAX_DEPTH_M` (20 m at ε = 7), past the ≈ 15 m penetration.
 
 **Products.** Per drive, under ``rimfax/sol_NNNN/``: the radargram as Parquet
 (`save_radargram`, amplitudes in float16 in units of the noise RMS: half of float32,
