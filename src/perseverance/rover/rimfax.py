@@ -428,7 +428,7 @@ def sound(
     half_width = 16.0 / spec.bandwidth_hz
     # Each echo only on the samples within its reach: W from the first one after tau - hw.
     n_t = time_s.size
-    reach = np.arange(int(math.ceil(2.0 * half_width / spec.sample_interval_s)) + 1)
+    reach = np.arange(math.ceil(2.0 * half_width / spec.sample_interval_s) + 1)
     for lo in range(0, distance.size, CHUNK_TRACES):  # chunks of traces, not one by one
         sl = slice(lo, lo + CHUNK_TRACES)
         first = np.ceil((tau[sl, 1:] - half_width) / spec.sample_interval_s).astype(np.int64)
@@ -508,7 +508,9 @@ def save_radargram(
 
     t = radargram.amplitude.shape[1]
     scale = radargram.noise_rms if precision == "float16" and radargram.noise_rms > 0 else 1.0
-    stored = (radargram.amplitude / scale).astype(np.float16 if precision == "float16" else np.float32)
+    stored = (radargram.amplitude / scale).astype(
+        np.float16 if precision == "float16" else np.float32
+    )
     flat = pa.array(stored.ravel())
     table = pa.table(
         {
@@ -554,7 +556,9 @@ def load_radargram(path: str | os.PathLike[str]) -> Radargram:
             time_s = np.asarray(meta["time_s"], dtype=np.float64)
         else:  # the compact form: as np.arange(start, stop, step) gives it
             step = float(meta["sample_interval_s"])
-            time_s = float(meta["time_start_s"]) + step * np.arange(int(meta["samples"]))
+            time_s = float(meta["time_start_s"]) + step * np.arange(
+                int(meta["samples"]), dtype=np.float64
+            )
         column = table.column("amplitude").combine_chunks()
         amplitude = column.flatten().to_numpy().astype(np.float64).reshape(-1, time_s.size)
         amplitude *= float(meta.get("amplitude_scale", 1.0))
@@ -701,7 +705,9 @@ class LayeredSite:
         east, north = np.asarray(east_m, np.float64), np.asarray(north_m, np.float64)
         shift = ge * east + gn * north  # depth = u + shift
         u, eps = self.layers(-float(shift.max()), max_depth_m - float(shift.min()))
-        vertex_distance = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(east), np.diff(north)))])
+        vertex_distance = np.concatenate(
+            [[0.0], np.cumsum(np.hypot(np.diff(east), np.diff(north)))]
+        )
         k = u.size
         m = self.material
         return PathSubsurface(
