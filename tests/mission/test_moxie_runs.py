@@ -55,7 +55,7 @@ def test_a_run_is_requested_on_its_sol_at_its_lmst():
     assert request.fixed_start_s == pytest.approx(10.0 * LMST_HOUR_S)
     assert not request.exclusive and isinstance(request.detail, MoxieRun)
     assert request.detail.run.run == 1
-    assert 250.0 > request.power_w > 100.0  # mean of warm-up and production (~300 W peak, C)
+    assert 300.0 >= request.power_w > 100.0  # the mean with a 5 % margin (~300 W peak, C)
     assert moxie_requests(61, SCENARIO, MOXIE, power) == []
 
 

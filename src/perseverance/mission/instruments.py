@@ -72,6 +72,8 @@ class SolInstruments:
         for a in sorted(rec.activities, key=lambda a: float(a["start_s"])):
             if a["outcome"] == "done":
                 starts.setdefault(str(a["kind"]), float(a["start_s"]))
+        for run in rec.moxie_runs[:1]:  # the compressor spins once the warm-up is over
+            starts["moxie"] = float(run["start_s"]) + float(run["warmup_s"])
         audio = self.microphones.sol(sol, starts)
         t2 = time.perf_counter()
         radar = self.rimfax.sol(sol, rec.traverse, lmst_s=starts.get("drive"))

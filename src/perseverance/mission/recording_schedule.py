@@ -48,9 +48,7 @@ class RecordingRequest(DataModel):
         tuple[Literal["wind", "spark", "drive", "moxie", "ingenuity"], ...], FileTuple
     ] = Field(min_length=1)
     duration_s: Annotated[float, Field(gt=0.0, le=MAX_RECORDING_S)]
-    band_hz: Annotated[tuple[Annotated[float, Field(gt=0.0, le=1e6)], ...], FileTuple] | None = (
-        None
-    )
+    band_hz: Annotated[tuple[Annotated[float, Field(gt=0.0, le=1e6)], ...], FileTuple] | None = None
     priority: Annotated[int, Field(ge=1, le=100)] = 50
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ from typing import Any, assert_never
 
 import numpy as np
 
+from perseverance.acoustics.microphones import load_microphones
 from perseverance.edl.api import fly_edl, prepare_edl
 from perseverance.edl.results import EdlResult
 from perseverance.edl.status import Status
@@ -72,6 +73,7 @@ from perseverance.rover.mobility import load_mobility
 from perseverance.rover.moxie import load_moxie
 from perseverance.rover.planner import traversability
 from perseverance.rover.power import load_power, simulate_sol
+from perseverance.rover.rimfax import load_rimfax
 from perseverance.rover.sampling.cache import SampleCache
 from perseverance.rover.sampling.caching import load_caching
 from perseverance.rover.telecom import load_telecom
@@ -84,6 +86,7 @@ from perseverance.terrain.multires import MultiResolutionTerrain
 from perseverance.terrain.site import load_site
 from perseverance.terrain.tiles import FineTerrain
 from perseverance.weather.model import Weather
+from perseverance.weather.params import load_meda
 
 #: Data a sol is expected to make [bit], for the number of relay passes to ask for (E:
 #: imaging, a drive and the weather station at telecom.toml's rates make ~0.5 Gbit).
@@ -160,9 +163,12 @@ def _source(scenario: str) -> str:
 def _fingerprint(scenario: Scenario, models: Models) -> str:
     """SHA-256 of the scenario as loaded (before ``--sols``) and of the model data files."""
     digest = hashlib.sha256(scenario.model_dump_json().encode())
+    instruments = (load_meda(), load_microphones(), load_rimfax())
     for model in (models.power, models.mobility, models.caching, models.telecom, models.moxie):
         if model is not None:
             digest.update(model.model_dump_json().encode())
+    for data in instruments:  # the weather, microphones and radar feed the rows too
+        digest.update(data.model_dump_json().encode())
     return digest.hexdigest()
 
 
