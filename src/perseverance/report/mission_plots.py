@@ -79,7 +79,7 @@ def _text(value: object) -> str:
     return str(value).replace("$", r"\$")
 
 
-def _png(fig: Figure) -> bytes:
+def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG bytes at `DPI`."""
     buf = io.BytesIO()
     fig.tight_layout()
@@ -253,7 +253,7 @@ def traverse_map(
         aspect="equal",
     )
     ax.legend(fontsize=7, loc="best", framealpha=0.8)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def depot_map(
@@ -326,7 +326,7 @@ def depot_map(
         aspect="equal",
     )
     ax.legend(fontsize=7, loc="upper left", framealpha=0.8)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 # ---------------------------------------------------------------- time series
@@ -377,7 +377,7 @@ def energy_per_sol(
     ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def activity_hours(
@@ -408,7 +408,7 @@ def activity_hours(
     ax.grid(alpha=0.3, axis="y")
     if kinds:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def activity_gantt(
@@ -459,7 +459,7 @@ def activity_gantt(
         handles.append(Patch(facecolor="white", edgecolor="0.5", hatch="///", label="skipped"))
     if handles:
         ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def odometry(
@@ -488,7 +488,7 @@ def odometry(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def edl_profile(
@@ -521,4 +521,4 @@ def edl_profile(
     ax2.set(xlabel="time from entry interface [s]", ylabel="speed [km/s]")
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
-    return _png(fig)
+    return png_bytes(fig)

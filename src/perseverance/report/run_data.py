@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 from numpy.typing import NDArray
@@ -170,6 +171,17 @@ class RunData:
             return None
         low = min(rows, key=lambda p: p.charge_min_j)
         return 100.0 * low.charge_min_j / cap, low.sol
+
+    def href(self, rel: str | None) -> str | None:
+        """``rel`` as a URL relative to the report, or None if the file is not in the
+        run folder."""
+        if not rel:
+            return None
+        root = self.run_dir.resolve()
+        path = (root / rel).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+        return quote(path.relative_to(root).as_posix())
 
     def product_png(self, rel: str) -> tuple[bytes | None, str]:
         """A product PNG read from the run folder, or (None, why not)."""

@@ -2,21 +2,19 @@
 diurnal curves.
 
 Like `perseverance.report.mission_plots`, each function draws one
-`matplotlib.figure.Figure` (never pyplot) and returns PNG bytes at its `DPI`. Inputs are
-plain arrays in SI units (Pa, K, m/s; LMST in hours); temperatures are drawn in °C, the
-unit the MEDA releases use.
+`matplotlib.figure.Figure` (never pyplot) and returns PNG bytes (`mission_plots.png_bytes`).
+Inputs are plain arrays in SI units (Pa, K, m/s; LMST in hours); temperatures are drawn
+in °C, the unit the MEDA releases use.
 """
 
 from __future__ import annotations
-
-import io
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 from numpy.typing import ArrayLike, NDArray
 
-from perseverance.report.mission_plots import DPI
+from perseverance.report.mission_plots import png_bytes
 
 __all__ = ["KELVIN_TO_C", "diurnal", "weather_per_sol"]
 
@@ -24,13 +22,6 @@ __all__ = ["KELVIN_TO_C", "diurnal", "weather_per_sol"]
 KELVIN_TO_C = 273.15
 #: A gap between samples longer than this [h of LMST] breaks a diurnal curve (sessions).
 SESSION_GAP_H = 0.05
-
-
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=DPI)
-    return buf.getvalue()
 
 
 def _f(values: ArrayLike) -> NDArray[np.float64]:
@@ -76,7 +67,7 @@ def weather_per_sol(
     ax_v.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in (ax_p, ax_t, ax_w, ax_v):
         ax.grid(alpha=0.3)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _broken(lmst_h: NDArray[np.float64], *ys: NDArray[np.float64]) -> list[NDArray[np.float64]]:
@@ -114,4 +105,4 @@ def diurnal(
     ax_t.xaxis.set_major_locator(MultipleLocator(3))
     for ax in (ax_p, ax_t):
         ax.grid(alpha=0.3)
-    return _png(fig)
+    return png_bytes(fig)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from urllib.parse import quote
 
 from perseverance.report.html import cell, h3, p
 from perseverance.report.run_data import RunData
@@ -35,17 +34,6 @@ _OPTIONAL = frozenset({"descent_preview"})
 #: Sols whose gallery opens unfolded.
 _OPEN_SOLS = 1
 _VIDEO = (".mp4", ".webm")
-
-
-def _href(data: RunData, rel: str | None) -> str | None:
-    """``rel`` as a URL relative to the report, or None if the file is not in the folder."""
-    if not rel:
-        return None
-    root = data.run_dir.resolve()
-    path = (root / rel).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        return None
-    return quote(path.relative_to(root).as_posix())
 
 
 def _css_name(camera: str) -> str:
@@ -71,7 +59,7 @@ def _tile(data: RunData, prod: ProductRow) -> str:
     if prod.status == "failed":
         why = cell(prod.reason or "no reason recorded")
         return f'<div class="shot {cam} failed" title="{title}">failed: {why}</div>'
-    full, thumb = _href(data, prod.path), _href(data, prod.thumbnail or prod.path)
+    full, thumb = data.href(prod.path), data.href(prod.thumbnail or prod.path)
     if full is None or thumb is None:
         return f'<div class="shot {cam} failed">{cell(prod.path)}: file missing</div>'
     return (
@@ -145,7 +133,7 @@ def render_panoramas(data: RunData) -> str:
     out = []
     for prod in panoramas:
         out.append(h3(f"Sol {prod.sol}: {prod.name or prod.path}"))
-        href = _href(data, prod.path)
+        href = data.href(prod.path)
         if prod.status == "failed" or href is None:
             out.append(p(f"{prod.path}: {prod.reason or 'file missing'}", "note"))
             continue
@@ -172,7 +160,7 @@ def render_edl_media(data: RunData) -> str:
             out.append(p(f"No {kind.replace('_', ' ')} in this run.", "none"))
             continue
         for prod in found:
-            href = _href(data, prod.path)
+            href = data.href(prod.path)
             if href is None or prod.status == "failed":
                 out.append(p(f"{prod.path}: {prod.reason or 'file missing'}", "note"))
             elif prod.path.lower().endswith(_VIDEO):

@@ -9,7 +9,6 @@ against time. A missing or unreadable series is a note, never a failure.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ from matplotlib.figure import Figure
 
 from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.report.html import figure, p, table
-from perseverance.report.mission_plots import DPI
+from perseverance.report.mission_plots import png_bytes
 from perseverance.report.run_data import RunData
 from perseverance.report.text import plural
 from perseverance.store import MoxieRunRow
@@ -26,13 +25,6 @@ from perseverance.store import MoxieRunRow
 _ZERO_C_K = 273.15
 #: Grams per hour in one kg/s.
 _G_PER_H_PER_KG_S = 3.6e6
-
-
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=DPI)
-    return buf.getvalue()
 
 
 def _campaign_plot(runs: list[MoxieRunRow]) -> bytes:
@@ -48,7 +40,7 @@ def _campaign_plot(runs: list[MoxieRunRow]) -> bytes:
     total.set_ylabel("cumulative O2 [g]")
     total.set_ylim(bottom=0.0)
     ax.set_title("MOXIE: oxygen made run by run")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _series_plot(path: Path, title: str) -> bytes:
@@ -65,7 +57,7 @@ def _series_plot(path: Path, title: str) -> bytes:
     hot.plot(minutes, t.column("stack_temperature_k").to_numpy() - _ZERO_C_K, color="#ff7f0e")
     hot.set_ylabel("stack temperature [°C]", color="#ff7f0e")
     ax.set_title(title.replace("$", r"\$"))
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _lmst(start_s: float) -> str:

@@ -17,7 +17,6 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,17 +41,6 @@ class _Drive:
     sol: int
     start_m: float
     radargram: Radargram
-
-
-def _href(data: RunData, rel: str | None) -> str | None:
-    """``rel`` as a URL relative to the report, or None if the file is not in the folder."""
-    if not rel:
-        return None
-    root = data.run_dir.resolve()
-    path = (root / rel).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        return None
-    return quote(path.relative_to(root).as_posix())
 
 
 def _sol_starts(data: RunData) -> dict[int, float]:
@@ -177,7 +165,7 @@ def _table(data: RunData, rows: Sequence[ProductRow], drives: Sequence[_Drive]) 
                 continue
             if prod.status == "failed":
                 links.append(f"{label} failed: {cell(prod.reason or 'no reason recorded')}")
-            elif (href := _href(data, prod.path)) is None:
+            elif (href := data.href(prod.path)) is None:
                 links.append(f"{label}: {cell(prod.path)}: file missing")
             else:
                 links.append(f'<a href="{href}">{label}</a>')

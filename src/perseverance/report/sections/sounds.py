@@ -10,22 +10,10 @@ note. What the EDL microphone heard during the descent (nothing) comes from the
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from perseverance.report.html import cell, p
 from perseverance.report.run_data import RunData
 
 ANCHOR, TITLE = "sounds", "Sounds on Mars"
-
-
-def _href(data: RunData, rel: str | None) -> str | None:
-    if not rel:
-        return None
-    root = data.run_dir.resolve()
-    path = (root / rel).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        return None
-    return quote(path.relative_to(root).as_posix())
 
 
 def render(data: RunData) -> str:
@@ -42,7 +30,7 @@ def render(data: RunData) -> str:
         if x.status != "ok":
             out.append(p(f"{caption}: not recorded ({x.reason or 'no reason given'}).", "note"))
             continue
-        wav, png = _href(data, x.path), _href(data, x.thumbnail)
+        wav, png = data.href(x.path), data.href(x.thumbnail)
         if wav is None:
             out.append(p(f"{caption}: {x.path} is missing from the run folder.", "note"))
             continue
