@@ -36,7 +36,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -445,8 +445,7 @@ class SolImager:
         """The dust optical depth the sky has at ``utc`` (the weather's, or `DEFAULT_TAU`)."""
         if self.weather is None:
             return DEFAULT_TAU
-        when = np.array([utc.astimezone(UTC).replace(tzinfo=None)], dtype="datetime64[us]")
-        return float(self.weather.weather_at(when)["dust_tau"][0])
+        return self.weather.at(utc)["dust_tau"]
 
     def _write(
         self, rel: str, data: bytes, width_px: int, *, written: bool = False

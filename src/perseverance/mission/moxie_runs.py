@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from perseverance.errors import ScenarioError
 from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mission.clock import MissionClock, lmst_text
@@ -153,12 +151,11 @@ class MoxieOperator:
 
     def air(self, sol: int, lmst_s: float) -> dict[str, float]:
         """Density [kg/m^3], pressure [Pa] and temperature [K] at 1.45 m at ``lmst_s``."""
-        utc = np.array([self.clock.utc(sol, lmst_s).replace(tzinfo=None)], dtype="datetime64[us]")
-        w = self.weather.weather_at(utc)
+        w = self.weather.at(self.clock.utc(sol, lmst_s))
         return {
-            "density_kg_m3": float(w["density_kg_m3"][0]),
-            "pressure_pa": float(w["pressure_pa"][0]),
-            "temperature_k": float(w["air_temperature_k"][0]),
+            "density_kg_m3": w["density_kg_m3"],
+            "pressure_pa": w["pressure_pa"],
+            "temperature_k": w["air_temperature_k"],
         }
 
     def fly(self, sol: int, slot: Slot[RequestDetail], detail: MoxieRun) -> FlownRun:

@@ -101,12 +101,9 @@ class SolRecorder:
 
     def air_at(self, sol: int, lmst_s: float) -> Any:
         """The air at the microphone at ``lmst_s`` of ``sol`` (from the weather)."""
-        when = self.clock.utc(sol, lmst_s).replace(tzinfo=None)
-        w = self.weather.weather_at(np.array([when], dtype="datetime64[us]"))
+        w = self.weather.at(self.clock.utc(sol, lmst_s))
         return mars_air(
-            float(w["pressure_pa"][0]),
-            float(w["air_temperature_k"][0]),
-            wind_speed_mps=float(w["wind_speed_mps"][0]),
+            w["pressure_pa"], w["air_temperature_k"], wind_speed_mps=w["wind_speed_mps"]
         )
 
     def sol(self, sol: int, starts: Mapping[str, float]) -> list[dict[str, Any]]:

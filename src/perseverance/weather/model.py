@@ -22,7 +22,7 @@ True
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -243,6 +243,11 @@ class Weather:
             "ls_deg": np.mod(ls, 360.0),
             "lmst_h": 24.0 * phase,
         }
+
+    def at(self, utc: datetime) -> dict[str, float]:
+        """Every quantity of `QUANTITIES` at one instant ``utc`` (an aware datetime)."""
+        when = np.array([utc.astimezone(UTC).replace(tzinfo=None)], dtype="datetime64[us]")
+        return {name: float(value[0]) for name, value in self.weather_at(when).items()}
 
     def sol_weather(self, sol: int, cadence_s: float | None = None) -> dict[str, Any]:
         """Mission sol ``sol`` as a table (column name -> array), with ``utc``; at
