@@ -540,14 +540,14 @@ def test_ids_are_not_the_writers_to_choose(store):
 
 
 def test_a_version_2_database_is_refused(db_url):
-    assert SCHEMA_VERSION == 5
+    assert SCHEMA_VERSION == 6
     with open_store(db_url) as store:
         store.create_run(scenario="default", seed=7, config={})
         with store.engine.begin() as conn:
             conn.execute(update(TABLES["schema_version"].__table__).values(version=2))
     with pytest.raises(StoreError) as err:
         open_store(db_url)
-    assert "has schema version 2; this program reads version 5" in _one_line(err)
+    assert "has schema version 2; this program reads version 6" in _one_line(err)
 
 
 def test_deleting_a_run_deletes_its_numbered_rows(db_url):

@@ -48,9 +48,11 @@ class DepotDrop:
 
 @dataclass(frozen=True)
 class PlainRun:
-    """An activity that only draws power and makes data (imaging, MEDA, a relay pass...)."""
+    """An activity that only draws power and makes data (imaging, MEDA, a relay pass...);
+    a relay pass says which of the sol's passes it flies (``relay_pass``, an index)."""
 
     planned: PlannedActivity
+    relay_pass: int | None = None
 
 
 @dataclass(frozen=True)

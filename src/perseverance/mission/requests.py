@@ -9,9 +9,15 @@ How many runs of each activity the sol asks for:
 * an activity with a ``total``, what is left spread evenly over the sols left
   (``ceil(left / sols left)``, at most ``per_sol_max``);
 * a MOXIE run of the scenario's campaign on its sol, at its LMST (`moxie_runs`);
-* UHF relay passes, as many as the data waiting needs, between ``per_sol`` and
-  ``per_sol_max``;
+* UHF relay passes: the sol's computed passes (`perseverance.relay.passes`), the
+  largest first, as many as the data waiting needs, between ``per_sol`` and
+  ``per_sol_max``, each at its own rise and for its own duration; none in the solar
+  conjunction, when the orbiters cannot reach Earth;
 * anything else, ``per_sol`` times.
+
+Then the store: every request's data (its rate times its duration) must fit in the
+onboard store's free space less its reserve, or it waits (`fit_to_store`): light work
+first, data-heavy science last, so the store never overflows.
 
 Priorities (lower first): background (weather station, relay, uplink), then work
 fixed to this sol (sampling, the depot, scripted events), drives, daily science, and
@@ -23,7 +29,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from perseverance.mars.constants import LMST_HOUR_S
+import numpy as np
+
+from perseverance.mars.constants import LMST_HOUR_S, SOL_S
 from perseverance.mission.moxie_runs import moxie_requests
 from perseverance.mission.request_details import (
     DepotDrop,
@@ -37,6 +45,7 @@ from perseverance.mission.request_details import (
 from perseverance.mission.scenario import PlannedActivity, Scenario
 from perseverance.mission.sol_planner import Request
 from perseverance.mission.state import MissionState, Retry
+from perseverance.relay.passes import Passes
 from perseverance.rover.mobility import Mobility
 from perseverance.rover.moxie import MoxieConfig
 from perseverance.rover.power import PowerConfig
@@ -46,7 +55,7 @@ from perseverance.rover.telecom import Telecom
 
 #: Kinds that run alongside anything else (no actuator, no mast camera).
 BACKGROUND_KINDS = frozenset({"meda", "uhf_relay", "dte_xband", "sleep"})
-#: Science held back while the onboard store is full.
+#: Science that waits first when the onboard store is full.
 DATA_HEAVY_KINDS = frozenset({"imaging", "supercam", "pixl", "sherloc", "rimfax"})
 #: How many times a core is tried again after a random failure.
 MAX_RETRIES = 2
@@ -180,17 +189,74 @@ def retry_request(retry: Retry, models: Models) -> MissionRequest:
     )
 
 
-def sol_requests(
-    sol: int, models: Models, state: MissionState, relay_bits: float
+def fit_to_store(
+    requests: list[MissionRequest], bits: list[float], free_bits: float
 ) -> tuple[list[MissionRequest], list[MissionRequest]]:
-    """The sol's requests, and those held back because the onboard store is full.
+    """The requests whose data (``bits`` [bit], one per request) fit in ``free_bits``,
+    taken light work first and data-heavy science last (each group in list order), and
+    those that wait. The kept requests' bits never sum above ``free_bits``."""
+    order = sorted(range(len(requests)), key=lambda i: requests[i].kind in DATA_HEAVY_KINDS)
+    kept: set[int] = set()
+    room = free_bits
+    for i in order:
+        if bits[i] <= room:
+            kept.add(i)
+            room -= bits[i]
+    return (
+        [r for i, r in enumerate(requests) if i in kept],
+        [r for i, r in enumerate(requests) if i not in kept],
+    )
 
-    ``relay_bits`` [bit] is the data the sol is expected to leave for the relay passes.
+
+def _relay_requests(
+    p: PlannedActivity, spec_power_w: float, awake: bool, passes: Passes, relay_bits: float
+) -> list[MissionRequest]:
+    """The sol's relay passes to fly: the largest first until they carry ``relay_bits``."""
+    a = p.activity
+    lo, hi = a.lmst_hours
+    inside = np.flatnonzero((passes.rise_lmst_h >= lo) & (passes.rise_lmst_h < hi))
+    by_volume = inside[np.argsort(-passes.volume_bits[inside], kind="stable")]
+    carried = np.cumsum(passes.volume_bits[by_volume])
+    needed = int(np.searchsorted(carried, relay_bits)) + 1
+    n = min(max(needed, a.per_sol), a.max_per_sol, by_volume.size)
+    out: list[MissionRequest] = []
+    for i in np.sort(by_volume[:n]):
+        start = float(passes.rise_lmst_h[i]) * LMST_HOUR_S
+        duration = min(float(passes.duration_s[i]), SOL_S - start)
+        out.append(
+            Request(
+                a.kind,
+                f"{a.name} ({passes.orbiter[i]})",
+                a.lmst_hours,
+                duration,
+                spec_power_w,
+                awake=awake,
+                exclusive=False,
+                priority=PRIORITY_BACKGROUND,
+                fixed_start_s=start,
+                detail=PlainRun(p, relay_pass=int(i)),
+            )
+        )
+    return out
+
+
+def sol_requests(
+    sol: int,
+    models: Models,
+    state: MissionState,
+    *,
+    relay_bits: float,
+    free_bits: float,
+    passes: Passes,
+) -> tuple[list[MissionRequest], list[MissionRequest]]:
+    """The sol's requests, and those held back because their data would not fit.
+
+    ``relay_bits`` [bit] is the data the sol is expected to leave for the relay passes;
+    ``free_bits`` [bit] the onboard store's free space less its reserve; ``passes`` the
+    relay passes rising on this sol.
     """
     scenario, power = models.scenario, models.power
     requests: list[MissionRequest] = []
-    held: list[MissionRequest] = []
-    store_full = state.backlog_bits >= models.telecom.relay.buffer_bits
     for p in scenario.activities_on(sol):
         a = p.activity
         if a.kind == "drive":
@@ -207,10 +273,10 @@ def sol_requests(
         spec = power.activities[a.kind]
         duration = a.duration_each_s or 0.0
         if a.kind == "uhf_relay":
-            needed = math.ceil(relay_bits / models.telecom.relay.bits_per_pass)
-            n = min(max(needed, a.per_sol), a.max_per_sol)
-        else:
-            n = _runs_wanted(p, sol, scenario, state.done.get(p.where, 0))
+            if not scenario.is_conjunction(sol):
+                requests += _relay_requests(p, spec.power_w, spec.awake, passes, relay_bits)
+            continue
+        n = _runs_wanted(p, sol, scenario, state.done.get(p.where, 0))
         if n <= 0:
             continue
         background = a.kind in BACKGROUND_KINDS
@@ -234,11 +300,9 @@ def sol_requests(
                 fixed_start_s=start,
                 detail=PlainRun(p),
             )
-            if store_full and a.kind in DATA_HEAVY_KINDS and a.sol is None:
-                held.append(run)
-            else:
-                requests.append(run)
+            requests.append(run)
     requests += moxie_requests(sol, scenario, models.moxie, power)
     if not scenario.is_conjunction(sol):
         requests += [retry_request(r, models) for r in state.retries]
-    return requests, held
+    bits = [models.telecom.data_bits(r.kind, r.duration_s) for r in requests]
+    return fit_to_store(requests, bits, free_bits)

@@ -33,6 +33,7 @@ from perseverance.edl.vehicle import load_vehicle
 from perseverance.errors import ConfigError, LandingFailedError, ScenarioError, StoreError
 from perseverance.mars.time import parse_utc
 from perseverance.mission.clock import MissionClock
+from perseverance.mission.data_return import DataReturn, touchdown_confirmed
 from perseverance.mission.imaging import (
     ImagingMode,
     SolEvents,
@@ -67,6 +68,8 @@ from perseverance.mission.state import MissionState, Retry
 from perseverance.mission.surface import SolRecord, SurfaceOps, tube_label
 from perseverance.mission.views import heading_of, rover_pose
 from perseverance.outputs import DEFAULT_RUNS_DIR, staged_directory
+from perseverance.relay.downlink import Item
+from perseverance.relay.passes import Site, jezero
 from perseverance.report.edl_products import write_flight
 from perseverance.report.mission_report import write_mission_report
 from perseverance.rover.mobility import load_mobility
@@ -88,8 +91,9 @@ from perseverance.terrain.tiles import FineTerrain
 from perseverance.weather.model import Weather
 from perseverance.weather.params import load_meda
 
-#: Data a sol is expected to make [bit], for the number of relay passes to ask for (E:
-#: imaging, a drive and the weather station at telecom.toml's rates make ~0.5 Gbit).
+#: Data a sol is expected to make [bit], besides what waits onboard, for the number of
+#: relay passes to ask for (E: imaging, a drive and the weather station at
+#: telecom.toml's rates make ~0.5 Gbit).
 TYPICAL_SOL_DATA_BITS = 6.0e8
 #: State of charge at the start of sol 0 (E: charged in cruise).
 LANDING_STATE_OF_CHARGE = 1.0
@@ -373,6 +377,7 @@ class MissionRunner:
         self.weather: Weather | None = None
         self._moxie_operator: MoxieOperator | None = None
         self._instruments: SolInstruments | None = None
+        self._data_return: DataReturn | None = None
 
     # ---------------------------------------------------------------- the loop
 
@@ -450,6 +455,19 @@ class MissionRunner:
             )
         return self._moxie_operator
 
+    def data_return(self) -> DataReturn:
+        """The run's passes and onboard store (made once the landing is known)."""
+        if self._data_return is None:
+            assert self.state is not None and self.clock is not None
+            land = self.state.landing
+            site = Site(float(land["latitude_deg"]), float(land["longitude_deg"]),
+                        jezero().elevation_m)  # fmt: skip
+            self._data_return = DataReturn(
+                self.clock, self.scenario.last_sol, self.models.telecom, site, self.run.folder,
+                onboard=self.state.onboard,
+            )  # fmt: skip
+        return self._data_return
+
     def instruments(self) -> SolInstruments:
         """The run's instrument product makers (made once the landing is known)."""
         if self._instruments is None:
@@ -525,7 +543,7 @@ class MissionRunner:
         events = [dict(e) for e in result.events()]
         events.append({"name": "landing", "payload": self.state.landing})
         events.append(self.instruments().microphones.edl_event())
-        products = [
+        edl_files = [
             {
                 "kind": "edl_plot" if p.suffix == ".png" else "edl_" + p.stem,
                 "sol": 0,
@@ -534,9 +552,14 @@ class MissionRunner:
             }
             for p in written
         ]
+        link = self.data_return()
+        confirmed, live = touchdown_confirmed(
+            self.clock.landing_utc, link.site, link.light, edl_files
+        )
+        events.append(confirmed)
         self._landed = result
         try:
-            self._fly_sol(0, progress, edl_events=events, products=products)
+            self._fly_sol(0, progress, edl_events=events, products=edl_files, downlinks=live)
         finally:
             self._landed = None  # its telemetry is not needed after sol 0
 
@@ -558,6 +581,7 @@ class MissionRunner:
         *,
         edl_events: list[dict[str, Any]] | None = None,
         products: list[dict[str, Any]] | None = None,
+        downlinks: list[dict[str, Any]] | None = None,
     ) -> None:
         state, clock, models = self.state, self.clock, self.models
         assert state is not None and clock is not None
@@ -565,18 +589,25 @@ class MissionRunner:
         earliest_s = clock.landing_lmst_s if sol == 0 else 0.0
         discard_sol(self.run.folder, sol)  # a sol flown again starts with no files
         self.terrain.set_focus(*state.position)
-        relay_expected = state.backlog_bits + TYPICAL_SOL_DATA_BITS
-        requests, held = sol_requests(sol, models, state, relay_expected)
+        link = self.data_return()
+        passes = link.passes_on(sol)
+        requests, held = sol_requests(
+            sol, models, state, relay_bits=link.store.used_bits + TYPICAL_SOL_DATA_BITS,
+            free_bits=link.free_bits, passes=passes,
+        )  # fmt: skip
         slots = plan_sol(requests, models.power, state.battery_j, utc_start, earliest_s=earliest_s)
         rec = SolRecord()
         ops = SurfaceOps(models, self.terrain, self.grid, self.seed, self._traverse_so_far())
-        relay_passes = 0
-        for slot in sorted(slots, key=lambda s: (s.start_s is None, s.start_s or 0.0)):
+        flown = np.zeros(len(passes), dtype=bool)
+        activity_data: list[Item] = []
+        ordered = sorted(slots, key=lambda s: (s.start_s is None, s.start_s or 0.0))
+        for index, slot in enumerate(ordered):
             if not slot.planned:
                 rec.skipped(slot)
                 self._carry_over(slot, state)
                 continue
             detail = slot.request.detail
+            bits_before = rec.data_bits
             try:
                 match detail:
                     case Drive():
@@ -589,20 +620,22 @@ class MissionRunner:
                         ops.depot_drop(sol, slot, detail, rec, state, self.cache)
                     case PlainRun():
                         ops.plain(slot, detail, rec, state)
-                        relay_passes += slot.request.kind == "uhf_relay"
+                        if detail.relay_pass is not None:
+                            flown[detail.relay_pass] = True
                     case MoxieRun():
                         rec.moxie_run(self._moxie().fly(sol, slot, detail))
                     case _:
                         assert_never(detail)
             except ScenarioError as exc:  # no path, no tube left, no depot site: go on
                 rec.failed(sol, slot, str(exc))
+            assert slot.start_s is not None
+            made = link.activity_item(sol, index, slot.request.kind, rec.data_bits - bits_before,
+                                      slot.start_s + slot.request.duration_s)  # fmt: skip
+            activity_data += [made] if made is not None else []
         for r in held:
             rec.skipped(Slot(r, None, SlotOutcome.SKIPPED_DATA))
         budget = simulate_sol(models.power, state.battery_j, rec.power_activities, utc_start)
         state.battery_j = budget.end_charge_j
-        waiting = state.backlog_bits + rec.data_bits
-        returned = min(waiting, relay_passes * models.telecom.relay.bits_per_pass)
-        state.backlog_bits = waiting - returned
         state.sol = sol
         state.cache = self.cache.state()
         phase = self.scenario.phase_at(sol)
@@ -619,9 +652,13 @@ class MissionRunner:
         try:
             science = self.instruments().sol(sol, rec)
             images, tail = self._images(sol, rec, events)
+            made_today = [*rec.products, *(products or []), *science.products, *images]
+            events += link.queue(sol, made_today, activity_data)
+            sent, returned = link.relay(sol, passes.select(flown))
+            state.onboard = link.store.to_json()
             self._commit(
                 sol, phase.name, utc_start, budget, rec, returned, events,
-                [*(products or []), *science.products, *images], science.weather,
+                made_today, science.weather, [*(downlinks or []), *sent],
             )  # fmt: skip
         except BaseException:
             if self._rolled_back(sol):
@@ -658,6 +695,7 @@ class MissionRunner:
         events: list[dict[str, Any]],
         products: list[dict[str, Any]],
         weather: dict[str, Any] | None,
+        downlinks: list[dict[str, Any]],
     ) -> None:
         """Write the sol, its rows (``products`` besides the activities') and the
         checkpoint in one transaction."""
@@ -694,8 +732,9 @@ class MissionRunner:
                 w.add_custody(**row)
             for row in rec.moxie_runs:
                 w.add_moxie_run(**row)
-            for row in [*rec.products, *products]:
+            for row in products:
                 w.add_product(**row)
+            w.add_downlinks(downlinks)
             if weather is not None:
                 w.add_weather_sol(**weather)
             w.set_checkpoint(state.to_json())

@@ -17,7 +17,7 @@ from perseverance.errors import StoreError
 from perseverance.rover.power import J_PER_WH
 
 #: The layout version of `MissionState.to_json`.
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 @dataclass
@@ -51,8 +51,10 @@ class MissionState:
     """The rover and the plan's progress after ``sol``.
 
     Positions [m] east/north of the landing site (the site frame); energies [J];
-    data [bit]; ``done`` counts runs of each planned activity (by its place in the
-    scenario file); ``arrived`` lists the drives whose goal was reached;
+    ``done`` counts runs of each planned activity (by its place in the
+    scenario file); ``onboard`` is the onboard store's queue
+    (`perseverance.relay.downlink.OnboardStore.to_json`, None before the first sol's
+    data); ``arrived`` lists the drives whose goal was reached;
     ``depot_bound`` names the samples meant for the depot; ``cache`` is
     `SampleCache.state()`.
     """
@@ -62,7 +64,7 @@ class MissionState:
     east_m: float
     north_m: float
     odometry_m: float = 0.0
-    backlog_bits: float = 0.0
+    onboard: dict[str, Any] | None = None
     done: dict[str, int] = field(default_factory=dict)
     arrived: list[str] = field(default_factory=list)
     retries: list[Retry] = field(default_factory=list)

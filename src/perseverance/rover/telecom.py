@@ -1,9 +1,10 @@
-"""Data return: the bits each activity makes and what a UHF relay pass carries.
+"""Data return: the bits each activity makes, the onboard store and the downlink order.
 
-Loaded from ``data/rover/telecom.toml``; SI units (bit, bit/s). The sol planner
-asks for as many relay passes as the data waiting needs, between the scenario's
-``per_sol`` and ``per_sol_max``, and holds back data-heavy science while the
-onboard store is full.
+Loaded from ``data/rover/telecom.toml``; SI units (bit, bit/s). What a relay pass
+carries is computed from its geometry (`perseverance.relay.passes`); the sol planner
+asks for as many of the sol's passes as the data waiting needs, between the
+scenario's ``per_sol`` and ``per_sol_max``, and holds back data-heavy science that
+would not fit in the onboard store.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from perseverance.datafiles import DataModel, load_model
 
@@ -21,24 +22,49 @@ Bits = Annotated[float, Field(gt=0, le=1e14)]
 Rate = Annotated[float, Field(ge=0, le=1e9)]
 
 
-class Relay(DataModel):
-    bits_per_pass: Bits
-    """What one UHF relay pass returns [bit]."""
-    buffer_bits: Bits
-    """Onboard store for data awaiting relay [bit]."""
+class OnboardStoreSpec(DataModel):
+    capacity_bits: Bits
+    """The rover's store for data awaiting relay [bit]."""
+    reserve_bits: Annotated[float, Field(ge=0, le=1e14)]
+    """Kept free for the product files a sol makes besides its activities' data [bit]."""
+    source: str = ""
+
+
+Priority = Annotated[int, Field(ge=1, le=100)]
+
+
+class Downlink(DataModel):
+    thumbnail_priority: Priority
+    default_priority: Priority
+    activity_priority: dict[str, Priority] = Field(default_factory=dict)
+    """Priority (1 first) of the data each activity kind makes besides its files."""
     source: str = ""
 
 
 class Telecom(DataModel):
     name: str = ""
     source: str = ""
-    relay: Relay
+    onboard_store: OnboardStoreSpec
+    downlink: Downlink
     data_rate_bps: dict[str, Rate] = Field(min_length=1)
     """Data made per second of each activity kind [bit/s]."""
 
     def data_bits(self, kind: str, duration_s: float) -> float:
         """Bits an activity of ``kind`` makes in ``duration_s`` [s] (0 for an unlisted kind)."""
         return self.data_rate_bps.get(kind, 0.0) * duration_s
+
+    def priority(self, kind: str) -> int:
+        """Downlink priority (1 first) of the data an activity of ``kind`` makes."""
+        return self.downlink.activity_priority.get(kind, self.downlink.default_priority)
+
+    @model_validator(mode="after")
+    def _reserve_fits(self) -> Telecom:
+        if self.onboard_store.reserve_bits >= self.onboard_store.capacity_bits:
+            raise ValueError(
+                f"onboard_store.reserve_bits = {self.onboard_store.reserve_bits:g} must be "
+                f"below capacity_bits = {self.onboard_store.capacity_bits:g}"
+            )
+        return self
 
 
 def load_telecom(name_or_path: str | os.PathLike[str] = "telecom") -> Telecom:

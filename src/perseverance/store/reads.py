@@ -17,6 +17,7 @@ from perseverance.store.base import RowT, StoreBase, table_of
 from perseverance.store.schema import (
     ActivityRow,
     CustodyRow,
+    DownlinkRow,
     EventRow,
     MoxieRunRow,
     PowerRow,
@@ -130,6 +131,13 @@ class Reads(StoreBase):
     def moxie_runs(self, run_id: str = "latest") -> list[MoxieRunRow]:
         """The MOXIE runs, in run order."""
         return self._rows(MoxieRunRow, run_id, (MoxieRunRow.run,))
+
+    def downlinks(
+        self, run_id: str = "latest", *, acquired_sol: int | None = None
+    ) -> list[DownlinkRow]:
+        """Products sent home, in the order they were sent (optionally those made on
+        ``acquired_sol``)."""
+        return self._rows(DownlinkRow, run_id, (DownlinkRow.id,), acquired_sol=acquired_sol)
 
     def products(
         self,

@@ -39,7 +39,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 #: The version of the tables below; a database of any other version is refused.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Column widths that data files must respect too (a scenario's names are checked against
 #: them on load, so a value SQLite would keep but PostgreSQL refuses never reaches a commit).
@@ -401,6 +401,35 @@ class MoxieRunRow(Base):
     peak_power_w: Mapped[float] = mapped_column(Double)
     limited_by: Mapped[str] = mapped_column(String(32))
     density_kg_m3: Mapped[float] = mapped_column(Double)
+
+
+class DownlinkRow(Base):
+    """One product sent home: ``item`` is the product's path (its thumbnail's path for
+    a thumbnail, ``activity/sol_NNNN/<n>`` for an activity's data that has no file),
+    ``kind``, ``priority`` (1-100), ``bits``, the sol it was made on (``acquired_sol``),
+    and when it was made, sent by ``orbiter`` (on a pass of ``sol``) and received on
+    Earth (UTC). Products still waiting onboard have no row; they are in the checkpoint."""
+
+    __tablename__ = "downlinks"
+    __table_args__ = (
+        Index("ix_downlinks_run_item", "run_id", "item"),
+        CheckConstraint("priority BETWEEN 1 AND 100", name="downlinks_priority"),
+    )
+
+    _numbered = True
+
+    run_id: Mapped[str] = _run_id()
+    id: Mapped[int] = _row_number()
+    item: Mapped[str] = mapped_column(String(PRODUCT_PATH_LENGTH))
+    kind: Mapped[str] = mapped_column(String(PRODUCT_KIND_LENGTH))
+    priority: Mapped[int] = mapped_column(Integer)
+    bits: Mapped[float] = mapped_column(Double)
+    acquired_sol: Mapped[int] = mapped_column(Integer)
+    sol: Mapped[int] = mapped_column(Integer)
+    orbiter: Mapped[str] = mapped_column(String(16))
+    acquired_utc: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_utc: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_utc: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 #: Every table of the schema, by name.

@@ -27,6 +27,7 @@ from perseverance.store.schema import (
     ActivityRow,
     Base,
     CustodyRow,
+    DownlinkRow,
     EventRow,
     MoxieRunRow,
     PowerRow,
@@ -275,6 +276,11 @@ class RunWriter:
         """A MOXIE run (the columns of `MoxieRunRow` but ``run_id``; ``sol`` defaults to
         the transaction's)."""
         self._insert(MoxieRunRow, [fields])
+
+    def add_downlinks(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Products sent home (the columns of `DownlinkRow` but ``run_id`` and ``id``;
+        ``sol``, the pass's, defaults to the transaction's)."""
+        self._insert(DownlinkRow, rows)
 
     def set_checkpoint(self, state: Any) -> None:
         """The simulation state (JSON) that a resumed run restarts from."""
