@@ -136,7 +136,7 @@ def wav_layout(path: Path) -> WavLayout:
 
 
 def _kind(values: list[str]) -> str:
-    """"integer", "real" or "string": the narrowest PDS4 ASCII type all ``values`` fit."""
+    """ "integer", "real" or "string": the narrowest PDS4 ASCII type all ``values`` fit."""
     for kind, cast in (("integer", int), ("real", float)):
         try:
             for v in values:

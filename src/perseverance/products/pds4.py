@@ -120,23 +120,26 @@ def _relative(product_path: str) -> PurePosixPath:
 def logical_identifier(run_id: str, product_path: str) -> str:
     """The product's PDS4 logical identifier, ``urn:nasa:pds:perseverance_sim:<run>:<id>``.
 
-    The product id is the path lowercased with ``/`` as ``.`` when that loses nothing
-    (a path of ``[a-z0-9._-]`` whose folders have no dot and that has no ``..``);
-    otherwise it is a readable form followed by ``..`` and 12 hex digits of the path's
-    SHA-256, so two paths never share an identifier.
+    The product id is the path with ``/`` written ``__`` when that can be read back
+    (every part made of ``[a-z0-9._-]``, without ``__`` or ``..``, not starting or
+    ending with ``_``); otherwise it is such a readable form followed by ``..`` and 12
+    hex digits of the path's SHA-256, so two paths never share an identifier.
 
     >>> logical_identifier("Run-1", "images/sol_0003/navcam_l.png")
-    'urn:nasa:pds:perseverance_sim:run-1:images.sol_0003.navcam_l.png'
+    'urn:nasa:pds:perseverance_sim:run-1:images__sol_0003__navcam_l.png'
     """
     rel = _relative(product_path)
     collection = _LID_CHARS.sub("_", run_id.lower()) or "run"
     prefix = f"urn:nasa:pds:{BUNDLE}:{collection}:"
     text = rel.as_posix()
-    readable = _LID_CHARS.sub("-", ".".join(rel.parts).lower())
-    lossless = (
-        not _LID_CHARS.search(text.replace("/", ""))
-        and not any("." in part for part in rel.parts[:-1])
-        and ".." not in readable
+    readable = "__".join(_LID_CHARS.sub("-", part.lower()) for part in rel.parts)
+    lossless = all(
+        not _LID_CHARS.search(part)
+        and "__" not in part
+        and ".." not in part
+        and not part.startswith("_")
+        and not part.endswith("_")
+        for part in rel.parts
     )
     if not lossless or len(prefix) + len(readable) > LID_MAX:
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -322,6 +325,11 @@ def label_bytes(
     path = folder / rel
     if not path.is_file():
         raise FileNotFoundError(f"no product file {rel.as_posix()} in {folder} to label")
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise ValueError(
+            f"product path {rel.as_posix()!r} must be a file inside the run folder: "
+            f"it links to {path.resolve()}"
+        )
     observed = _utc_text(observed_utc)
     data = path.read_bytes()
     root = ET.Element(f"{{{PDS_NS}}}Product_Observational")
@@ -342,7 +350,8 @@ def label_bytes(
     if block is not None:
         _sub(observation, "Discipline_Area").append(block)
     ET.indent(root)
-    return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+    raw: bytes = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
+    return raw + b"\n"
 
 
 def write_label(
