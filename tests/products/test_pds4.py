@@ -188,23 +188,24 @@ def test_same_inputs_give_the_same_label_bytes(tmp_path):
 
 
 def test_bad_input_says_what_is_wrong(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (tmp_path / "x").write_text("outside the run folder")
     with pytest.raises(FileNotFoundError, match=r"missing\.png"):
-        write_label(tmp_path, {"path": "missing.png"}, run_id="r", observed_utc=OBSERVED)
-    (tmp_path.parent / "x").write_text("outside")
-    for escaping in ("../x", "/etc/passwd", "a/../../x"):
+        write_label(run, {"path": "missing.png"}, run_id="r", observed_utc=OBSERVED)
+    for escaping in ("../x", str(tmp_path / "x"), "a/../../x"):
         with pytest.raises(ValueError, match="inside the run folder"):
-            write_label(tmp_path, {"path": escaping}, run_id="r", observed_utc=OBSERVED)
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "link.json").symlink_to(tmp_path.parent / "x")
+            write_label(run, {"path": escaping}, run_id="r", observed_utc=OBSERVED)
+    (run / "link.json").symlink_to(tmp_path / "x")
     with pytest.raises(ValueError, match="inside the run folder"):
-        write_label(tmp_path / "run", {"path": "link.json"}, run_id="r", observed_utc=OBSERVED)
-    (tmp_path / "a.json").write_text("{}")
+        write_label(run, {"path": "link.json"}, run_id="r", observed_utc=OBSERVED)
+    (run / "a.json").write_text("{}")
     with pytest.raises(ValueError, match="time zone"):
-        write_label(tmp_path, {"path": "a.json"}, run_id="r", observed_utc=datetime(2021, 2, 18))
-    (tmp_path / "fake.png").write_bytes(b"not a png at all" * 4)
+        write_label(run, {"path": "a.json"}, run_id="r", observed_utc=datetime(2021, 2, 18))
+    (run / "fake.png").write_bytes(b"not a png at all" * 4)
     with pytest.raises(ValueError, match="not a PNG"):
-        write_label(tmp_path, {"path": "fake.png"}, run_id="r", observed_utc=OBSERVED)
-    assert not (tmp_path / "fake.png.xml").exists()
+        write_label(run, {"path": "fake.png"}, run_id="r", observed_utc=OBSERVED)
+    assert sorted(p.name for p in run.iterdir()) == ["a.json", "fake.png", "link.json"]
 
 
 def test_a_label_costs_well_under_five_ms_for_100_kb(tmp_path):

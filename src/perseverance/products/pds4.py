@@ -48,6 +48,7 @@ __all__ = [
     "LABEL_SUFFIX",
     "LOCAL_NS",
     "PDS_NS",
+    "label_bytes",
     "label_path",
     "logical_identifier",
     "write_label",
