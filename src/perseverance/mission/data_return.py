@@ -127,8 +127,17 @@ class DataReturn:
                 }
             ]
 
+    def acquired_utc(self, row: dict[str, Any], sol: int) -> datetime:
+        """When a product row of ``sol`` was made (aware UTC): at its LMST, EDL's files at
+        touchdown, anything else at the end of the sol."""
+        if row.get("kind") in LIVE_KINDS:
+            return self.clock.landing_utc
+        lmst = row.get("lmst")
+        if lmst:
+            return self.clock.utc(sol, _lmst_s(str(lmst)))
+        return self.clock.sol_start_utc(sol + 1)
+
     def _product_items(self, sol: int, products: list[dict[str, Any]]) -> list[Item]:
-        end_of_sol = _utc64(self.clock.sol_start_utc(sol + 1))
         items: list[Item] = []
         queued = {str(k): int(p) for k, p in zip(self.store.key, self.store.priority, strict=True)}
         for row in products:
@@ -138,8 +147,7 @@ class DataReturn:
             size = row.get("bytes")
             if not size:
                 continue
-            lmst = row.get("lmst")
-            when = end_of_sol if not lmst else _utc64(self.clock.utc(sol, _lmst_s(lmst)))
+            when = _utc64(self.acquired_utc(row, sol))
             priority = int(row.get("priority") or self.telecom.downlink.default_priority)
             thumb = row.get("thumbnail")
             after = None

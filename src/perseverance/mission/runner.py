@@ -42,6 +42,7 @@ from perseverance.mission.imaging import (
 )
 from perseverance.mission.instruments import SolInstruments
 from perseverance.mission.moxie_runs import MoxieOperator, check_campaign
+from perseverance.mission.product_labels import label_products
 from perseverance.mission.request_details import (
     DepotDrop,
     Drive,
@@ -653,6 +654,9 @@ class MissionRunner:
             science = self.instruments().sol(sol, rec)
             images, tail = self._images(sol, rec, events)
             made_today = [*rec.products, *(products or []), *science.products, *images]
+            events += label_products(
+                self.run.folder, self.run.run_id, made_today, lambda r: link.acquired_utc(r, sol)
+            )
             events += link.queue(sol, made_today, activity_data)
             sent, returned = link.relay(sol, passes.select(flown))
             state.onboard = link.store.to_json()
