@@ -35,7 +35,7 @@ def dump(store: Store, run_id: str) -> dict[str, Any]:
     """Everything a run wrote, as plain data, without ids and wall-clock times."""
     out: dict[str, Any] = {}
     for table in ("sols", "activities", "events", "traverse", "power", "tubes", "samples",
-                  "custody", "products"):  # fmt: skip
+                  "custody", "products", "downlinks", "weather_sols", "moxie_runs"):  # fmt: skip
         rows = getattr(store, table)(run_id)
         out[table] = [
             {k: v for k, v in vars(r).items() if not k.startswith("_") and k not in VOLATILE}

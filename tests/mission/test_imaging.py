@@ -4,6 +4,7 @@ leaves no files, and its resume writes the same rows and the same bytes."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from importlib import resources
 from pathlib import Path
@@ -26,6 +27,7 @@ from perseverance.mission.imaging import (
     check_imaging_mode,
 )
 from perseverance.mission.runner import MissionRunner, resume_mission, start_mission
+from perseverance.products import label_path
 from perseverance.store.writer import RunWriter
 
 from .conftest import VOLATILE
@@ -198,7 +200,33 @@ def test_every_image_row_has_its_file_and_thumbnail_and_every_file_a_row(flown):
         assert (run.folder / p.path).stat().st_size == p.bytes
     on_disk = {f.relative_to(run.folder).as_posix() for f in (run.folder / IMAGES_DIR).rglob("*")}
     on_disk = {f for f in on_disk if "." in f.rsplit("/", 1)[-1]}
-    assert on_disk == named  # no orphan file (the stray one was removed on resume)
+    labels = {f for f in on_disk if f.endswith(".xml")}
+    assert labels == {label_path(f) for f in named}  # a label beside every file
+    assert on_disk - labels == named  # no orphan file (the stray one was removed on resume)
+
+
+def test_the_labels_read_back_with_pds4_tools_and_match_their_files(flown):
+    pds4_tools = pytest.importorskip("pds4_tools")
+    run, _, _, _ = flown
+    ok = [p for p in run.store.products("img") if p.status == "ok" and p.kind == "image"]
+    for p in ok[:3]:
+        label = pds4_tools.read(str(run.folder / label_path(p.path)), quiet=True).label
+        data = (run.folder / p.path).read_bytes()
+        assert int(label.findtext(".//File/file_size")) == len(data)
+        assert label.findtext(".//File/md5_checksum") == hashlib.md5(data).hexdigest()
+        start = label.findtext(".//Time_Coordinates/start_date_time")
+        sol_start = run.store.sols("img")[p.sol].utc_start
+        assert start.startswith(str(sol_start.year))  # the acquisition time, in UTC
+
+
+def test_a_thumbnail_is_never_received_after_its_full_frame(flown):
+    run, _, _, _ = flown
+    received = {d.item: d.received_utc for d in run.store.downlinks("img")}
+    frames = [p for p in run.store.products("img") if p.status == "ok" and p.thumbnail
+              and p.thumbnail != p.path and p.path in received]  # fmt: skip
+    assert frames, "some full frames came down in the first sols"
+    for p in frames:
+        assert p.thumbnail in received and received[p.thumbnail] <= received[p.path]
 
 
 def test_what_the_first_sols_imaged(flown):

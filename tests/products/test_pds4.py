@@ -4,7 +4,6 @@ against the files they describe."""
 import csv
 import hashlib
 import re
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,8 +23,6 @@ pds4_tools = pytest.importorskip("pds4_tools")
 OBSERVED = datetime(2021, 2, 18, 20, 55, 17, 250_001, tzinfo=UTC)
 #: A PDS4 logical identifier: urn:nasa:pds:<bundle>:<collection>:<product>, lowercase.
 LID_RE = re.compile(r"^urn:nasa:pds:[a-z0-9._-]+:[a-z0-9._-]+:[a-z0-9._-]+$")
-#: What one label may cost for a 100 kB file, seconds (the issue's budget).
-FIVE_MS = 5e-3
 
 
 def _label(folder: Path, rel: str, **extra: object):
@@ -206,18 +203,3 @@ def test_bad_input_says_what_is_wrong(tmp_path):
     with pytest.raises(ValueError, match="not a PNG"):
         write_label(run, {"path": "fake.png"}, run_id="r", observed_utc=OBSERVED)
     assert sorted(p.name for p in run.iterdir()) == ["a.json", "fake.png", "link.json"]
-
-
-def test_a_label_costs_well_under_five_ms_for_100_kb(tmp_path):
-    rng = np.random.default_rng(5)
-    iio.imwrite(tmp_path / "noise.png", rng.integers(0, 255, (185, 185, 3), dtype=np.uint8))
-    assert 80_000 < (tmp_path / "noise.png").stat().st_size < 130_000
-    scipy.io.wavfile.write(tmp_path / "s.wav", 48_000, rng.integers(-99, 99, 50_000, np.int16))
-    pq.write_table(pa.table({"x": rng.normal(size=12_000)}), tmp_path / "t.parquet")
-    rows = [{"path": n} for n in ("noise.png", "s.wav", "t.parquet")]
-    write_label(tmp_path, rows[0], run_id="r", observed_utc=OBSERVED)  # warm the imports
-    start = time.perf_counter()
-    for i in range(60):
-        write_label(tmp_path, rows[i % 3], run_id="r", observed_utc=OBSERVED)
-    per_label = (time.perf_counter() - start) / 60
-    assert per_label < FIVE_MS

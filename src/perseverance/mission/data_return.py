@@ -15,8 +15,10 @@ Files made on Earth from data already received (plots, spectrograms, the report)
 never queued, and EDL's own files came down live, relayed by the orbiters overhead at
 touchdown ("bent pipe"): they are received one light time after touchdown.
 
-Then each relay pass the sol flew empties the queue in priority order; none runs in
-the solar conjunction, so products wait it out. The queue is part of the checkpoint.
+Then each relay pass the sol flew, and its X-band session direct to Earth (while
+Earth is up, at the high-gain antenna's rate), empties the queue in priority order,
+in time order; no relay pass runs in the solar conjunction: products wait it out.
+The queue is part of the checkpoint.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from perseverance.mars.constants import LMST_HOUR_S
-from perseverance.mars.ephemeris import LightTimeTable
+from perseverance.mars.ephemeris import LightTimeTable, earth_in_site_sky
 from perseverance.mission.clock import MissionClock
 from perseverance.relay.downlink import Item, OnboardStore, StoreOverflowError
 from perseverance.relay.orbits import Constellation, load_orbiters
@@ -45,6 +47,10 @@ LIVE_KINDS = frozenset({"edl_telemetry", "edl_events", "edl_summary"})
 THUMBNAIL_KIND = "image_thumbnail"
 #: The light-time table reaches this far past the last sol (the last products' arrival).
 _AFTER_LAST_SOL = timedelta(days=2)
+#: The link name of a direct-to-Earth session in the downlinks table.
+DTE = "dte"
+#: The grid of Earth's elevation over a sol [LMST h].
+_EARTH_STEP_H = 1.0 / 6.0
 #: The orbiters that relayed EDL (B: MRO and MAVEN, docs/reference/instruments.md §6).
 EDL_RELAYS = ("mro", "maven")
 
@@ -175,17 +181,41 @@ class DataReturn:
         key = f"activity/sol_{sol:04d}/{index:03d}"
         return Item(key, kind, self.telecom.priority(kind), bits, when, sol)
 
-    def relay(self, sol: int, passes: Passes) -> tuple[list[dict[str, Any]], float]:
-        """Fly ``passes`` (in rise order): the downlink rows and the bits sent."""
+    def earth_window_h(self, sol: int) -> tuple[float, float] | None:
+        """The LMST hours [h] of the sol's longest stretch with Earth above the DTE
+        elevation (``telecom.toml``), on a 10-minute grid; None if Earth never rises so high."""
+        hours = np.arange(0.0, 24.0 + 1e-9, _EARTH_STEP_H)
+        t0 = _utc64(self.clock.sol_start_utc(sol))
+        utc = t0 + np.round(hours * LMST_HOUR_S * 1e6).astype("timedelta64[us]")
+        up = earth_in_site_sky(utc, self.site.latitude_deg, self.site.longitude_east_deg)
+        above = np.asarray(up.elevation_deg) >= self.telecom.dte.min_elevation_deg
+        if not above.any():
+            return None
+        edges = np.diff(np.concatenate([[0], above.astype(np.int8), [0]]))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+        k = int(np.argmax(ends - starts))
+        return float(hours[starts[k]]), float(hours[ends[k]])
+
+    def downlink(
+        self, sol: int, passes: Passes, dte_sessions: list[tuple[float, float]]
+    ) -> tuple[list[dict[str, Any]], float]:
+        """Fly the sol's relay ``passes`` and X-band sessions (start, duration [s from
+        LMST midnight]) in time order: the downlink rows and the bits sent."""
+        windows = [(passes.rise_utc[i], passes.set_utc[i], float(passes.volume_bits[i]),
+                    str(passes.orbiter[i])) for i in range(len(passes))]  # fmt: skip
+        windows += [
+            (_utc64(self.clock.utc(sol, start)), _utc64(self.clock.utc(sol, start + length)),
+             self.telecom.dte.downlink_bps * length, DTE)
+            for start, length in dte_sessions
+        ]  # fmt: skip
+        windows.sort(key=lambda w: w[0])
         rows: list[dict[str, Any]] = []
         before = self.store.used_bits
-        for i in np.argsort(passes.rise_utc, kind="stable"):
-            orbiter = str(passes.orbiter[i])
-            delay = self.fleet.orbiter(orbiter).elements.store_forward_delay_s
+        for rise, set_, volume, link in windows:
+            delay = 0.0 if link == DTE else self.fleet.orbiter(link).elements.store_forward_delay_s
             sent = self.store.relay(
-                passes.rise_utc[i], passes.set_utc[i], float(passes.volume_bits[i]), orbiter,
-                delay_s=delay, light_time_s=self.light,
-            )  # fmt: skip
+                rise, set_, volume, link, delay_s=delay, light_time_s=self.light
+            )
             rows += [
                 {
                     "item": r["key"],
@@ -193,7 +223,7 @@ class DataReturn:
                     "priority": r["priority"],
                     "bits": r["bits"],
                     "acquired_sol": r["sol"],
-                    "orbiter": orbiter,
+                    "orbiter": link,
                     "acquired_utc": _dt(r["acquired_utc"]),
                     "sent_utc": _dt(r["sent_utc"]),
                     "received_utc": _dt(r["received_utc"]),

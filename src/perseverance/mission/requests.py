@@ -13,6 +13,8 @@ How many runs of each activity the sol asks for:
   largest first, as many as the data waiting needs, between ``per_sol`` and
   ``per_sol_max``, each at its own rise and for its own duration; none in the solar
   conjunction, when the orbiters cannot reach Earth;
+* the X-band session direct to Earth inside its window while Earth is up (none on a
+  sol when it is not);
 * anything else, ``per_sol`` times.
 
 Then the store: every request's data (its rate times its duration) must fit in the
@@ -88,6 +90,16 @@ def _spread_starts(window_h: tuple[float, float], n: int, duration_s: float) -> 
     lo, hi = window_h[0] * LMST_HOUR_S, window_h[1] * LMST_HOUR_S
     step = (hi - lo) / n
     return [min(max(lo + (i + 0.5) * step - duration_s / 2, lo), hi - duration_s) for i in range(n)]
+
+
+def _overlap(
+    window_h: tuple[float, float], earth_h: tuple[float, float] | None, duration_s: float
+) -> tuple[float, float] | None:
+    """The part of ``window_h`` inside ``earth_h`` [h], if a run of ``duration_s`` fits."""
+    if earth_h is None:
+        return None
+    lo, hi = max(window_h[0], earth_h[0]), min(window_h[1], earth_h[1])
+    return (lo, hi) if (hi - lo) * LMST_HOUR_S >= duration_s else None
 
 
 def _runs_wanted(p: PlannedActivity, sol: int, scenario: Scenario, done: int) -> int:
@@ -248,12 +260,14 @@ def sol_requests(
     relay_bits: float,
     free_bits: float,
     passes: Passes,
+    earth_window_h: tuple[float, float] | None,
 ) -> tuple[list[MissionRequest], list[MissionRequest]]:
     """The sol's requests, and those held back because their data would not fit.
 
     ``relay_bits`` [bit] is the data the sol is expected to leave for the relay passes;
     ``free_bits`` [bit] the onboard store's free space less its reserve; ``passes`` the
-    relay passes rising on this sol.
+    relay passes rising on this sol; ``earth_window_h`` the LMST hours with Earth high
+    enough for the X-band link (None: not on this sol).
     """
     scenario, power = models.scenario, models.power
     requests: list[MissionRequest] = []
@@ -277,8 +291,13 @@ def sol_requests(
                 requests += _relay_requests(p, spec.power_w, spec.awake, passes, relay_bits)
             continue
         n = _runs_wanted(p, sol, scenario, state.done.get(p.where, 0))
-        if n <= 0:
+        window: tuple[float, float] | None = a.lmst_hours
+        if a.kind == "dte_xband":  # only while Earth is up
+            window = _overlap(a.lmst_hours, earth_window_h, duration)
+            n = n if window is not None else 0
+        if n <= 0 or window is None:
             continue
+        assert window is not None
         background = a.kind in BACKGROUND_KINDS
         if a.sol is not None:
             priority = PRIORITY_FIXED
@@ -286,12 +305,12 @@ def sol_requests(
             priority = PRIORITY_BACKGROUND
         else:
             priority = PRIORITY_SPREAD if a.total is not None else PRIORITY_DAILY
-        starts = _spread_starts(a.lmst_hours, n, duration) if background else [None] * n
+        starts = _spread_starts(window, n, duration) if background else [None] * n
         for start in starts:
             run: MissionRequest = Request(
                 a.kind,
                 a.name,
-                a.lmst_hours,
+                window,
                 duration,
                 spec.power_w,
                 awake=spec.awake,

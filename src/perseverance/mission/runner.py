@@ -594,12 +594,13 @@ class MissionRunner:
         passes = link.passes_on(sol)
         requests, held = sol_requests(
             sol, models, state, relay_bits=link.store.used_bits + TYPICAL_SOL_DATA_BITS,
-            free_bits=link.free_bits, passes=passes,
+            free_bits=link.free_bits, passes=passes, earth_window_h=link.earth_window_h(sol),
         )  # fmt: skip
         slots = plan_sol(requests, models.power, state.battery_j, utc_start, earliest_s=earliest_s)
         rec = SolRecord()
         ops = SurfaceOps(models, self.terrain, self.grid, self.seed, self._traverse_so_far())
         flown = np.zeros(len(passes), dtype=bool)
+        dte: list[tuple[float, float]] = []
         activity_data: list[Item] = []
         ordered = sorted(slots, key=lambda s: (s.start_s is None, s.start_s or 0.0))
         for index, slot in enumerate(ordered):
@@ -623,6 +624,8 @@ class MissionRunner:
                         ops.plain(slot, detail, rec, state)
                         if detail.relay_pass is not None:
                             flown[detail.relay_pass] = True
+                        if slot.request.kind == "dte_xband" and slot.start_s is not None:
+                            dte.append((slot.start_s, slot.request.duration_s))
                     case MoxieRun():
                         rec.moxie_run(self._moxie().fly(sol, slot, detail))
                     case _:
@@ -658,7 +661,7 @@ class MissionRunner:
                 self.run.folder, self.run.run_id, made_today, lambda r: link.acquired_utc(r, sol)
             )
             events += link.queue(sol, made_today, activity_data)
-            sent, returned = link.relay(sol, passes.select(flown))
+            sent, returned = link.downlink(sol, passes.select(flown), dte)
             state.onboard = link.store.to_json()
             self._commit(
                 sol, phase.name, utc_start, budget, rec, returned, events,

@@ -33,6 +33,14 @@ class OnboardStoreSpec(DataModel):
 Priority = Annotated[int, Field(ge=1, le=100)]
 
 
+class DirectToEarth(DataModel):
+    downlink_bps: Annotated[float, Field(gt=0, le=1e7)]
+    """X-band rate through the high-gain antenna to the DSN [bit/s]."""
+    min_elevation_deg: Annotated[float, Field(ge=0, lt=90)]
+    """Earth's elevation in the site's sky needed for the link [deg]."""
+    source: str = ""
+
+
 class Downlink(DataModel):
     thumbnail_priority: Priority
     default_priority: Priority
@@ -45,6 +53,7 @@ class Telecom(DataModel):
     name: str = ""
     source: str = ""
     onboard_store: OnboardStoreSpec
+    dte: DirectToEarth
     downlink: Downlink
     data_rate_bps: dict[str, Rate] = Field(min_length=1)
     """Data made per second of each activity kind [bit/s]."""
