@@ -68,6 +68,10 @@ def main() -> None:
             d: sum(f.stat().st_size for f in (run.folder / d).rglob("*") if f.is_file())
             for d in ("weather", "audio", "rimfax", "moxie")
         }
+        downlinks = run.store.downlinks(run.run_id)
+        ages_h = sorted((d.received_utc - d.acquired_utc).total_seconds() / 3600 for d in downlinks)
+        labels = sum(1 for _ in run.folder.rglob("*.xml"))
+        waiting = len((state.onboard or {}).get("key", []))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"setup (scenario, models, EDL system, terrain): {setup:.2f} s")
     print(f"sols 0-{n_sols - 1}: {flown:.1f} s, {n_sols / flown:.1f} sols/s (report included)")
@@ -90,6 +94,12 @@ def main() -> None:
         f"products: {counts['meda_table']} MEDA tables, {counts['audio']} recordings, "
         f"{counts['radargram']} radargrams, {counts['moxie_series']} MOXIE runs "
         f"({sum(r.grams for r in moxie):.1f} g O2)"
+    )
+    median = ages_h[len(ages_h) // 2] if ages_h else float("nan")
+    print(
+        f"data return: {len(downlinks)} products received, "
+        f"{sum(d.bits for d in downlinks) / 1e9:.1f} Gbit, median age on arrival "
+        f"{median:.1f} h; {waiting} still onboard; {labels} PDS4 labels"
     )
     verdict = "within" if folder_bytes <= FOLDER_LIMIT_BYTES else "OVER"
     print(f"run folder: {folder_bytes / 1e6:.1f} MB ({verdict} the 1 GB limit)")
