@@ -3,8 +3,8 @@
 A `PerseveranceError` (bad input the user can fix) prints as one line on stderr with
 exit code 2, and so does a usage error (an unknown option, a value of the wrong type);
 anything else is a bug and keeps its traceback. The sub-commands live in `edl`,
-`mission`, `records`, `image`, `weather`, `passes` and `products`; what they print through (consoles, errors,
-JSON, progress, coordinates) in `output`.
+`mission`, `records`, `image`, `weather`, `passes` and `products`; what they print
+through (consoles, errors, JSON, progress, coordinates) in `output`.
 """
 
 from __future__ import annotations

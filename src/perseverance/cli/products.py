@@ -29,7 +29,7 @@ from perseverance.errors import PerseveranceError
 from perseverance.outputs import DEFAULT_RUNS_DIR
 
 if TYPE_CHECKING:
-    from perseverance.store import DownlinkRow, ProductRow
+    from perseverance.store.schema import DownlinkRow, ProductRow
 
 products_app = typer.Typer(
     help="The data products of a run: what was made, and when it reached Earth.",
@@ -148,8 +148,7 @@ def _parse_received_by(text: str) -> datetime:
         return parse_utc(text)
     except PerseveranceError:
         raise PerseveranceError(
-            f"--received-by {text!r}: not a UTC instant; give ISO 8601, "
-            "e.g. 2021-02-19T12:00:00Z"
+            f"--received-by {text!r}: not a UTC instant; give ISO 8601, e.g. 2021-02-19T12:00:00Z"
         ) from None
 
 
@@ -212,14 +211,18 @@ def list_products(
     runs_dir: Annotated[
         Path,
         typer.Option(
-            "--runs-dir", metavar="DIR", help="The folder of the run folders (runs/<id>/mission.db)."
+            "--runs-dir",
+            metavar="DIR",
+            help="The folder of the run folders (runs/<id>/mission.db).",
         ),
     ] = DEFAULT_RUNS_DIR,
     instrument: Annotated[
         str | None, typer.Option(metavar="X", help="Only this instrument (any case).")
     ] = None,
     kind: Annotated[str | None, typer.Option(metavar="K", help="Only this product kind.")] = None,
-    sol: Annotated[int | None, typer.Option(metavar="N", help="Only products made on sol N.")] = None,
+    sol: Annotated[
+        int | None, typer.Option(metavar="N", help="Only products made on sol N.")
+    ] = None,
     received_by: Annotated[
         str | None,
         typer.Option(metavar="UTC", help="Only products received on Earth by then (ISO 8601)."),
