@@ -76,8 +76,8 @@ def product_docs(
     """One dict per product (keys `FIELDS`, times as aware UTC datetimes), its downlink
     and its thumbnail's downlink joined by item path (the first row of an item wins)."""
     sent: dict[str, DownlinkRow] = {}
-    for d in downlinks:
-        sent.setdefault(d.item, d)
+    for row in downlinks:
+        sent.setdefault(row.item, row)
     docs = []
     for p in products:
         d = sent.get(p.path)
