@@ -3,8 +3,8 @@
 A `PerseveranceError` (bad input the user can fix) prints as one line on stderr with
 exit code 2, and so does a usage error (an unknown option, a value of the wrong type);
 anything else is a bug and keeps its traceback. The sub-commands live in `edl`,
-`mission`, `records`, `image`, `weather` and `passes`; what they print through (consoles, errors,
-JSON, progress, coordinates) in `output`.
+`mission`, `records`, `image`, `weather`, `passes` and `products`; what they print
+through (consoles, errors, JSON, progress, coordinates) in `output`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from perseverance.cli.image import image
 from perseverance.cli.mission import mission
 from perseverance.cli.output import Command, Group, console, err_console, fail, print_json
 from perseverance.cli.passes import passes
+from perseverance.cli.products import products_app
 from perseverance.cli.records import report, runs_app, samples_app
 from perseverance.cli.weather import weather
 from perseverance.errors import PerseveranceError
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 app.add_typer(runs_app, name="runs")
 app.add_typer(samples_app, name="samples")
+app.add_typer(products_app, name="products")
 
 
 def time(

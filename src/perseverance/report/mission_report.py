@@ -31,6 +31,7 @@ from perseverance.report.html import CSS, cell, p
 from perseverance.report.run_data import RunData
 from perseverance.report.sections import (
     activities,
+    data_return,
     depot,
     edl,
     energy,
@@ -69,6 +70,7 @@ _SECTIONS: tuple[tuple[str, str, Callable[[RunData], str]], ...] = (
     ("radar", "RIMFAX: under the crater floor", radar.render),
     ("activities", "Activities", activities.render),
     ("odometry", "Odometry", odometry.render),
+    ("data_return", "Data return: the link home", data_return.render),
     ("events", "Mission events", events.render),
     ("products", "Data products", products.render),
 )

@@ -31,6 +31,7 @@ from perseverance.store import (
     TubeRow,
     WeatherSolRow,
 )
+from perseverance.store.schema import DownlinkRow
 from perseverance.terrain.landing_region import LandingRegion
 from perseverance.terrain.site import load_site
 
@@ -96,6 +97,7 @@ class RunData:
         self.products: list[ProductRow] = store.products(rid)
         self.weather: list[WeatherSolRow] = store.weather_sols(rid)
         self.moxie: list[MoxieRunRow] = store.moxie_runs(rid)
+        self.downlinks: list[DownlinkRow] = store.downlinks(rid)
         self.run_dir = run_dir
         self.notes: list[str] = []
         self.terrain = (
