@@ -146,7 +146,7 @@ def _parse_received_by(text: str) -> datetime:
 
     try:
         return parse_utc(text)
-    except PerseveranceError:
+    except (PerseveranceError, OverflowError, ValueError):
         raise PerseveranceError(
             f"--received-by {text!r}: not a UTC instant; give ISO 8601, e.g. 2021-02-19T12:00:00Z"
         ) from None

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from perseverance.errors import StoreError
 from perseverance.mars.constants import LMST_HOUR_S
 from perseverance.mars.ephemeris import LightTimeTable, earth_in_site_sky
 from perseverance.mission.clock import MissionClock
@@ -43,6 +44,9 @@ __all__ = ["GROUND_KINDS", "LIVE_KINDS", "DataReturn", "touchdown_confirmed"]
 GROUND_KINDS = frozenset({"edl_plot", "spectrogram", "radargram_plot", "report"})
 #: EDL's own files, relayed live by the orbiters overhead at touchdown.
 LIVE_KINDS = frozenset({"edl_telemetry", "edl_events", "edl_summary"})
+#: Products covering a span of time (MEDA's sol, a recording, a MOXIE run): whole at
+#: the end of their sol, whatever LMST their row gives (their start).
+SPAN_KINDS = frozenset({"meda_table", "audio", "moxie_series"})
 #: The kind of an image's thumbnail in the queue.
 THUMBNAIL_KIND = "image_thumbnail"
 #: The light-time table reaches this far past the last sol (the last products' arrival).
@@ -87,9 +91,15 @@ class DataReturn:
         self.fleet: Constellation = load_orbiters()
         start, end = clock.sol_start_utc(0), clock.sol_start_utc(last_sol + 1)
         self.passes = find_passes(start, end, site=site, constellation=self.fleet)
-        self.light = LightTimeTable.over(start, end + _AFTER_LAST_SOL)
+        longest = max(o.elements.store_forward_delay_s for o in self.fleet.orbiters)
+        self.light = LightTimeTable.over(start, end + _AFTER_LAST_SOL + timedelta(seconds=longest))
         capacity = telecom.onboard_store.capacity_bits
-        self.store = OnboardStore.from_json(onboard) if onboard else OnboardStore(capacity)
+        try:
+            self.store = OnboardStore.from_json(onboard) if onboard else OnboardStore(capacity)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(
+                f"the run's checkpoint holds a damaged onboard store ({exc}): start a new run"
+            ) from None
 
     def passes_on(self, sol: int) -> Passes:
         """The passes rising on ``sol`` (LMST midnight to midnight)."""
@@ -102,18 +112,26 @@ class DataReturn:
         """The store's free space less its reserve [bit] (what the planner may fill)."""
         return max(self.store.free_bits - self.telecom.onboard_store.reserve_bits, 0.0)
 
-    def queue(self, sol: int, products: list[dict[str, Any]], activity_data: list[Item]
-              ) -> list[dict[str, Any]]:  # fmt: skip
-        """Queue the sol's products and activity data; the events of what did not fit
-        (none when the planner kept within `free_bits`: data is never silently lost)."""
-        items = [*self._product_items(sol, products), *activity_data]
+    def queue(
+        self,
+        sol: int,
+        products: list[dict[str, Any]],
+        activity_data: list[Item],
+        *,
+        sent: set[str] | frozenset[str] = frozenset(),
+    ) -> list[dict[str, Any]]:
+        """Queue the sol's products (but those already ``sent``: EDL's live files) and
+        activity data; the events of what did not fit (none when the planner kept within
+        `free_bits`: data is never silently lost)."""
+        items = [it for it in self._product_items(sol, products) if it.key not in sent]
+        items += activity_data
         try:
             self.store.add(items)
             return []
         except StoreOverflowError as exc:  # the planner's estimate fell short: keep the first
             kept: list[Item] = []
             lost: list[Item] = []
-            room = self.store.free_bits
+            room = self.store.free_bits * (1.0 - 1e-9)  # below the store's own sum check
             for it in sorted(items, key=lambda x: x.priority):  # stable: thumbnails first
                 if it.bits <= room and it.after not in {x.key for x in lost}:
                     kept.append(it)
@@ -135,20 +153,22 @@ class DataReturn:
 
     def acquired_utc(self, row: dict[str, Any], sol: int) -> datetime:
         """When a product row of ``sol`` was made (aware UTC): at its LMST, EDL's files at
-        touchdown, anything else at the end of the sol."""
+        touchdown, a product covering a span of time (`SPAN_KINDS`) and anything without
+        an LMST at the end of the sol."""
         if row.get("kind") in LIVE_KINDS:
             return self.clock.landing_utc
         lmst = row.get("lmst")
-        if lmst:
+        if lmst and row.get("kind") not in SPAN_KINDS:
             return self.clock.utc(sol, _lmst_s(str(lmst)))
         return self.clock.sol_start_utc(sol + 1)
 
     def _product_items(self, sol: int, products: list[dict[str, Any]]) -> list[Item]:
         items: list[Item] = []
+        ground = {str(r.get("path")) for r in products if r.get("kind") in GROUND_KINDS}
         queued = {str(k): int(p) for k, p in zip(self.store.key, self.store.priority, strict=True)}
         for row in products:
             kind = str(row.get("kind"))
-            if row.get("status", "ok") != "ok" or kind in GROUND_KINDS | LIVE_KINDS:
+            if row.get("status", "ok") != "ok" or kind in GROUND_KINDS:
                 continue
             size = row.get("bytes")
             if not size:
@@ -157,6 +177,8 @@ class DataReturn:
             priority = int(row.get("priority") or self.telecom.downlink.default_priority)
             thumb = row.get("thumbnail")
             after = None
+            if thumb in ground:  # e.g. a recording's spectrogram, drawn on Earth
+                thumb = None
             if thumb and thumb != row["path"] and str(thumb) in queued:
                 # a thumbnail shared by several products (EDL): wait for it if it goes first
                 after = str(thumb) if queued[str(thumb)] <= priority else None

@@ -32,12 +32,13 @@ def label_products(
     failed. ``acquired`` gives a row's acquisition time (aware UTC)."""
     events: list[dict[str, Any]] = []
     done: set[str] = set()
+    rows_by_path = {str(r.get("path")) for r in rows}
     for row in rows:
         if row.get("status", "ok") != "ok" or row.get("kind") in UNLABELLED_KINDS:
             continue
         targets = [row]
         thumb = row.get("thumbnail")
-        if thumb and thumb != row.get("path"):
+        if thumb and thumb not in rows_by_path:  # a thumbnail that is no row of its own
             targets.append(row | {"kind": "image_thumbnail", "path": thumb, "thumbnail": None,
                                   "width_px": None, "height_px": None})  # fmt: skip
         for target in targets:
@@ -46,7 +47,7 @@ def label_products(
             done.add(target["path"])
             try:
                 write_label(folder, target, run_id=run_id, observed_utc=acquired(row))
-            except (OSError, ValueError) as exc:
+            except Exception as exc:  # a label must never stop the mission
                 events.append(
                     {
                         "name": "label_failed",

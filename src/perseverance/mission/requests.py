@@ -205,9 +205,12 @@ def fit_to_store(
     requests: list[MissionRequest], bits: list[float], free_bits: float
 ) -> tuple[list[MissionRequest], list[MissionRequest]]:
     """The requests whose data (``bits`` [bit], one per request) fit in ``free_bits``,
-    taken light work first and data-heavy science last (each group in list order), and
-    those that wait. The kept requests' bits never sum above ``free_bits``."""
-    order = sorted(range(len(requests)), key=lambda i: requests[i].kind in DATA_HEAVY_KINDS)
+    taken light work first and data-heavy science last (each group by priority, then in
+    list order), and those that wait. The kept requests' bits never sum above ``free_bits``."""
+    order = sorted(
+        range(len(requests)),
+        key=lambda i: (requests[i].kind in DATA_HEAVY_KINDS, requests[i].priority),
+    )
     kept: set[int] = set()
     room = free_bits
     for i in order:
@@ -223,16 +226,24 @@ def fit_to_store(
 def _relay_requests(
     p: PlannedActivity, spec_power_w: float, awake: bool, passes: Passes, relay_bits: float
 ) -> list[MissionRequest]:
-    """The sol's relay passes to fly: the largest first until they carry ``relay_bits``."""
+    """The sol's relay passes to fly: the largest first, never two at once, until they
+    carry ``relay_bits`` (at least ``per_sol``, at most ``per_sol_max``)."""
     a = p.activity
     lo, hi = a.lmst_hours
     inside = np.flatnonzero((passes.rise_lmst_h >= lo) & (passes.rise_lmst_h < hi))
     by_volume = inside[np.argsort(-passes.volume_bits[inside], kind="stable")]
-    carried = np.cumsum(passes.volume_bits[by_volume])
-    needed = int(np.searchsorted(carried, relay_bits)) + 1
-    n = min(max(needed, a.per_sol), a.max_per_sol, by_volume.size)
+    chosen: list[int] = []  # the largest first, none overlapping another (one UHF radio)
+    carried = 0.0
+    for i in by_volume:
+        if len(chosen) >= a.max_per_sol or (carried >= relay_bits and len(chosen) >= a.per_sol):
+            break
+        if any(passes.rise_utc[i] < passes.set_utc[j] and passes.rise_utc[j] < passes.set_utc[i]
+               for j in chosen):  # fmt: skip
+            continue
+        chosen.append(int(i))
+        carried += float(passes.volume_bits[i])
     out: list[MissionRequest] = []
-    for i in np.sort(by_volume[:n]):
+    for i in sorted(chosen):
         start = float(passes.rise_lmst_h[i]) * LMST_HOUR_S
         duration = min(float(passes.duration_s[i]), SOL_S - start)
         out.append(
@@ -292,8 +303,9 @@ def sol_requests(
             continue
         n = _runs_wanted(p, sol, scenario, state.done.get(p.where, 0))
         window: tuple[float, float] | None = a.lmst_hours
-        if a.kind == "dte_xband":  # only while Earth is up
-            window = _overlap(a.lmst_hours, earth_window_h, duration)
+        if a.kind == "dte_xband":  # only while Earth is up, never across the Sun
+            up = None if scenario.is_conjunction(sol) else earth_window_h
+            window = _overlap(a.lmst_hours, up, duration)
             n = n if window is not None else 0
         if n <= 0 or window is None:
             continue

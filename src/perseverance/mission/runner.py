@@ -636,8 +636,9 @@ class MissionRunner:
             made = link.activity_item(sol, index, slot.request.kind, rec.data_bits - bits_before,
                                       slot.start_s + slot.request.duration_s)  # fmt: skip
             activity_data += [made] if made is not None else []
-        for r in held:
+        for r in held:  # a sampling held for room is tried again, like one without time
             rec.skipped(Slot(r, None, SlotOutcome.SKIPPED_DATA))
+            self._carry_over(Slot(r, None, SlotOutcome.SKIPPED_DATA), state)
         budget = simulate_sol(models.power, state.battery_j, rec.power_activities, utc_start)
         state.battery_j = budget.end_charge_j
         state.sol = sol
@@ -660,7 +661,8 @@ class MissionRunner:
             events += label_products(
                 self.run.folder, self.run.run_id, made_today, lambda r: link.acquired_utc(r, sol)
             )
-            events += link.queue(sol, made_today, activity_data)
+            sent_live = {str(d["item"]) for d in downlinks or []}
+            events += link.queue(sol, made_today, activity_data, sent=sent_live)
             sent, returned = link.downlink(sol, passes.select(flown), dte)
             state.onboard = link.store.to_json()
             self._commit(
