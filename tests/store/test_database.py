@@ -115,6 +115,21 @@ def _write_sol(writer, sol: int) -> None:
     writer.add_product(
         kind="image", path=f"products/sol{sol:04d}/navcam.png", priority=2, bytes=1_048_576
     )
+    writer.add_downlinks(
+        [
+            {
+                "item": f"products/sol{sol:04d}/navcam.png",
+                "kind": "image",
+                "priority": 2,
+                "bits": 8.0 * 1_048_576,
+                "acquired_sol": sol,
+                "orbiter": "mro",
+                "acquired_utc": LANDING_UTC,
+                "sent_utc": LANDING_UTC + timedelta(hours=2),
+                "received_utc": LANDING_UTC + timedelta(hours=4, seconds=682.25),
+            }
+        ]
+    )
     writer.set_checkpoint({"sol": sol, "battery_j": 3.5e5, "rng": 2**127 + sol})
 
 
@@ -180,6 +195,10 @@ def test_round_trip_of_every_table(store):
     assert (custody.from_state, custody.to_state, custody.lmst) == ("imaged", "sealed", "13:02:11")
     (product,) = store.products(run_id, kind="image")
     assert (product.path, product.bytes, product.sol) == ("products/sol0000/navcam.png", 1048576, 0)
+    (down,) = store.downlinks(run_id, acquired_sol=0)
+    assert (down.item, down.orbiter, down.sol) == (product.path, "mro", 0)
+    assert down.received_utc == LANDING_UTC + timedelta(hours=4, seconds=682.25)
+    assert down.received_utc.tzinfo is not None
 
     store.finish_run(run_id)
     assert store.run("latest").status == "complete"
