@@ -7,12 +7,12 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import imageio.v3 as iio
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import scipy.io.wavfile
+from PIL import Image
 
 from perseverance.products import label_path, logical_identifier, write_label
 from perseverance.products.pds4 import LID_MAX
@@ -84,12 +84,13 @@ def test_csv_table_reads_back_equal_to_the_rows(tmp_path):
 
 
 def test_png_size_and_bands_come_from_the_image(tmp_path):
-    iio.imwrite(tmp_path / "rgb.png", np.zeros((48, 64, 3), np.uint8))
-    iio.imwrite(tmp_path / "grey.png", np.full((20, 30), 700, np.uint16))
+    Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / "rgb.png")
+    Image.fromarray(np.full((20, 30), 700, np.uint16)).save(tmp_path / "grey.png")
     for name in ("rgb.png", "grey.png"):
         s = _label(tmp_path, name, camera="NAVCAM_LEFT")
         _check_file(s, tmp_path / name)
-        image = iio.imread(tmp_path / name)
+        with Image.open(tmp_path / name) as picture:
+            image = np.asarray(picture)
         bands = 1 if image.ndim == 2 else image.shape[2]
         assert int(s.label.findtext(".//psim:width_px")) == image.shape[1]
         assert int(s.label.findtext(".//psim:height_px")) == image.shape[0]
@@ -127,7 +128,7 @@ def test_other_files_get_size_and_checksum(tmp_path):
 
 
 def test_identification_and_observation_areas(tmp_path):
-    iio.imwrite(tmp_path / "x.png", np.zeros((4, 4), np.uint8))
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "x.png")
     s = _label(tmp_path, "x.png")
     label = s.label
     assert _observed(s) == OBSERVED
