@@ -29,3 +29,7 @@ class StoreError(PerseveranceError):
 
 class LandingFailedError(PerseveranceError):
     """The simulation ran, and the vehicle did not land safely (the CLI exits with 1)."""
+
+
+class PerseveranceWarning(UserWarning):
+    """Something the user should know that did not stop the work (the CLI prints one line)."""

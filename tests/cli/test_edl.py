@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from perseverance.cli import app
+from perseverance.edl.setup_cache import CACHE_ENV
 
 runner = CliRunner()
 EVENT_KEYS = {"name", "t_s", "altitude_m", "velocity_mps", "mach", "dynamic_pressure_pa", "g_load"}
@@ -286,3 +288,21 @@ def test_edl_video_refuses_a_folder_of_someone_else_before_flying(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
     assert (folder / "notes.txt").read_text() == "keep me"
+
+
+def test_an_unwritable_setup_cache_is_one_warning_and_the_flight_goes_on(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder\n")
+    env = os.environ | {CACHE_ENV: str(blocker)}
+    result = subprocess.run(
+        [sys.executable, "-m", "perseverance.cli", "edl", "--vehicle", "msl", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == "landed"
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: cannot write the EDL setup cache")
+    assert CACHE_ENV in lines[0] and "Traceback" not in result.stderr

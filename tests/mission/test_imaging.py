@@ -17,8 +17,8 @@ from perseverance.errors import ConfigError
 from perseverance.imaging.mounts import VehiclePose
 from perseverance.imaging.render import DEFAULT_TAU
 from perseverance.mars.constants import LMST_HOUR_S
-from perseverance.mission.data_return import GROUND_KINDS
 from perseverance.mission import imaging
+from perseverance.mission.data_return import GROUND_KINDS
 from perseverance.mission.imaging import (
     DUST_COVER_TRANSMISSION,
     DUST_COVER_VEIL,

@@ -9,8 +9,9 @@ through (consoles, errors, JSON, progress, coordinates) in `output`.
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.markup import escape
@@ -19,12 +20,20 @@ from typer._click.exceptions import ClickException, UsageError
 from perseverance.cli.edl import edl
 from perseverance.cli.image import image
 from perseverance.cli.mission import mission
-from perseverance.cli.output import Command, Group, console, err_console, fail, print_json
+from perseverance.cli.output import (
+    Command,
+    Group,
+    console,
+    err_console,
+    fail,
+    print_json,
+    warn,
+)
 from perseverance.cli.passes import passes
 from perseverance.cli.products import products_app
 from perseverance.cli.records import report, runs_app, samples_app
 from perseverance.cli.weather import weather
-from perseverance.errors import PerseveranceError
+from perseverance.errors import PerseveranceError, PerseveranceWarning
 
 app = typer.Typer(
     help="Perseverance: fly NASA's Mars 2020 mission yourself.",
@@ -107,9 +116,12 @@ app.command(cls=Command)(passes)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The console entry point: runs the app; a usage error is one line and exit code 2."""
+    """The console entry point: runs the app; a usage error is one line and exit code 2;
+    a `PerseveranceWarning` is one ``warning:`` line on stderr."""
     try:
-        code = app(args=argv, standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            code = app(args=argv, standalone_mode=False)
     except ClickException as exc:
         hint = ""
         ctx = getattr(exc, "ctx", None)
@@ -125,3 +137,20 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("interrupted", highlight=False)
         return 130
     return code if isinstance(code, int) else 0
+
+
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    if issubclass(category, PerseveranceWarning):
+        warn(str(message))
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)

@@ -23,10 +23,13 @@ from perseverance.errors import ScenarioError
 MAX_RUNS = 10_000_000
 
 
-def prepare_edl(vehicle: str | Vehicle = "m2020", *, terrain_seed: int = 0) -> EdlSystem:
-    """Load a vehicle (name or TOML path), build its site, target its entry and guidance."""
+def prepare_edl(
+    vehicle: str | Vehicle = "m2020", *, terrain_seed: int = 0, use_cache: bool = True
+) -> EdlSystem:
+    """Load a vehicle (name or TOML path), build its site, target its entry and guidance
+    (from the disk cache of `perseverance.edl.setup_cache` unless ``use_cache`` is False)."""
     v = load_vehicle(vehicle) if isinstance(vehicle, str) else vehicle
-    return build_system(v, terrain_seed)
+    return build_system(v, terrain_seed, use_cache=use_cache)
 
 
 def fly_edl(

@@ -25,6 +25,7 @@ from perseverance.edl.dynamics import Controls, Planet, environment, rk4_step
 from perseverance.edl.guidance import EntryReference
 from perseverance.edl.runs import RunInputs
 from perseverance.edl.sequence import FlightResult, StepSizes, fly
+from perseverance.edl.setup_cache import SetupEntry, load_setup, save_setup
 from perseverance.edl.system import EdlSystem
 from perseverance.edl.vehicle import Vehicle
 from perseverance.errors import ScenarioError
@@ -271,11 +272,20 @@ def _range_to_speed(
     return R_MARS * angle_between(start, end)
 
 
-def build_system(vehicle: Vehicle, terrain_seed: int = 0) -> EdlSystem:
-    """Assemble a vehicle's EDL system: terrain, targeted entry point and guidance reference."""
+def build_system(vehicle: Vehicle, terrain_seed: int = 0, *, use_cache: bool = True) -> EdlSystem:
+    """Assemble a vehicle's EDL system: terrain, targeted entry point and guidance reference.
+
+    With ``use_cache`` the targeting and the reference come from the disk cache
+    (`perseverance.edl.setup_cache`) when it holds them, and are stored there when not.
+    """
     system = EdlSystem.assemble(vehicle, terrain_seed)
-    state, lands = target_entry(system)
-    system.entry_state = state
-    # a vehicle whose reference cannot land flies unguided, and its runs say why they fail
-    system.reference = build_reference(system, state) if lands else None
+    entry = load_setup(system) if use_cache else None
+    if entry is None:
+        state, lands = target_entry(system)
+        # a vehicle whose reference cannot land flies unguided, and its runs say why they fail
+        entry = SetupEntry(state, build_reference(system, state) if lands else None)
+        if use_cache:
+            save_setup(system, entry)
+    system.entry_state = entry.entry_state
+    system.reference = entry.reference
     return system

@@ -1,0 +1,198 @@
+"""A disk cache of an EDL system's setup: the targeted entry state and the guidance reference.
+
+Targeting the entry point and building the reference (`perseverance.edl.reference`) take
+seconds and depend only on the vehicle, its site, the terrain seed and the code. An entry
+is keyed by a SHA-256 of all four (the vehicle and site as their validated JSON, the
+source files of the packages that shape a trajectory), so editing any of them misses the
+cache rather than reusing a stale setup.
+
+Where: ``$PERSEVERANCE_CACHE_DIR`` if set (``off`` turns the cache off), else the user's
+cache folder (``platformdirs``: ``~/.cache/perseverance`` on Linux), in ``edl-setup/``.
+An entry is one ``<key>.npz`` holding its key and a SHA-256 of its arrays; one that does
+not open, has another key or digest, or holds arrays of the wrong shape or non-finite
+values is rebuilt with a warning, never trusted. A folder that cannot be written (read
+only, full) gives a warning and the setup is computed as without a cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import warnings
+import zipfile
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import platformdirs
+
+from perseverance.edl.guidance import EntryReference
+from perseverance.edl.system import EdlSystem
+from perseverance.errors import PerseveranceWarning
+from perseverance.tables import UniformTable
+
+__all__ = ["CACHE_ENV", "CacheWarning", "SetupEntry", "cache_folder", "load_setup", "save_setup"]
+
+#: Environment variable naming the cache folder; ``off`` (or empty) disables the cache.
+CACHE_ENV = "PERSEVERANCE_CACHE_DIR"
+#: Bumped when the entry layout changes.
+ENTRY_FORMAT = 1
+#: Packages (and modules) whose source shapes a trajectory, hashed into every key.
+KEYED_SOURCES = ("edl", "mars", "terrain", "tables.py")
+#: Rows of the reference table (drag, hdot, range, F1, F2, F3).
+REFERENCE_ROWS = 6
+_FLOATS = ("entry_state", "table_values", "table_grid", "reference_scalars")
+
+
+class CacheWarning(PerseveranceWarning):
+    """The EDL setup cache could not be read or written; the setup was computed."""
+
+
+@dataclass(frozen=True)
+class SetupEntry:
+    """What targeting and the reference produce for one system."""
+
+    entry_state: np.ndarray  # (7,)
+    reference: EntryReference | None  # None: the reference cannot land
+
+
+def cache_folder() -> Path | None:
+    """The folder of EDL setup entries, or None when the cache is turned off."""
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen is not None and chosen.strip().lower() in ("", "off"):
+        return None
+    base = Path(chosen) if chosen is not None else Path(platformdirs.user_cache_dir("perseverance"))
+    return base / "edl-setup"
+
+
+def setup_key(system: EdlSystem) -> str:
+    """SHA-256 (hex) of the vehicle, its site, the terrain seed and the keyed source."""
+    h = hashlib.sha256(f"format {ENTRY_FORMAT}\n".encode())
+    h.update(system.vehicle.model_dump_json().encode())
+    site = system.vehicle.target.site
+    if site is not None:
+        from perseverance.terrain.site import load_site
+
+        h.update(load_site(site).model_dump_json().encode())
+    h.update(f"\nterrain seed {system.terrain_seed}\n".encode())
+    h.update(_source_digest().encode())
+    return h.hexdigest()
+
+
+@cache
+def _source_digest() -> str:
+    """SHA-256 of the source files that shape a trajectory (read once per process)."""
+    h = hashlib.sha256()
+    root = resources.files("perseverance")
+    for name in KEYED_SOURCES:
+        path = Path(str(root.joinpath(name)))
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for f in files:
+            h.update(f.relative_to(Path(str(root))).as_posix().encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def load_setup(system: EdlSystem) -> SetupEntry | None:
+    """The cached setup of ``system``, or None (no cache, no entry, or a damaged entry)."""
+    folder = cache_folder()
+    if folder is None:
+        return None
+    key = setup_key(system)
+    path = folder / f"{key}.npz"
+    if not path.is_file():
+        return None
+    try:
+        # read whole first: np.load leaves its file open when the zip is damaged
+        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        return _entry(arrays, key)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        warnings.warn(
+            f"EDL setup cache entry {path} is damaged ({exc}); computing it again",
+            CacheWarning,
+            stacklevel=2,
+        )
+        return None
+
+
+def save_setup(system: EdlSystem, entry: SetupEntry) -> None:
+    """Write ``entry`` for ``system`` (atomically); a folder that cannot be written warns."""
+    folder = cache_folder()
+    if folder is None:
+        return
+    key = setup_key(system)
+    arrays = _arrays(entry)
+    arrays["key"] = np.array(key)
+    arrays["digest"] = np.array(_digest(arrays))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    path = folder / f"{key}.npz"
+    partial = path.with_name(f".{key}.{os.getpid()}.partial")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(buffer.getvalue())
+        os.replace(partial, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        warnings.warn(
+            f"cannot write the EDL setup cache in {folder} ({exc.strerror or exc}); "
+            f"the setup is computed on every run: set {CACHE_ENV} to a writable folder "
+            "or to 'off'",
+            CacheWarning,
+            stacklevel=2,
+        )
+
+
+def _arrays(entry: SetupEntry) -> dict[str, np.ndarray]:
+    ref = entry.reference
+    if ref is None:
+        values, grid, scalars = np.zeros((REFERENCE_ROWS, 0)), np.zeros(2), np.zeros(2)
+    else:
+        values = np.asarray(ref.table.values, dtype=np.float64)
+        grid = np.array([ref.table.x0, ref.table.dx])
+        scalars = np.array([ref.vertical_lift_to_drag, ref.range_trigger_m])
+    return {
+        "entry_state": np.asarray(entry.entry_state, dtype=np.float64),
+        "table_values": values,
+        "table_grid": grid,
+        "reference_scalars": scalars,
+        "has_reference": np.array(ref is not None),
+    }
+
+
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for name in (*_FLOATS, "has_reference", "key"):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _entry(arrays: dict[str, np.ndarray], key: str) -> SetupEntry:
+    """Check a loaded entry whole; raise ValueError naming what is wrong."""
+    if str(arrays["key"]) != key:
+        raise ValueError("its key is not its name")
+    if str(arrays["digest"]) != _digest(arrays):
+        raise ValueError("its checksum does not match its contents")
+    state, values = arrays["entry_state"], arrays["table_values"]
+    grid, scalars = arrays["table_grid"], arrays["reference_scalars"]
+    for name in _FLOATS:
+        if arrays[name].dtype != np.float64 or not np.isfinite(arrays[name]).all():
+            raise ValueError(f"{name} is not finite float64")
+    if state.shape != (7,) or grid.shape != (2,) or scalars.shape != (2,):
+        raise ValueError("an array has the wrong shape")
+    if values.ndim != 2 or values.shape[0] != REFERENCE_ROWS:
+        raise ValueError(f"table_values has shape {values.shape}, not ({REFERENCE_ROWS}, n)")
+    if not bool(arrays["has_reference"]):
+        return SetupEntry(state.copy(), None)
+    if values.shape[1] < 2 or not grid[1] > 0:
+        raise ValueError("the reference table is empty")
+    table = UniformTable(float(grid[0]), float(grid[1]), values.copy())
+    return SetupEntry(state.copy(), EntryReference(table, float(scalars[0]), float(scalars[1])))
