@@ -8,6 +8,7 @@ from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -113,7 +114,6 @@ def edl(
     2 bad input.
     """
     from perseverance.edl import api
-    from perseverance.report import edl_products
     from perseverance.scale import campaign as campaigns  # in this process or on Dask
 
     try:
@@ -146,7 +146,7 @@ def edl(
                 )
                 runs = campaign(trigger=trigger.value if trigger else None)
                 other = campaign(trigger=OTHER_TRIGGER[runs.trigger]) if compare_triggers else None
-            written = edl_products.write_campaign(runs, out, compare_with=other) if out else []
+            written = _products().write_campaign(runs, out, compare_with=other) if out else []
             _print_campaign(runs, as_json, written, other)
             return  # a campaign that ran exits 0, whatever its runs did
         else:
@@ -156,7 +156,7 @@ def edl(
                 raise PerseveranceError("--compare-triggers needs --monte-carlo N")
             with working("flying entry, descent and landing", quiet=quiet or as_json):
                 flight = api.fly_edl(vehicle, seed=seed, trigger=trigger.value if trigger else None)
-            written = edl_products.write_flight(flight, out) if out else []
+            written = _products().write_flight(flight, out) if out else []
             if video is not None:
                 written += _write_video(flight, video, video_width, quiet or as_json)
             _print_flight(flight, as_json, written)
@@ -166,6 +166,14 @@ def edl(
         raise fail(f"{exc.filename or out}: {exc.strerror or exc}") from None
     if flight.status is not Status.LANDED:
         raise typer.Exit(code=1)  # the simulation ran; the vehicle did not land safely
+
+
+def _products() -> ModuleType:
+    """`perseverance.report.edl_products`, imported only when ``--out`` asks for files
+    (it brings Matplotlib and Parquet: half a second that a plain flight does not need)."""
+    from perseverance.report import edl_products
+
+    return edl_products
 
 
 #: The widths `--video-width` takes [px].

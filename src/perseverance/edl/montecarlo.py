@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2
 
 from perseverance.edl.dispersions import sample_runs
 from perseverance.edl.sequence import DEFAULT_STEPS, StepSizes, fly
@@ -24,6 +23,9 @@ from perseverance.edl.system import EdlSystem
 CHUNK_RUNS = 10_000
 #: Two-dimensional probability content of the "99%" ellipse.
 ELLIPSE_PROBABILITY = 0.99
+#: Its scale in standard deviations: the square root of the chi-square quantile with two
+#: degrees of freedom, which has the closed form -2 ln(1 - p) (3.035 for p = 0.99).
+ELLIPSE_SCALE = float(np.sqrt(-2.0 * np.log1p(-ELLIPSE_PROBABILITY)))
 PERCENTILES = (1, 50, 99)
 
 #: A campaign's per-run table: one array per column, one element per run.
@@ -186,9 +188,7 @@ def summarize(table: dict[str, np.ndarray]) -> dict:
     }
     if touched.sum() >= 3:
         e, nn = table["touchdown_east_m"][touched], table["touchdown_north_m"][touched]
-        summary["ellipse_99"] = landing_ellipse(
-            e, nn, np.sqrt(chi2.ppf(ELLIPSE_PROBABILITY, 2))
-        ).as_dict()
+        summary["ellipse_99"] = landing_ellipse(e, nn, ELLIPSE_SCALE).as_dict()
         summary["ellipse_3sigma"] = landing_ellipse(e, nn, 3.0).as_dict()
         summary["ellipse_frame"] = "east/north metres from the landing-site origin"
     quantities = (
