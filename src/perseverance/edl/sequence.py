@@ -86,6 +86,14 @@ COAST_AFTER_DEPLOY_S = 5.0
 TERRAIN_QUERY_HEIGHT_M = 30_000.0
 #: Seconds of flight predicted after backshell separation when choosing where to land.
 POWERED_DRIFT_S = 10.0
+#: A step cut short for a trigger ends this far past its predicted instant [s]; none is
+#: shorter than `MIN_STEP_S` [s], so a trigger just missed costs one more short step.
+TRIGGER_OVERSHOOT_S = 1e-5
+MIN_STEP_S = 1e-3
+#: Floor of the rates (descent speed [m/s], deceleration [m/s^2]) a trigger is predicted with.
+RATE_FLOOR = 1e-3
+#: Slack in steps when finding the next grid instant (float round-off of ``t / step``).
+GRID_SLACK = 1e-9
 
 TELEMETRY_COLUMNS = (
     "t_s",
@@ -234,6 +242,7 @@ class _Flight:
         self.telemetry: list[Floats] | None = [] if record else None
         self._last_ctl: Controls | None = None
         self._dt = np.zeros(n)
+        self._sensed_prev = np.zeros(n)
 
     # ------------------------------------------------------------------ loop
     def run(self) -> FlightResult:
@@ -251,8 +260,9 @@ class _Flight:
             self._timeout(active)
             active = self.phase != Phase.DONE
             ctl = self._controls(env, agl)
-            dt = self._step_sizes(env)
+            dt = self._step_sizes(env, agl, sensed)
             dt = np.where(active, dt, 0.0)
+            self._sensed_prev = sensed
             self._dt = dt
             before = self.state
             after = rk4_step(before, self.t, dt, env, ctl, self.planet)
@@ -680,16 +690,74 @@ class _Flight:
             self._end(fuel, Status.FUEL_EXHAUSTED)
             self._end(hit, Status.GROUND_IMPACT)
 
-    def _step_sizes(self, env: Environment) -> Floats:
-        """Each run's step [s] for its phase (see `StepSizes`)."""
+    def _step_sizes(self, env: Environment, agl: Floats, sensed: Floats) -> Floats:
+        """Each run's step [s]: its phase's (see `StepSizes`), ending on the phase's time
+        grid, and cut short to end just past the next trigger (`_time_to_trigger`)."""
         steps, phase = self.steps, self.phase
         coasting = (
             (phase == Phase.ENTRY)
             & ~self.guiding
             & (env.dynamic_pressure < COAST_DYNAMIC_PRESSURE_PA)
         ) | ((phase == Phase.PARACHUTE) & (self.t >= self.t_deploy + COAST_AFTER_DEPLOY_S))
-        dt = np.where(coasting, steps.coast_s, steps.entry_s)
-        return np.where(phase >= Phase.FREEFALL, steps.descent_s, dt)
+        base = np.where(coasting, steps.coast_s, steps.entry_s)
+        base = np.where(phase >= Phase.FREEFALL, steps.descent_s, base)
+        # back onto the grid of the step after a cut one (telemetry stays at 10 Hz)
+        grid = (np.floor(self.t / base + GRID_SLACK) + 1.0) * base - self.t
+        dt = np.where(grid < MIN_STEP_S, grid + base, grid)
+        to_trigger = self._time_to_trigger(env, agl, sensed) + TRIGGER_OVERSHOOT_S
+        return np.minimum(dt, np.maximum(to_trigger, MIN_STEP_S))
+
+    def _time_to_trigger(self, env: Environment, agl: Floats, sensed: Floats) -> Floats:
+        """Predicted seconds to each run's next trigger (inf where none is ahead).
+
+        Clock triggers are exact; a threshold on height or speed is extrapolated at the
+        present rate (descent speed, deceleration, ground speed), so a step ends within a
+        few microseconds past it and the event is not quantised to the step.
+        """
+        seq, ds, p, g = self.v.sequence, self.v.descent_stage, self.v.parachute, self.v.guidance
+        phase, t = self.phase, self.t
+        down = np.maximum(-self._vertical_speed(), RATE_FLOOR)
+        speed = self._speed()
+        decel = np.maximum(sensed * G0, RATE_FLOOR)
+        ahead = []  # (mask, seconds) per trigger
+        entry = phase == Phase.ENTRY
+        rising = (sensed - self._sensed_prev) / np.maximum(self._dt, MIN_STEP_S)
+        ahead.append(
+            (entry & ~self.guiding & (rising > 0), (g.start_g - sensed) / np.maximum(rising, 1e-9))
+        )
+        ahead.append((entry & self.guiding, (speed - seq.sufr_velocity_mps) / decel))
+        sufr = phase == Phase.SUFR
+        ready_in = self.t_sufr + seq.sufr_duration_s - t
+        if sufr.any():
+            if self.velocity_trigger:
+                fire_in = (speed - p.trigger_velocity_mps) / decel
+            else:
+                reference = self.sys.reference
+                assert reference is not None  # without one, `parachute_trigger` says velocity
+                rng, _, _ = range_and_crossrange(
+                    position=self.state[:3], velocity=self.state[3:6], target=self.nav_target
+                )
+                ground_speed = np.sqrt(np.maximum(speed**2 - self._vertical_speed() ** 2, 0.0))
+                fire_in = (rng - reference.range_trigger_m) / np.maximum(ground_speed, RATE_FLOOR)
+            ahead.append((sufr, np.maximum(ready_in, fire_in)))
+        chute = phase == Phase.PARACHUTE
+        t_hs = self.events["heatshield_separation"]["t_s"]
+        ahead.append(
+            (chute & self.heatshield_on, self.t_deploy + seq.heatshield_separation_delay_s - t)
+        )
+        radar_in = np.maximum(t_hs + seq.radar_settle_s - t, (agl - seq.radar_max_altitude_m) / down)
+        ahead.append((chute & ~self.heatshield_on & ~self.radar, radar_in))
+        if seq.lvs:
+            lvs = chute & self.radar & ~self.lvs_done
+            ahead.append((lvs, (agl - seq.lvs_fix_altitude_m) / down))
+        ahead.append((chute & self.radar, (agl - ds.backshell_separation_altitude_m) / down))
+        ahead.append((phase == Phase.FREEFALL, self.t_backshell + ds.free_fall_s - t))
+        crane = (phase == Phase.POWERED) & np.isinf(self.t_skycrane)
+        ahead.append((crane, (agl - ds.skycrane_altitude_m) / down))
+        soonest = np.full(self.n, np.inf)
+        for mask, seconds in ahead:
+            soonest = np.where(mask & (seconds > 0), np.minimum(soonest, seconds), soonest)
+        return soonest
 
     def _touchdown(
         self,
