@@ -10,7 +10,7 @@ Prints one line per figure:
     [trajectories/s] (target: >= 5,000 /s at N = 20,000 on 2 cores)
 
 The commands run as a user runs them (a new process each, the installed `perseverance`),
-with the setup cache in a temporary folder (``PERSEVERANCE_CACHE_DIR``), never the user's.
+with the setup cache in a temporary folder (``PERSEVERANCE_CACHE``), never the user's.
 Backend: NumPy (the only one so far).
 
 Usage: python benchmarks/edl_throughput.py [--sizes 2000 20000] [--campaign 8001]
@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from perseverance.edl.setup_cache import CACHE_ENV
+from perseverance.user_cache import CACHE_ENV
 
 
 def _command(args: list[str], env: dict[str, str]) -> float:

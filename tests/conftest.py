@@ -13,7 +13,7 @@ import tempfile
 import pytest
 
 from perseverance.edl.api import fly_edl, prepare_edl
-from perseverance.edl.setup_cache import CACHE_ENV
+from perseverance.user_cache import CACHE_ENV
 
 _SESSION_CACHE: list[str] = []
 

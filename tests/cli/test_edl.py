@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from perseverance.cli import app
-from perseverance.edl.setup_cache import CACHE_ENV
+from perseverance.user_cache import CACHE_ENV
 
 runner = CliRunner()
 EVENT_KEYS = {"name", "t_s", "altitude_m", "velocity_mps", "mach", "dynamic_pressure_pa", "g_load"}

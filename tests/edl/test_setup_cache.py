@@ -12,9 +12,10 @@ import pytest
 from perseverance.edl.api import prepare_edl
 from perseverance.edl.dispersions import sample_runs
 from perseverance.edl.sequence import fly
-from perseverance.edl.setup_cache import CACHE_ENV, CacheWarning, cache_folder, setup_key
+from perseverance.edl.setup_cache import CacheWarning, cache_folder, setup_key
 from perseverance.edl.system import EdlSystem
 from perseverance.edl.vehicle import load_vehicle
+from perseverance.user_cache import CACHE_ENV
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_a_cached_m2020_setup_is_the_computed_one_and_flies_the_same(m2020, fold
         np.testing.assert_array_equal(value, b.touchdown[key])
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "rename"])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "rename", "npy", "digest"])
 def test_a_damaged_entry_is_rebuilt_with_a_warning(msl_computed, folder, damage):
     prepare_edl("msl")
     (entry,) = _entries(folder)
@@ -74,6 +75,15 @@ def test_a_damaged_entry_is_rebuilt_with_a_warning(msl_computed, folder, damage)
         entry.write_bytes(bytes(data))
     elif damage == "garbage":
         entry.write_bytes(b"not a cache entry")
+    elif damage == "npy":  # a plain array where an archive should be
+        with entry.open("wb") as fh:
+            np.save(fh, np.zeros(3))
+    elif damage == "digest":  # a whole archive whose arrays are not what its digest says
+        with np.load(entry) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        arrays["entry_state"] = arrays["entry_state"] + 1.0
+        with entry.open("wb") as fh:
+            np.savez(fh, **arrays)
     else:  # another system's entry under this name: its key is not its name
         other = prepare_edl("msl", terrain_seed=3)
         (moved,) = [p for p in _entries(folder) if p != entry]
@@ -95,6 +105,19 @@ def test_an_unwritable_folder_warns_and_computes(msl_computed, tmp_path, monkeyp
         system = prepare_edl("msl")
     _same(system, msl_computed)
     assert blocker.read_text().startswith("a file")  # nothing of ours written over it
+
+
+def test_an_entry_that_cannot_be_read_is_one_warning(msl_computed, folder):
+    prepare_edl("msl")
+    (entry,) = _entries(folder)
+    entry.unlink()
+    entry.mkdir()  # reading it fails, and so does writing it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        system = prepare_edl("msl")
+    assert [type(w.message) for w in caught] == [CacheWarning]
+    assert "cannot read the EDL setup cache" in str(caught[0].message)
+    _same(system, msl_computed)
 
 
 def test_off_turns_the_cache_off(tmp_path, monkeypatch):

@@ -70,6 +70,8 @@ def test_unwritable_cache_falls_back_to_memory(coarse, tmp_path):
 
 def test_default_cache_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("PERSEVERANCE_CACHE", str(tmp_path))
-    assert default_cache_dir() == tmp_path
+    assert default_cache_dir() == tmp_path / "terrain"
+    monkeypatch.setenv("PERSEVERANCE_CACHE", "off")
+    assert default_cache_dir() is None
     monkeypatch.delenv("PERSEVERANCE_CACHE")
     assert default_cache_dir().parts[-3:] == (".cache", "perseverance", "terrain")

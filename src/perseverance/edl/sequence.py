@@ -745,7 +745,9 @@ class _Flight:
         ahead.append(
             (chute & self.heatshield_on, self.t_deploy + seq.heatshield_separation_delay_s - t)
         )
-        radar_in = np.maximum(t_hs + seq.radar_settle_s - t, (agl - seq.radar_max_altitude_m) / down)
+        radar_in = np.maximum(
+            t_hs + seq.radar_settle_s - t, (agl - seq.radar_max_altitude_m) / down
+        )
         ahead.append((chute & ~self.heatshield_on & ~self.radar, radar_in))
         if seq.lvs:
             lvs = chute & self.radar & ~self.lvs_done

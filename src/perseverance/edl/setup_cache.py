@@ -6,39 +6,41 @@ is keyed by a SHA-256 of all four (the vehicle and site as their validated JSON,
 source files of the packages that shape a trajectory), so editing any of them misses the
 cache rather than reusing a stale setup.
 
-Where: ``$PERSEVERANCE_CACHE_DIR`` if set (``off`` turns the cache off), else the user's
-cache folder (``platformdirs``: ``~/.cache/perseverance`` on Linux), in ``edl-setup/``.
-An entry is one ``<key>.npz`` holding its key and a SHA-256 of its arrays; one that does
-not open, has another key or digest, or holds arrays of the wrong shape or non-finite
-values is rebuilt with a warning, never trusted. A folder that cannot be written (read
-only, full) gives a warning and the setup is computed as without a cache.
+The key also holds the versions of Python, NumPy and SciPy and the machine's
+architecture: their arithmetic shapes the bits, and a cache shared by machines or kept
+across upgrades must not return another machine's setup.
+
+Where: ``edl-setup/`` in the user's cache folder (`perseverance.user_cache`:
+``$PERSEVERANCE_CACHE``, ``off`` turning it off). An entry is one ``<key>.npz`` holding
+its key and a SHA-256 of its arrays; one that does not open, has another key or digest,
+or holds arrays of the wrong shape or non-finite values is rebuilt with a warning, never
+trusted. A folder that cannot be read or written (read only, full) gives one warning per
+process and the setup is computed as without a cache.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import os
+import platform
+import sys
 import warnings
-import zipfile
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 
 from perseverance.edl.guidance import EntryReference
 from perseverance.edl.system import EdlSystem
 from perseverance.errors import PerseveranceWarning
+from perseverance.outputs import write_atomic
 from perseverance.tables import UniformTable
+from perseverance.user_cache import CACHE_ENV, cache_root
 
 __all__ = ["CACHE_ENV", "CacheWarning", "SetupEntry", "cache_folder", "load_setup", "save_setup"]
 
-#: Environment variable naming the cache folder; ``off`` (or empty) disables the cache.
-CACHE_ENV = "PERSEVERANCE_CACHE_DIR"
 #: Bumped when the entry layout changes.
 ENTRY_FORMAT = 1
 #: Packages (and modules) whose source shapes a trajectory, hashed into every key.
@@ -61,12 +63,9 @@ class SetupEntry:
 
 
 def cache_folder() -> Path | None:
-    """The folder of EDL setup entries, or None when the cache is turned off."""
-    chosen = os.environ.get(CACHE_ENV)
-    if chosen is not None and chosen.strip().lower() in ("", "off"):
-        return None
-    base = Path(chosen) if chosen is not None else Path(platformdirs.user_cache_dir("perseverance"))
-    return base / "edl-setup"
+    """The folder of EDL setup entries, or None when the caches are turned off."""
+    root = cache_root()
+    return None if root is None else root / "edl-setup"
 
 
 def setup_key(system: EdlSystem) -> str:
@@ -80,7 +79,18 @@ def setup_key(system: EdlSystem) -> str:
         h.update(load_site(site).model_dump_json().encode())
     h.update(f"\nterrain seed {system.terrain_seed}\n".encode())
     h.update(_source_digest().encode())
+    h.update(_platform().encode())
     return h.hexdigest()
+
+
+def _platform() -> str:
+    """What else shapes the bits: the interpreter, NumPy and SciPy, the architecture."""
+    import scipy
+
+    return (
+        f"python {sys.version_info[:3]} numpy {np.__version__} scipy {scipy.__version__} "
+        f"{platform.machine()}"
+    )
 
 
 @cache
@@ -98,30 +108,38 @@ def _source_digest() -> str:
 
 
 def load_setup(system: EdlSystem) -> SetupEntry | None:
-    """The cached setup of ``system``, or None (no cache, no entry, or a damaged entry)."""
+    """The cached setup of ``system``, or None (no cache, no entry, or one that cannot be
+    read or is damaged: a warning says which)."""
     folder = cache_folder()
     if folder is None:
         return None
     key = setup_key(system)
     path = folder / f"{key}.npz"
-    if not path.is_file():
+    try:
+        data = path.read_bytes()  # whole first: np.load leaves a damaged zip's file open
+    except (FileNotFoundError, NotADirectoryError):  # no entry (or no folder) yet
+        return None
+    except OSError as exc:  # a folder we may not search, an entry we may not read
+        _warn_once(
+            folder,
+            f"cannot read the EDL setup cache in {folder} ({_why(exc)}); computing the "
+            f"setup: set {CACHE_ENV} to a folder of yours or to 'off'",
+        )
         return None
     try:
-        # read whole first: np.load leaves its file open when the zip is damaged
-        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as npz:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            if not isinstance(npz, np.lib.npyio.NpzFile):
+                raise ValueError("it is not an .npz archive")
             arrays = {name: npz[name] for name in npz.files}
         return _entry(arrays, key)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        warnings.warn(
-            f"EDL setup cache entry {path} is damaged ({exc}); computing it again",
-            CacheWarning,
-            stacklevel=2,
-        )
+    except Exception as exc:
+        _warn_once(path, f"EDL setup cache entry {path} is damaged ({exc}); computing it again")
         return None
 
 
 def save_setup(system: EdlSystem, entry: SetupEntry) -> None:
-    """Write ``entry`` for ``system`` (atomically); a folder that cannot be written warns."""
+    """Write ``entry`` for ``system`` (atomically); a folder that cannot be written warns
+    (once per process and folder)."""
     folder = cache_folder()
     if folder is None:
         return
@@ -131,22 +149,30 @@ def save_setup(system: EdlSystem, entry: SetupEntry) -> None:
     arrays["digest"] = np.array(_digest(arrays))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    path = folder / f"{key}.npz"
-    partial = path.with_name(f".{key}.{os.getpid()}.partial")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(buffer.getvalue())
-        os.replace(partial, path)
+        write_atomic(folder / f"{key}.npz", buffer.getvalue())
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
-        warnings.warn(
-            f"cannot write the EDL setup cache in {folder} ({exc.strerror or exc}); "
-            f"the setup is computed on every run: set {CACHE_ENV} to a writable folder "
-            "or to 'off'",
-            CacheWarning,
-            stacklevel=2,
+        _warn_once(
+            folder,
+            f"cannot write the EDL setup cache in {folder} ({_why(exc)}); the setup is "
+            f"computed on every run: set {CACHE_ENV} to a writable folder or to 'off'",
         )
+
+
+#: Folders and entries already warned about in this process: one warning each.
+_WARNED: set[Path] = set()
+
+
+def _warn_once(where: Path, message: str) -> None:
+    if where in _WARNED or where.parent in _WARNED:
+        return
+    _WARNED.add(where)
+    warnings.warn(message.replace("\n", " "), CacheWarning, stacklevel=3)
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _arrays(entry: SetupEntry) -> dict[str, np.ndarray]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import zipfile
 from pathlib import Path
@@ -15,6 +14,7 @@ from numpy.typing import NDArray
 from perseverance.outputs import write_atomic
 from perseverance.terrain.landing_region import LandingRegion
 from perseverance.terrain.noise import ROUGHNESS_OCTAVES
+from perseverance.user_cache import cache_root
 
 __all__ = ["CACHE_VERSION", "TileCache", "default_cache_dir"]
 
@@ -27,18 +27,16 @@ _Array = NDArray[np.float64]
 TileArrays = tuple[_Array, NDArray[np.float32]]
 
 
-def default_cache_dir() -> Path:
-    """Where tiles are cached by default: ``$PERSEVERANCE_CACHE`` if set, else
-    ``~/.cache/perseverance/terrain``.
+def default_cache_dir() -> Path | None:
+    """Where tiles are cached by default: ``terrain/`` in the user's cache folder
+    (`perseverance.user_cache`), or None when ``$PERSEVERANCE_CACHE`` turns it off.
 
     `TileCache.open` writes into a sub-folder of it named after the site, the seed, the
     generator version and a digest of the coarse map, so tiles of another site, seed or
     generator are never read.
     """
-    env = os.environ.get("PERSEVERANCE_CACHE")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "perseverance" / "terrain"
+    root = cache_root()
+    return None if root is None else root / "terrain"
 
 
 class TileCache:
