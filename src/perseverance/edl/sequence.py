@@ -12,9 +12,13 @@ codes per run; each step applies the triggers as masks, so runs in different
 phases advance together without Python loops over runs.
 
 Time ``t`` is seconds from entry interface. Triggers are checked at the start of
-each step, so an event is recorded at the first step past its threshold: within one
-step (0.5 s in entry, 1 s coasting, 0.25 s in powered descent for campaigns; 0.1 s for
-the displayed run) of the exact crossing. Touchdown alone is interpolated in the step.
+each step, and a step is cut short to end just past the next trigger (clock triggers
+exactly, height and speed thresholds extrapolated at the present rate; see
+`_Flight._time_to_trigger`), so events are not quantised to the step (0.5 s in entry,
+1 s coasting, 0.25 s in powered descent for campaigns; 0.1 s for the displayed run);
+the step after goes back onto its grid. Touchdown is interpolated in the step. The
+guidance commands are held over each step (`tests/edl/test_step_convergence.py` says
+what that costs).
 """
 
 from __future__ import annotations
