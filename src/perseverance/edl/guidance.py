@@ -123,7 +123,7 @@ def follow_bank(
     bank: NDArray[np.float64],
     rate: NDArray[np.float64],
     command: NDArray[np.float64],
-    dt: float,
+    dt: float | NDArray[np.float64],
     rate_max: float,
     accel_max: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

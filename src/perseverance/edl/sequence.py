@@ -263,10 +263,10 @@ class _Flight:
             self._descent_events(env, agl, sensed, east, north)
             self._timeout(active)
             active = self.phase != Phase.DONE
-            ctl = self._controls(env, agl)
             dt = self._step_sizes(env, agl, sensed)
             dt = np.where(active, dt, 0.0)
             self._sensed_prev = sensed
+            ctl = self._controls(env, agl, dt)
             self._dt = dt
             before = self.state
             after = rk4_step(before, self.t, dt, env, ctl, self.planet)
@@ -536,12 +536,13 @@ class _Flight:
         self._end(active & (self.t >= self.steps.max_time_s), Status.TIMEOUT)
 
     # --------------------------------------------------------------- controls
-    def _controls(self, env: Environment, agl: Floats) -> Controls:
+    def _controls(self, env: Environment, agl: Floats, dt: Floats) -> Controls:
+        """The step's controls; the bank moves toward its command over the step ``dt``."""
         v, n = self.v, self.n
         phase = self.phase
         capsule_on = phase <= Phase.PARACHUTE
         lifting = phase == Phase.ENTRY
-        self._steer_bank(env, lifting)
+        self._steer_bank(env, lifting, dt)
         self._steer_thrust(env, agl)
         ctl = Controls(
             capsule_cd_area=np.where(capsule_on, v.aeroshell.area_m2 * self.runs.drag_scale, 0.0),
@@ -559,9 +560,8 @@ class _Flight:
         self._last_ctl = ctl
         return ctl
 
-    def _steer_bank(self, env: Environment, lifting: Mask) -> None:
+    def _steer_bank(self, env: Environment, lifting: Mask, dt: Floats) -> None:
         g = self.v.guidance
-        dt = self.steps.entry_s
         if self.reference_only:
             self.bank = np.where(self.phase == Phase.SUFR, 0.0, self.bank)
             return
