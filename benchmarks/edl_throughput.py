@@ -6,12 +6,14 @@ Prints one line per figure:
     (target: warm <= 1.5 s on 2 cores)
   - `perseverance edl --monte-carlo 8001 --seed 7 --out DIR`, warm, plots and Parquet
     included [s] (target: <= 4 s)
-  - the kernel alone at N = 2,000 and N = 20,000 entry-to-touchdown runs, in one process
-    [trajectories/s] (target: >= 5,000 /s at N = 20,000 on 2 cores)
+  - the kernel alone at N = 2,000 and N = 20,000 entry-to-touchdown runs, in one process,
+    with the NumPy step and the Numba one [trajectories/s] (target: >= 5,000 /s at
+    N = 20,000 on 2 cores)
 
 The commands run as a user runs them (a new process each, the installed `perseverance`),
 with the setup cache in a temporary folder (``PERSEVERANCE_CACHE``), never the user's.
-Backend: NumPy (the only one so far).
+The commands run with the default backend (Numba's compiled step when installed:
+``pip install -e '.[fast]'``); the kernel lines give both and their ratio.
 
 Usage: python benchmarks/edl_throughput.py [--sizes 2000 20000] [--campaign 8001]
 """
@@ -73,20 +75,29 @@ def main() -> None:
 
 def _kernel(vehicle: str, sizes: list[int]) -> None:
     from perseverance.edl.api import prepare_edl
+    from perseverance.edl.backend import numba_available
     from perseverance.edl.dispersions import sample_runs
     from perseverance.edl.sequence import fly
 
     system = prepare_edl(vehicle)
+    backends = ["numpy", "numba"] if numba_available() else ["numpy"]
+    if "numba" in backends:
+        fly(system, sample_runs(system, 1, 0, 2), backend="numba")  # compile (or load)
     for n in sizes:
         runs = sample_runs(system, 1, 0, n)
-        t0 = time.perf_counter()
-        result = fly(system, runs)
-        dt = time.perf_counter() - t0
-        landed = (result.status == 0).mean()
-        print(
-            f"kernel (numpy, 1 process), N = {n:>7,}: {n / dt:8.0f} trajectories/s "
-            f"({dt:.2f} s, {100 * landed:.2f}% landed)"
-        )
+        rates = {}
+        for name in backends:
+            t0 = time.perf_counter()
+            result = fly(system, runs, backend=name)
+            dt = time.perf_counter() - t0
+            rates[name] = n / dt
+            landed = (result.status == 0).mean()
+            print(
+                f"kernel ({name}), N = {n:>7,}: {rates[name]:8.0f} trajectories/s "
+                f"({dt:.2f} s, {100 * landed:.2f}% landed)"
+            )
+        if len(rates) == 2:
+            print(f"  numba / numpy at N = {n:,}: {rates['numba'] / rates['numpy']:.2f}x")
 
 
 if __name__ == "__main__":

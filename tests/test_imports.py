@@ -11,7 +11,7 @@ from scipy.stats import chi2
 
 from perseverance.edl.montecarlo import ELLIPSE_PROBABILITY, ELLIPSE_SCALE
 
-HEAVY = ("matplotlib", "scipy.stats", "dask", "distributed", "pyarrow")
+HEAVY = ("matplotlib", "scipy.stats", "dask", "distributed", "pyarrow", "numba")
 
 
 def test_the_cli_and_a_flight_import_nothing_heavy():

@@ -107,6 +107,14 @@ def edl(
         bool, typer.Option("--json", help="Print machine-readable JSON.", metavar="")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.", metavar="")] = False,
+    backend: Annotated[
+        str,
+        typer.Option(
+            metavar="NAME",
+            help="The RK4 step: auto (Numba when installed, else NumPy), numpy, or numba "
+            "(pip install 'perseverance[fast]'); also $PERSEVERANCE_EDL_BACKEND.",
+        ),
+    ] = "auto",
 ) -> None:
     """Fly entry, descent and landing: one nominal trajectory, or a Monte Carlo campaign.
 
@@ -118,6 +126,7 @@ def edl(
 
     try:
         check_seed(seed)
+        step = _choose_backend(backend)
         if scheduler is not None and not scheduler.strip():
             raise PerseveranceError(
                 "--scheduler '': empty; give the scheduler's address, e.g. tcp://host:8786"
@@ -143,6 +152,7 @@ def edl(
                     workers=workers,
                     scheduler=scheduler,
                     on_chunk=advance,
+                    backend=step,
                 )
                 runs = campaign(trigger=trigger.value if trigger else None)
                 other = campaign(trigger=OTHER_TRIGGER[runs.trigger]) if compare_triggers else None
@@ -155,7 +165,9 @@ def edl(
             if compare_triggers:
                 raise PerseveranceError("--compare-triggers needs --monte-carlo N")
             with working("flying entry, descent and landing", quiet=quiet or as_json):
-                flight = api.fly_edl(vehicle, seed=seed, trigger=trigger.value if trigger else None)
+                flight = api.fly_edl(
+                    vehicle, seed=seed, trigger=trigger.value if trigger else None, backend=step
+                )
             written = _products().write_flight(flight, out) if out else []
             if video is not None:
                 written += _write_video(flight, video, video_width, quiet or as_json)
@@ -166,6 +178,13 @@ def edl(
         raise fail(f"{exc.filename or out}: {exc.strerror or exc}") from None
     if flight.status is not Status.LANDED:
         raise typer.Exit(code=1)  # the simulation ran; the vehicle did not land safely
+
+
+def _choose_backend(name: str) -> str:
+    """``--backend`` resolved before the slow setup (`perseverance.edl.backend`)."""
+    from perseverance.edl.backend import resolve_backend
+
+    return resolve_backend(None if name == "auto" else name)
 
 
 def _products() -> ModuleType:

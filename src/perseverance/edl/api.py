@@ -38,9 +38,11 @@ def fly_edl(
     seed: int = 0,
     trigger: str | None = None,
     system: EdlSystem | None = None,
+    backend: str | None = None,
 ) -> EdlResult:
     """Fly the nominal trajectory (no dispersions) with 10 Hz telemetry over terrain ``seed``;
-    ``trigger`` overrides the parachute trigger (``"range"`` or ``"velocity"``)."""
+    ``trigger`` overrides the parachute trigger (``"range"`` or ``"velocity"``); ``backend``
+    chooses the RK4 step (`perseverance.edl.backend`)."""
     _check_trigger(trigger)
     system = system or prepare_edl(vehicle, terrain_seed=seed)
     assert system.entry_state is not None  # prepare_edl targets every system
@@ -50,6 +52,7 @@ def fly_edl(
         TELEMETRY_STEPS,
         deploy_on_velocity=None if trigger is None else trigger == "velocity",
         record_telemetry=True,
+        backend=backend,
     )
     return EdlResult(system, flight)
 
@@ -64,6 +67,7 @@ def fly_campaign(
     on_chunk: Callable[[int], None] | None = None,
     map_chunks: ChunkMapper = map_in_process,
     chunk_runs: int = CHUNK_RUNS,
+    backend: str | None = None,
 ) -> CampaignResult:
     """Fly ``n`` dispersed runs (run 0 nominal) and summarise them.
 
@@ -82,6 +86,7 @@ def fly_campaign(
         on_chunk=on_chunk,
         map_chunks=map_chunks,
         chunk_runs=chunk_runs,
+        backend=backend,
     )
     return CampaignResult(system, table, seed, parachute_trigger(system, on_velocity))
 

@@ -42,10 +42,11 @@ def fly_runs(
     steps: StepSizes = DEFAULT_STEPS,
     *,
     deploy_on_velocity: bool | None = None,
+    backend: str | None = None,
 ) -> RunTable:
     """Fly runs ``start <= i < stop`` of a campaign; return the per-run table (columns)."""
     runs = sample_runs(system, seed, start, stop)
-    result = fly(system, runs, steps, deploy_on_velocity=deploy_on_velocity)
+    result = fly(system, runs, steps, deploy_on_velocity=deploy_on_velocity, backend=backend)
     ev, td = result.events, result.touchdown
     return {
         "run": np.arange(start, stop),
@@ -95,6 +96,7 @@ class ChunkFlight:
     seed: int
     steps: StepSizes = DEFAULT_STEPS
     deploy_on_velocity: bool | None = None
+    backend: str | None = None  # the RK4 step (`perseverance.edl.backend`; None: auto)
 
     def __call__(self, chunk: Chunk) -> RunTable:
         start, stop = chunk
@@ -105,6 +107,7 @@ class ChunkFlight:
             stop,
             self.steps,
             deploy_on_velocity=self.deploy_on_velocity,
+            backend=self.backend,
         )
 
 
@@ -127,10 +130,11 @@ def run_campaign(
     on_chunk: Callable[[int], None] | None = None,
     map_chunks: ChunkMapper = map_in_process,
     chunk_runs: int = CHUNK_RUNS,
+    backend: str | None = None,
 ) -> RunTable:
     """Fly ``n`` runs in chunks of ``chunk_runs`` through ``map_chunks``;
     ``on_chunk(runs_done)`` reports each finished chunk."""
-    flight = ChunkFlight(system, seed, steps, deploy_on_velocity)
+    flight = ChunkFlight(system, seed, steps, deploy_on_velocity, backend)
     parts = []
     tables = map_chunks(flight, chunks(n, chunk_runs))
     try:

@@ -124,6 +124,7 @@ class EdlResult:
                 "status": self.status.label,
                 "events": self.events(),
                 "touchdown": self.touchdown(),
+                "backend": self.flight.backend,
             }
         )
 

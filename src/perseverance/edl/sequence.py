@@ -29,6 +29,7 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from perseverance.edl.backend import Stepper, resolve_backend, stepper
 from perseverance.edl.dynamics import (
     Controls,
     Environment,
@@ -130,6 +131,7 @@ class FlightResult:
     events: dict[str, dict[str, Floats]]
     touchdown: dict[str, Floats]
     telemetry: dict[str, Floats] | None = None
+    backend: str = "numpy"  # the RK4 step that flew it (`perseverance.edl.backend`)
 
     def __repr__(self) -> str:
         codes, counts = np.unique(self.status, return_counts=True)
@@ -148,15 +150,21 @@ def fly(
     reference_bank_only: bool = False,
     deploy_on_velocity: bool | None = None,
     record_telemetry: bool = False,
+    backend: str | None = None,
 ) -> FlightResult:
     """Fly every run of ``runs`` from entry interface to touchdown and flyaway.
 
     ``reference_bank_only`` flies the constant reference bank with no lateral
     lift (used to build the guidance reference); ``deploy_on_velocity``
-    overrides the vehicle's parachute trigger (True: velocity, False: range).
+    overrides the vehicle's parachute trigger (True: velocity, False: range);
+    ``backend`` chooses the RK4 step (`perseverance.edl.backend`; None: auto).
     """
+    chosen = resolve_backend(backend)
     flight = _Flight(system, runs, steps, reference_bank_only, deploy_on_velocity, record_telemetry)
-    return flight.run()
+    flight.rk4 = stepper(chosen)
+    result = flight.run()
+    result.backend = chosen
+    return result
 
 
 def parachute_trigger(system: EdlSystem, deploy_on_velocity: bool | None = None) -> str:
@@ -247,6 +255,7 @@ class _Flight:
         self._last_ctl: Controls | None = None
         self._dt = np.zeros(n)
         self._sensed_prev = np.zeros(n)
+        self.rk4: Stepper = rk4_step
 
     # ------------------------------------------------------------------ loop
     def run(self) -> FlightResult:
@@ -269,7 +278,7 @@ class _Flight:
             ctl = self._controls(env, agl, dt)
             self._dt = dt
             before = self.state
-            after = rk4_step(before, self.t, dt, env, ctl, self.planet)
+            after = self.rk4(before, self.t, dt, env, ctl, self.planet)
             broken = active & ~np.isfinite(after).all(axis=0)
             if broken.any():  # one bad run never stops the batch
                 self._end(broken, Status.NUMERICAL_FAILURE)

@@ -22,16 +22,19 @@ def monte_carlo(
     scheduler: str | None = None,
     system: EdlSystem | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    backend: str | None = None,
 ) -> CampaignResult:
     """Fly ``n`` dispersed runs (run 0 nominal) and summarise them.
 
     ``trigger`` overrides the parachute trigger (``"range"`` or ``"velocity"``);
-    ``workers`` runs on a local Dask cluster, ``scheduler`` on an existing one.
+    ``workers`` runs on a local Dask cluster, ``scheduler`` on an existing one;
+    ``backend`` chooses the RK4 step in this process (Dask workers fly NumPy's: several
+    threads of a worker would launch Numba's parallel loop at once).
     """
     edl_api.check_campaign(n, workers)
     fly = partial(
         edl_api.fly_campaign, vehicle, n, seed=seed, trigger=trigger, system=system,
-        on_chunk=on_chunk,
+        on_chunk=on_chunk, backend=backend,
     )  # fmt: skip
     if not (workers or scheduler):
         return fly()

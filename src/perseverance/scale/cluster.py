@@ -134,8 +134,16 @@ def _fly_chunk(
     steps: StepSizes,
     deploy_on_velocity: bool | None,
 ) -> RunTable:
+    # NumPy's step: a worker's threads would launch Numba's parallel loop at once, which
+    # its default threading layer does not allow
     return fly_runs(
-        _system(payload), seed, start, stop, steps, deploy_on_velocity=deploy_on_velocity
+        _system(payload),
+        seed,
+        start,
+        stop,
+        steps,
+        deploy_on_velocity=deploy_on_velocity,
+        backend="numpy",
     )
 
 
