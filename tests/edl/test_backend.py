@@ -80,15 +80,16 @@ def test_backend_names_and_the_missing_extra(monkeypatch):
     assert backend.resolve_backend(None) == "numpy"
     with pytest.raises(ScenarioError, match="'cuda' is not one of auto, numpy, numba"):
         backend.resolve_backend("cuda")
-    monkeypatch.setattr(backend, "numba_available", lambda: False)
+    monkeypatch.setattr(backend, "numba_problem", lambda: "Numba is not installed")
     monkeypatch.delenv(backend.BACKEND_ENV)
     assert backend.resolve_backend("auto") == "numpy"  # the fallback
-    with pytest.raises(ScenarioError, match=r"pip install 'perseverance\[fast\]'"):
+    assert not backend.numba_available()
+    with pytest.raises(ScenarioError, match=r"not installed; pip install 'perseverance\[fast\]'"):
         backend.resolve_backend("numba")
 
 
 def test_the_cli_refuses_a_backend_it_cannot_run_in_one_line(monkeypatch):
-    monkeypatch.setattr(backend, "numba_available", lambda: False)
+    monkeypatch.setattr(backend, "numba_problem", lambda: "Numba is not installed")
     result = CliRunner().invoke(app, ["edl", "--vehicle", "msl", "--backend", "numba"])
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()

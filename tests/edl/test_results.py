@@ -25,7 +25,7 @@ def test_campaign_repr(msl):
 
 def test_json_document(m2020_nominal):
     doc = m2020_nominal.to_dict()
-    assert set(doc) == {"vehicle", "status", "events", "touchdown"}
+    assert set(doc) == {"vehicle", "status", "events", "touchdown", "backend"}
     assert doc["touchdown"]["lmst"].count(":") == 2
 
 

@@ -9,6 +9,7 @@ deterministic.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from functools import cache
 
@@ -17,9 +18,19 @@ from numpy.typing import NDArray
 
 from perseverance.edl.dynamics import Controls, Environment, Planet, rk4_step
 from perseverance.errors import ScenarioError
+from perseverance.user_cache import cache_root
 
-__all__ = ["BACKENDS", "BACKEND_ENV", "Stepper", "resolve_backend", "stepper"]
+__all__ = [
+    "BACKENDS",
+    "BACKEND_ENV",
+    "Stepper",
+    "numba_available",
+    "numba_problem",
+    "resolve_backend",
+    "stepper",
+]
 
+_NUMBA_LOCK = threading.Lock()
 #: What ``--backend`` takes.
 BACKENDS = ("auto", "numpy", "numba")
 #: Environment variable choosing the backend when none is given.
@@ -41,24 +52,39 @@ def resolve_backend(name: str | None = None) -> str:
         raise ScenarioError(f"backend = {chosen!r} is not one of {', '.join(BACKENDS)}{gpu}")
     if chosen == "numpy":
         return "numpy"
-    if numba_available():
+    problem = numba_problem()
+    if problem is None:
         return "numba"
     if chosen == "numba":
         raise ScenarioError(
-            "backend 'numba' needs Numba, which is not installed: "
+            f"backend 'numba' cannot run here: {problem}; "
             "pip install 'perseverance[fast]', or use --backend numpy"
         )
     return "numpy"
 
 
-@cache
 def numba_available() -> bool:
-    """Whether the compiled step imports (Numba installed and working)."""
+    """Whether the compiled step imports (Numba installed and able to keep its cache)."""
+    return numba_problem() is None
+
+
+@cache
+def numba_problem() -> str | None:
+    """Why the compiled step does not import, or None when it does.
+
+    Numba keeps its compiled code in ``numba/`` of the user's cache folder (unless
+    ``$NUMBA_CACHE_DIR`` says otherwise); one it cannot write is a reason to fly NumPy's.
+    """
+    root = cache_root()
+    if root is not None:
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(root / "numba"))
     try:
         import perseverance.edl.rk4_numba  # noqa: F401
     except ImportError:
-        return False
-    return True
+        return "Numba is not installed"
+    except Exception as exc:
+        return f"Numba does not start ({str(exc).splitlines()[0] if str(exc) else exc!r})"
+    return None
 
 
 def stepper(backend: str) -> Stepper:
@@ -70,6 +96,9 @@ def stepper(backend: str) -> Stepper:
     def compiled(
         state: Floats, t: Floats, dt: Floats, env: Environment, ctl: Controls, planet: Planet
     ) -> Floats:
-        return rk4_step_numba(state, t, dt, ctl, planet)  # each stage computes its own env
+        # one thread at a time: Numba's fallback threading layer (workqueue) aborts the
+        # process when two threads (e.g. of a Dask worker) launch its parallel loop at once
+        with _NUMBA_LOCK:
+            return rk4_step_numba(state, t, dt, ctl, planet)  # each stage makes its env
 
     return compiled

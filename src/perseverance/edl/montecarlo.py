@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from perseverance.edl.backend import resolve_backend
 from perseverance.edl.dispersions import sample_runs
 from perseverance.edl.sequence import DEFAULT_STEPS, StepSizes, fly
 from perseverance.edl.status import Status
@@ -134,7 +135,8 @@ def run_campaign(
 ) -> RunTable:
     """Fly ``n`` runs in chunks of ``chunk_runs`` through ``map_chunks``;
     ``on_chunk(runs_done)`` reports each finished chunk."""
-    flight = ChunkFlight(system, seed, steps, deploy_on_velocity, backend)
+    # resolved here, so every chunk (on Dask too) flies the same step
+    flight = ChunkFlight(system, seed, steps, deploy_on_velocity, resolve_backend(backend))
     parts = []
     tables = map_chunks(flight, chunks(n, chunk_runs))
     try:

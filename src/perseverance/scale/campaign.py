@@ -28,8 +28,7 @@ def monte_carlo(
 
     ``trigger`` overrides the parachute trigger (``"range"`` or ``"velocity"``);
     ``workers`` runs on a local Dask cluster, ``scheduler`` on an existing one;
-    ``backend`` chooses the RK4 step in this process (Dask workers fly NumPy's: several
-    threads of a worker would launch Numba's parallel loop at once).
+    ``backend`` chooses the RK4 step (resolved here; Dask workers fly the same one).
     """
     edl_api.check_campaign(n, workers)
     fly = partial(

@@ -133,9 +133,8 @@ def _fly_chunk(
     stop: int,
     steps: StepSizes,
     deploy_on_velocity: bool | None,
+    backend: str | None,
 ) -> RunTable:
-    # NumPy's step: a worker's threads would launch Numba's parallel loop at once, which
-    # its default threading layer does not allow
     return fly_runs(
         _system(payload),
         seed,
@@ -143,7 +142,7 @@ def _fly_chunk(
         stop,
         steps,
         deploy_on_velocity=deploy_on_velocity,
-        backend="numpy",
+        backend=backend,
     )
 
 
@@ -213,6 +212,7 @@ def _map_on_dask(
                 flight.seed,
                 flight.steps,
                 flight.deploy_on_velocity,
+                flight.backend,
             )
         finally:
             if client is not None:
@@ -244,6 +244,7 @@ class _Campaign:
         seed: int,
         steps: StepSizes,
         deploy_on_velocity: bool | None,
+        backend: str | None,
     ) -> Iterator[RunTable]:
         """Each chunk's table, as it finishes."""
         from distributed import wait
@@ -258,7 +259,7 @@ class _Campaign:
             for a, b in itertools.islice(todo, max(room, 0)):
                 with self._dask():
                     future = self.client.submit(
-                        _fly_chunk, payload, seed, a, b, steps, deploy_on_velocity,
+                        _fly_chunk, payload, seed, a, b, steps, deploy_on_velocity, backend,
                         pure=False, retries=RETRIES,
                     )  # fmt: skip
                 pending[future] = (a, b)
