@@ -94,3 +94,10 @@ def test_the_cli_refuses_a_backend_it_cannot_run_in_one_line(monkeypatch):
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "perseverance[fast]" in lines[0], result.output
+
+
+def test_a_campaign_names_its_backend(msl):
+    from perseverance.edl.api import fly_campaign
+
+    for name in ("numpy", "numba"):
+        assert fly_campaign(n=3, system=msl, backend=name).summary["backend"] == name

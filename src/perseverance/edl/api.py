@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from perseverance.edl.backend import resolve_backend
 from perseverance.edl.montecarlo import CHUNK_RUNS, ChunkMapper, map_in_process, run_campaign
 from perseverance.edl.reference import build_system
 from perseverance.edl.results import CampaignResult, EdlResult
@@ -78,6 +79,7 @@ def fly_campaign(
     _check_trigger(trigger)
     system = system or prepare_edl(vehicle, terrain_seed=seed)
     on_velocity = None if trigger is None else trigger == "velocity"
+    chosen = resolve_backend(backend)
     table = run_campaign(
         system,
         n,
@@ -86,9 +88,9 @@ def fly_campaign(
         on_chunk=on_chunk,
         map_chunks=map_chunks,
         chunk_runs=chunk_runs,
-        backend=backend,
+        backend=chosen,
     )
-    return CampaignResult(system, table, seed, parachute_trigger(system, on_velocity))
+    return CampaignResult(system, table, seed, parachute_trigger(system, on_velocity), chosen)
 
 
 def _check_trigger(trigger: str | None) -> None:

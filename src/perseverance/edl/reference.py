@@ -89,6 +89,8 @@ def _fly_reference(
     system: EdlSystem, state: np.ndarray, record: bool = False, steps: StepSizes = REFERENCE_STEPS
 ) -> FlightResult:
     runs = RunInputs.nominal(state)
+    # NumPy's step, whatever the backend: the setup (cached, keyed without the backend)
+    # is then one and the same for every backend
     return fly(
         system,
         runs,
@@ -96,6 +98,7 @@ def _fly_reference(
         reference_bank_only=True,
         deploy_on_velocity=True,
         record_telemetry=record,
+        backend="numpy",
     )
 
 

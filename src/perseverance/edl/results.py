@@ -137,6 +137,7 @@ class CampaignResult:
     table: dict[str, np.ndarray]
     seed: int
     trigger: str
+    backend: str = "numpy"  # the RK4 step that flew it (`perseverance.edl.backend`)
     summary: dict = field(init=False)
 
     def __post_init__(self) -> None:
@@ -144,6 +145,7 @@ class CampaignResult:
         self.summary["seed"] = self.seed
         self.summary["vehicle"] = self.system.vehicle.name
         self.summary["parachute_trigger"] = self.trigger
+        self.summary["backend"] = self.backend
 
     def __repr__(self) -> str:
         s = self.summary
