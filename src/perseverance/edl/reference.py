@@ -25,7 +25,7 @@ from perseverance.edl.dynamics import Controls, Planet, environment, rk4_step
 from perseverance.edl.guidance import EntryReference
 from perseverance.edl.runs import RunInputs
 from perseverance.edl.sequence import FlightResult, StepSizes, fly
-from perseverance.edl.setup_cache import SetupEntry, load_setup, save_setup
+from perseverance.edl.setup_cache import SetupEntry, entry_path, load_setup, save_setup
 from perseverance.edl.system import EdlSystem
 from perseverance.edl.vehicle import Vehicle
 from perseverance.errors import ScenarioError
@@ -282,13 +282,14 @@ def build_system(vehicle: Vehicle, terrain_seed: int = 0, *, use_cache: bool = T
     (`perseverance.edl.setup_cache`) when it holds them, and are stored there when not.
     """
     system = EdlSystem.assemble(vehicle, terrain_seed)
-    entry = load_setup(system) if use_cache else None
+    path = entry_path(system) if use_cache else None
+    entry = load_setup(path) if path is not None else None
     if entry is None:
         state, lands = target_entry(system)
         # a vehicle whose reference cannot land flies unguided, and its runs say why they fail
         entry = SetupEntry(state, build_reference(system, state) if lands else None)
-        if use_cache:
-            save_setup(system, entry)
+        if path is not None:
+            save_setup(path, entry)
     system.entry_state = entry.entry_state
     system.reference = entry.reference
     return system

@@ -116,6 +116,10 @@ def _derivative(
     return (vx, vy, vz, dvx, dvy, dvz, -c[10, j])
 
 
+#: Where in the step each RK4 stage is evaluated, as a fraction of it.
+_STAGE_AT = np.array([0.0, 0.5, 0.5, 1.0])
+
+
 @nb.njit(cache=True, parallel=True)
 def _rk4(
     state, t, dt, c, atm_v, atm_s, atm_x0, atm_dx, surface_h, d, aero_v, aero_s, aero_dx, infl
@@ -123,84 +127,22 @@ def _rk4(
     n = state.shape[1]
     out = np.empty_like(state)
     for j in nb.prange(n):
-        s0 = np.empty(7)
+        s0 = state[:, j].copy()
+        s = s0.copy()
+        k = np.empty((4, 7))
+        for stage in range(4):
+            at = _STAGE_AT[stage] * dt[j]
+            if stage > 0:
+                for i in range(7):
+                    s[i] = s0[i] + at * k[stage - 1, i]
+            rates = _derivative(
+                s, t[j] + at, j, c, aero_dx, atm_v, atm_s, atm_x0, atm_dx, surface_h, d,
+                aero_v, aero_s, infl,
+            )  # fmt: skip
+            for i in range(7):
+                k[stage, i] = rates[i]
         for i in range(7):
-            s0[i] = state[i, j]
-        h = dt[j]
-        half = 0.5 * h
-        k1 = _derivative(
-            s0,
-            t[j],
-            j,
-            c,
-            aero_dx,
-            atm_v,
-            atm_s,
-            atm_x0,
-            atm_dx,
-            surface_h,
-            d,
-            aero_v,
-            aero_s,
-            infl,
-        )
-        s = np.empty(7)
-        for i in range(7):
-            s[i] = s0[i] + half * k1[i]
-        k2 = _derivative(
-            s,
-            t[j] + half,
-            j,
-            c,
-            aero_dx,
-            atm_v,
-            atm_s,
-            atm_x0,
-            atm_dx,
-            surface_h,
-            d,
-            aero_v,
-            aero_s,
-            infl,
-        )
-        for i in range(7):
-            s[i] = s0[i] + half * k2[i]
-        k3 = _derivative(
-            s,
-            t[j] + half,
-            j,
-            c,
-            aero_dx,
-            atm_v,
-            atm_s,
-            atm_x0,
-            atm_dx,
-            surface_h,
-            d,
-            aero_v,
-            aero_s,
-            infl,
-        )
-        for i in range(7):
-            s[i] = s0[i] + h * k3[i]
-        k4 = _derivative(
-            s,
-            t[j] + h,
-            j,
-            c,
-            aero_dx,
-            atm_v,
-            atm_s,
-            atm_x0,
-            atm_dx,
-            surface_h,
-            d,
-            aero_v,
-            aero_s,
-            infl,
-        )
-        for i in range(7):
-            out[i, j] = s0[i] + (h / 6.0) * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
+            out[i, j] = s0[i] + (dt[j] / 6.0) * (k[0, i] + 2.0 * k[1, i] + 2.0 * k[2, i] + k[3, i])
     return out
 
 
@@ -213,25 +155,23 @@ def rk4_step_numba(
 ) -> NDArray[np.float64]:
     """`dynamics.rk4_step`, compiled: the same arguments less the environment (each
     stage computes its own)."""
-    n = state.shape[1]
-    c = np.empty((11, n))
-    rows = (
-        ctl.capsule_cd_area,
-        ctl.lift_scale,
-        ctl.cos_bank,
-        ctl.sin_bank,
-        ctl.chute_cd_area,
-        ctl.chute_deploy_t,
-        ctl.drag_area,
-        *ctl.thrust,
-        ctl.mass_flow,
+    c = np.stack(
+        [
+            ctl.capsule_cd_area,
+            ctl.lift_scale,
+            ctl.cos_bank,
+            ctl.sin_bank,
+            ctl.chute_cd_area,
+            ctl.chute_deploy_t,
+            ctl.drag_area,
+            *ctl.thrust,
+            ctl.mass_flow,
+        ],
+        dtype=np.float64,
     )
-    for i, row in enumerate(rows):
-        c[i] = row
     disp = planet.dispersion
-    d = np.empty((8, n))
-    for i, row in enumerate(
-        (
+    d = np.stack(
+        [
             disp.ln_density_low,
             disp.ln_density_high,
             disp.wave_amplitude,
@@ -240,9 +180,9 @@ def rk4_step_numba(
             disp.wind_low_north_mps,
             disp.wind_high_east_mps,
             disp.wind_high_north_mps,
-        )
-    ):
-        d[i] = row
+        ],
+        dtype=np.float64,
+    )
     hot, aero = planet.atmosphere.hot, planet.aero.table
     if aero.x0 != 0.0:  # `Aerodynamics.from_tables` starts its Mach grid at 0
         raise ValueError(f"aerodynamic table starts at Mach {aero.x0}, not 0")

@@ -729,7 +729,8 @@ class _Flight:
         """
         seq, ds, p, g = self.v.sequence, self.v.descent_stage, self.v.parachute, self.v.guidance
         phase, t = self.phase, self.t
-        down = np.maximum(-self._vertical_speed(), RATE_FLOOR)
+        hdot = self._vertical_speed()
+        down = np.maximum(-hdot, RATE_FLOOR)
         speed = self._speed()
         decel = np.maximum(sensed * G0, RATE_FLOOR)
         ahead = []  # (mask, seconds) per trigger
@@ -750,7 +751,7 @@ class _Flight:
                 rng, _, _ = range_and_crossrange(
                     position=self.state[:3], velocity=self.state[3:6], target=self.nav_target
                 )
-                ground_speed = np.sqrt(np.maximum(speed**2 - self._vertical_speed() ** 2, 0.0))
+                ground_speed = np.sqrt(np.maximum(speed**2 - hdot**2, 0.0))
                 fire_in = (rng - reference.range_trigger_m) / np.maximum(ground_speed, RATE_FLOOR)
             ahead.append((sufr, np.maximum(ready_in, fire_in)))
         chute = phase == Phase.PARACHUTE

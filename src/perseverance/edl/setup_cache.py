@@ -39,7 +39,15 @@ from perseverance.outputs import write_atomic
 from perseverance.tables import UniformTable
 from perseverance.user_cache import CACHE_ENV, cache_root
 
-__all__ = ["CACHE_ENV", "CacheWarning", "SetupEntry", "cache_folder", "load_setup", "save_setup"]
+__all__ = [
+    "CacheWarning",
+    "SetupEntry",
+    "cache_folder",
+    "entry_path",
+    "load_setup",
+    "save_setup",
+    "setup_key",
+]
 
 #: Bumped when the entry layout changes.
 ENTRY_FORMAT = 1
@@ -107,14 +115,16 @@ def _source_digest() -> str:
     return h.hexdigest()
 
 
-def load_setup(system: EdlSystem) -> SetupEntry | None:
-    """The cached setup of ``system``, or None (no cache, no entry, or one that cannot be
-    read or is damaged: a warning says which)."""
+def entry_path(system: EdlSystem) -> Path | None:
+    """Where the setup of ``system`` is cached (``<key>.npz``), or None with no cache."""
     folder = cache_folder()
-    if folder is None:
-        return None
-    key = setup_key(system)
-    path = folder / f"{key}.npz"
+    return None if folder is None else folder / f"{setup_key(system)}.npz"
+
+
+def load_setup(path: Path) -> SetupEntry | None:
+    """The setup cached at ``path`` (from `entry_path`), or None (no entry, or one that
+    cannot be read or is damaged: a warning says which)."""
+    folder, key = path.parent, path.stem
     try:
         data = path.read_bytes()  # whole first: np.load leaves a damaged zip's file open
     except (FileNotFoundError, NotADirectoryError):  # no entry (or no folder) yet
@@ -137,13 +147,10 @@ def load_setup(system: EdlSystem) -> SetupEntry | None:
         return None
 
 
-def save_setup(system: EdlSystem, entry: SetupEntry) -> None:
-    """Write ``entry`` for ``system`` (atomically); a folder that cannot be written warns
-    (once per process and folder)."""
-    folder = cache_folder()
-    if folder is None:
-        return
-    key = setup_key(system)
+def save_setup(path: Path, entry: SetupEntry) -> None:
+    """Write ``entry`` at ``path`` (from `entry_path`; atomically); a folder that cannot be
+    written warns (once per process and folder)."""
+    folder, key = path.parent, path.stem
     arrays = _arrays(entry)
     arrays["key"] = np.array(key)
     arrays["digest"] = np.array(_digest(arrays))
@@ -151,7 +158,7 @@ def save_setup(system: EdlSystem, entry: SetupEntry) -> None:
     np.savez(buffer, **arrays)  # type: ignore[arg-type]
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / f"{key}.npz", buffer.getvalue())
+        write_atomic(path, buffer.getvalue())
     except OSError as exc:
         _warn_once(
             folder,
